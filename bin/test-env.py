@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Decide where `make test` runs and print the environment for it as shell `export` lines.
+
+Services mode: PostgreSQL and Redis answer on 127.0.0.1, so the tests use them (as CI does).
+Embedded mode: one of them is missing, so the tests use SQLite and eager Celery, and say so in one line.
+With CXCOE_REQUIRE_SERVICES=1 a missing PostgreSQL, Redis, Chromium or axe-core is an error instead.
+
+Run by bin/test with the project's virtualenv; messages go to stderr, the exports to stdout.
+"""
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+PG_PORT = 5432
+REDIS_PORT = 6379
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Tests get a var/ of their own, so uploads, the file cache and the filesystem broker never touch
+# the data of a `make run` on the same checkout.
+TEST_VAR_DIR = ROOT / "var" / "test"
+
+
+def postgres_problem() -> str | None:
+    """Return None when PostgreSQL answers (creating the `cxcoe` database if absent), else why not."""
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - psycopg is a dependency
+        return f"psycopg is not installed ({exc})"
+    try:
+        with psycopg.connect(host=HOST, port=PG_PORT, user="postgres", dbname="postgres",
+                             connect_timeout=3, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'cxcoe'").fetchone()
+            if not exists:
+                conn.execute("CREATE DATABASE cxcoe")
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
+
+
+def redis_problem() -> str | None:
+    """Return None when Redis answers PING, else why not."""
+    try:
+        import redis
+    except ImportError as exc:  # pragma: no cover - redis is a dependency
+        return f"the redis package is not installed ({exc})"
+    client = redis.Redis(host=HOST, port=REDIS_PORT, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return str(exc) or type(exc).__name__
+    finally:
+        client.close()
+    return None
+
+
+def main() -> int:
+    require = os.environ.get("CXCOE_REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
+    pg = postgres_problem()
+    rd = redis_problem()
+
+    problems = []
+    if pg:
+        problems.append(f"PostgreSQL on {HOST}:{PG_PORT} (role postgres): {pg}")
+    if rd:
+        problems.append(f"Redis on {HOST}:{REDIS_PORT}: {rd}")
+    if not os.access(CHROMIUM, os.X_OK):
+        problems.append(f"Chromium: {CHROMIUM} not found (apt-get install -y chromium)")
+    if not AXE.is_file():
+        problems.append(f"axe-core: {AXE.relative_to(ROOT)} not found (npm ci)")
+
+    if require and problems:
+        print("cxcoe tests: CXCOE_REQUIRE_SERVICES=1 but these are missing:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+
+    env = {
+        "CXCOE_REQUIRE_SERVICES": "1" if require else "0",
+        "CXCOE_VAR_DIR": str(TEST_VAR_DIR),
+    }
+    if not pg and not rd:
+        env |= {
+            "DATABASE_URL": f"postgres://postgres@{HOST}:{PG_PORT}/cxcoe",
+            "CELERY_BROKER_URL": f"redis://{HOST}:{REDIS_PORT}/14",
+            "CACHE_URL": f"redis://{HOST}:{REDIS_PORT}/15",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+        }
+    else:
+        missing = "/".join(name for name, problem in (("PostgreSQL", pg), ("Redis", rd)) if problem)
+        print(f"cxcoe tests: {missing} not reachable on {HOST}, running on SQLite with eager Celery", file=sys.stderr)
+        env |= {
+            # pytest-django runs SQLite tests on an in-memory database; this file is only the default.
+            "DATABASE_URL": f"sqlite:///{TEST_VAR_DIR / 'cxcoe.sqlite3'}",
+            "CELERY_BROKER_URL": "filesystem://",
+            "CACHE_URL": "locmem://",
+            "CELERY_TASK_ALWAYS_EAGER": "1",
+        }
+    browser_missing = [problem for problem in problems if problem.startswith(("Chromium", "axe-core"))]
+    if browser_missing:
+        print(f"cxcoe tests: browser tests lack {'; '.join(browser_missing)}", file=sys.stderr)
+
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

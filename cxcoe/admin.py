@@ -1,0 +1,75 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from . import services
+from .audit import record_event
+from .models import AuditEvent, BusinessUnit, ImportJob, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "business_unit", "job_title", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    search_fields = ["email", "display_name", "job_title"]
+    autocomplete_fields = ["business_unit"]
+    readonly_fields = ["last_login", "date_joined", "deactivated_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "business_unit", "job_title", "time_zone"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "deactivated_at"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})]
+    actions = ["deactivate"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record_event(actor=request.user, verb="person.updated" if change else "person.created", target=obj,
+                     details={"via": "admin", "fields": sorted(form.changed_data)}, request=request)
+
+    @admin.action(description="Deactivate the selected people (ends their sessions)")
+    def deactivate(self, request, queryset):
+        count = services.deactivate_people(people=queryset.exclude(pk=request.user.pk), by=request.user,
+                                           reason="Site admin action")
+        self.message_user(request, f"{count} deactivated.")
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "is_active"]
+    list_filter = ["is_active", "depth"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["path", "depth"]
+    autocomplete_fields = ["parent", "leaders"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_unit(unit=obj, by=request.user, request=request)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "verb", "target_label", "ip_address"]
+    list_filter = ["verb"]
+    search_fields = ["verb", "target_label", "actor__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "created_at", "created_by", "status", "error_count"]
+    list_filter = ["status"]
+    exclude = ["units_csv", "people_csv"]
+    list_select_related = ["created_by"]

@@ -1,0 +1,16 @@
+from .permissions import can_manage_people, can_view_dashboard
+
+
+def navigation(request) -> dict:
+    """What the top bar shows for this person."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {"signed_in": False}}
+    return {
+        "nav": {
+            "signed_in": True,
+            "dashboard": can_view_dashboard(user),
+            "manage": can_manage_people(user),
+            "unread_notifications": 0,
+        }
+    }

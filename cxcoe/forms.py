@@ -1,0 +1,114 @@
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BusinessUnit, User
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class BootstrapFormMixin:
+    """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{name}_errors"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class ProfileForm(BootstrapFormMixin, forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = ["display_name", "job_title", "time_zone"]
+
+
+class PersonForm(BootstrapFormMixin, forms.ModelForm):
+    is_coe_staff = forms.BooleanField(
+        label=_("CoE staff"),
+        required=False,
+        help_text=_("Runs the CX Center of Excellence: manages people, content and programs."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = ["display_name", "email", "business_unit", "job_title", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].queryset = BusinessUnit.objects.filter(is_active=True)
+        self.fields["business_unit"].required = True
+        self.fields["is_coe_staff"].initial = self.instance.is_coe_staff
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another person already uses this email address."))
+        return email
+
+
+class UnitForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = BusinessUnit
+        fields = ["code", "name", "parent", "leaders", "is_active"]
+        widgets = {"leaders": forms.SelectMultiple(attrs={"size": 6})}
+        help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leaders"].queryset = User.objects.active().only("pk", "display_name", "email")
+        self.fields["leaders"].required = False
+        parents = BusinessUnit.objects.all()
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+            parents = parents.exclude(path__startswith=self.instance.path)
+        self.fields["parent"].queryset = parents
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+
+class DeactivateForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=200)
+
+
+class PeopleFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    unit = forms.ModelChoiceField(label=_("Business unit"), queryset=BusinessUnit.objects.all(), required=False,
+                                  empty_label=_("All units"))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))])
+    role = forms.ChoiceField(label=_("Role"), required=False,
+                             choices=[("", _("Any role")), ("coe_staff", _("CoE staff")), ("leader", _("Leader"))])
+    sort = forms.ChoiceField(label=_("Sort by"), required=False,
+                             choices=[("name", _("Name")), ("unit", _("Unit")), ("-joined", _("Newest first"))])
+
+
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(label=_("Object or email"), required=False)
+    verb = forms.CharField(label=_("Action"), required=False)
+    actor = forms.CharField(label=_("Actor email"), required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end date is before the start date."))
+        return data

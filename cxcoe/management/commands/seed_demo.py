@@ -1,0 +1,105 @@
+"""Build the demo organization: 12 business units in three levels and 60 people. Safe to run again."""
+
+import random
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cxcoe import services
+from cxcoe.models import BusinessUnit, User
+
+DEMO_PASSWORD = "cxcoe-demo"  # noqa: S105 - printed for the demo only
+
+UNITS = [
+    ("ACME", "Acme Communications", ""),
+    ("SAL", "Sales", "ACME"),
+    ("SAL-ENT", "Enterprise Sales", "SAL"),
+    ("SAL-SMB", "Small Business Sales", "SAL"),
+    ("SUP", "Customer Support", "ACME"),
+    ("SUP-T1", "Tier 1 Support", "SUP"),
+    ("SUP-FLD", "Field Service", "SUP"),
+    ("DIG", "Digital", "ACME"),
+    ("DIG-WEB", "Web & App", "DIG"),
+    ("OPS", "Operations", "ACME"),
+    ("OPS-BIL", "Billing", "OPS"),
+    ("COR", "Corporate", "ACME"),
+]
+
+# (email, name, unit, title, role): the people a demo walks through.
+NAMED = [
+    ("olivia@acme.example", "Olivia Hart", "COR", "CX Program Lead", "coe_staff"),
+    ("leo@acme.example", "Leo Marsh", "SAL", "VP Sales", "leads"),
+    ("nadia@acme.example", "Nadia Brooks", "SUP", "Head of Customer Support", "leads"),
+    ("amir@acme.example", "Amir Haddad", "SAL-ENT", "Account Executive", ""),
+    ("bianca@acme.example", "Bianca Rossi", "SUP-T1", "Support Specialist", ""),
+    ("kemi@acme.example", "Kemi Okafor", "DIG-WEB", "Product Designer", ""),
+    ("tom@acme.example", "Tom Schmidt", "OPS-BIL", "Billing Specialist", ""),
+    ("sara@acme.example", "Sara Lopez", "SUP-FLD", "Field Technician", ""),
+    ("eve@acme.example", "Eve Walker", "SUP-T1", "Support Specialist", ""),
+]
+FIRST = [
+    "Ada", "Ana", "Ben", "Carlos", "Chen", "Dana", "Farah", "Grace", "Hana", "Hugo", "Ines", "Ivan", "Jade",
+    "Jonas", "Kai", "Lina", "Luca", "Maya", "Mei", "Noah", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq",
+    "Uma", "Vera", "Wei", "Yara", "Yusuf", "Zoe"
+]
+LAST = [
+    "Adams", "Baker", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Ito", "Jensen", "Kaur", "Kim", "Larsen",
+    "Moreau", "Nakamura", "Novak", "Patel", "Perez", "Santos", "Silva", "Singh", "Tanaka", "Weber", "Wilson",
+    "Zhang"
+]
+TITLES = ["Account Executive", "Support Specialist", "Team Lead", "Operations Analyst", "Designer", "Engineer",
+          "Billing Specialist", "Customer Success Manager", "Marketing Specialist", "Analyst"]
+TOTAL_PEOPLE = 59  # plus the site admin: 60 accounts
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo organization (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        units = self.seed_units()
+        password = make_password(DEMO_PASSWORD)
+        people = self.seed_named(units, password)
+        rng = random.Random(2026)  # noqa: S311 - deterministic demo names, not security
+        leaf_codes = [code for code, _name, parent in UNITS if parent and parent != "ACME"]
+        while len(people) < TOTAL_PEOPLE:
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{first}.{last}@acme.example".lower()
+            if email in people:
+                continue
+            people[email] = self.ensure_person(email, f"{first} {last}", units[rng.choice(leaf_codes)],
+                                               rng.choice(TITLES), password)
+        admin = self.ensure_person("admin@acme.example", "Site Admin", units["COR"], "IT Administrator", password)
+        if not admin.is_superuser:
+            User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
+        self.stdout.write(f"Demo organization ready: {len(units)} units, {User.objects.count()} people.")
+
+    def seed_units(self) -> dict[str, BusinessUnit]:
+        units: dict[str, BusinessUnit] = {}
+        for code, name, parent_code in UNITS:
+            unit = BusinessUnit.objects.filter(code=code).first()
+            if unit is None:
+                unit = services.save_unit(unit=BusinessUnit(code=code, name=name, parent=units.get(parent_code)),
+                                          by=None)
+            units[code] = unit
+        return units
+
+    def seed_named(self, units, password) -> dict[str, User]:
+        people = {}
+        for email, name, unit_code, title, role in NAMED:
+            person = self.ensure_person(email, name, units[unit_code], title, password)
+            if role == "coe_staff":
+                services.set_coe_staff(person=person, is_staff=True, by=None)
+            elif role == "leads" and not units[unit_code].leaders.filter(pk=person.pk).exists():
+                services.set_unit_leaders(unit=units[unit_code], leaders=[*units[unit_code].leaders.all(), person],
+                                          by=None)
+            people[email] = person
+        return people
+
+    def ensure_person(self, email, name, unit, title, password) -> User:
+        person, _created = User.objects.get_or_create(
+            email=email,
+            defaults={"display_name": name, "business_unit": unit, "job_title": title, "password": password},
+        )
+        return person

@@ -1,0 +1,37 @@
+import zoneinfo
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from .permissions import is_coe_staff
+
+
+def user_time_zone(get_response):
+    """Show dates in the signed-in person's own time zone."""
+
+    def middleware(request):
+        name = getattr(request.user, "time_zone", None) if request.user.is_authenticated else None
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        return get_response(request)
+
+    return middleware
+
+
+def require_staff_mfa(get_response):
+    """With CXCOE_REQUIRE_STAFF_MFA on, CoE staff must set up an authenticator before anything else."""
+
+    def middleware(request):
+        if settings.CXCOE_REQUIRE_STAFF_MFA and is_coe_staff(request.user):
+            from allauth.mfa.models import Authenticator
+
+            allowed = ("/accounts/",)
+            if not request.path.startswith(allowed) and not Authenticator.objects.filter(user=request.user).exists():
+                return redirect(reverse("mfa_activate_totp"))
+        return get_response(request)
+
+    return middleware

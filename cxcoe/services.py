@@ -1,0 +1,144 @@
+"""Every change to people and business units that matters goes through here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Length, Replace, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import record_event
+from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
+
+
+def coe_staff_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=COE_STAFF_GROUP)
+    return group
+
+
+@transaction.atomic
+def set_coe_staff(*, person: User, is_staff: bool, by: User | None, request=None) -> bool:
+    """Grant or revoke the CoE staff role. Returns whether anything changed."""
+    group = coe_staff_group()
+    has_role = person.groups.filter(pk=group.pk).exists()
+    if has_role == is_staff:
+        return False
+    if is_staff:
+        person.groups.add(group)
+    else:
+        person.groups.remove(group)
+    person.__dict__.pop("is_coe_staff", None)
+    record_event(actor=by, verb="role.granted" if is_staff else "role.revoked", target=person,
+                 details={"role": COE_STAFF_GROUP}, request=request)
+    return True
+
+
+@transaction.atomic
+def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, request=None, **fields) -> list[str]:
+    """Change a person's profile fields (and CoE staff role); returns the names of what changed."""
+    changed = {name: value for name, value in fields.items() if getattr(person, name) != value}
+    role_changed = is_coe_staff is not None and set_coe_staff(
+        person=person, is_staff=is_coe_staff, by=by, request=request
+    )
+    if not changed:
+        return ["is_coe_staff"] if role_changed else []
+    before = {name: str(getattr(person, name) or "") for name in changed}
+    for name, value in changed.items():
+        setattr(person, name, value)
+    person.full_clean(exclude=["password"])
+    person.save(update_fields=list(changed))
+    record_event(actor=by, verb="person.updated", target=person, request=request,
+                 details={name: [before[name], str(value or "")] for name, value in changed.items()})
+    return [*changed, "is_coe_staff"] if role_changed else list(changed)
+
+
+def _end_sessions(queryset) -> None:
+    """Sessions carry a hash of the password, so a new unusable password signs the person out everywhere."""
+    queryset.update(password=make_password(None))
+
+
+@transaction.atomic
+def deactivate_person(*, person: User, by: User | None, request=None, reason: str = "") -> bool:
+    """Take away a person's access and end their sessions. Their records and history stay."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        return False
+    if by is not None and person.pk == by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    User.objects.filter(pk=person.pk).update(is_active=False, deactivated_at=timezone.now())
+    _end_sessions(User.objects.filter(pk=person.pk))
+    record_event(actor=by, verb="person.deactivated", target=person, details={"reason": reason} if reason else {},
+                 request=request)
+    return True
+
+
+@transaction.atomic
+def deactivate_people(*, people, by: User | None, reason: str) -> int:
+    """Deactivate many people at once (a full import); one audit event each."""
+    targets = list(people.filter(is_active=True).select_for_update())
+    if not targets:
+        return 0
+    ids = [person.pk for person in targets]
+    User.objects.filter(pk__in=ids).update(is_active=False, deactivated_at=timezone.now())
+    _end_sessions(User.objects.filter(pk__in=ids))
+    user_type = ContentType.objects.get_for_model(User)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(actor=by, verb="person.deactivated", target_type=user_type, target_id=str(person.pk),
+                   target_label=str(person)[:255], details={"reason": reason})
+        for person in targets
+    )
+    return len(targets)
+
+
+@transaction.atomic
+def reactivate_person(*, person: User, by: User, request=None) -> bool:
+    """Give access back. The person sets a new password through "Forgot password" (or signs in with SSO)."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if person.is_active:
+        return False
+    User.objects.filter(pk=person.pk).update(is_active=True, deactivated_at=None)
+    record_event(actor=by, verb="person.reactivated", target=person, request=request)
+    return True
+
+
+@transaction.atomic
+def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None) -> BusinessUnit:
+    """Create or change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
+    creating = unit.pk is None
+    old_path = "" if creating else BusinessUnit.objects.select_for_update().get(pk=unit.pk).path
+    if unit.parent_id is not None and not creating:
+        parent = BusinessUnit.objects.get(pk=unit.parent_id)
+        if parent.path.startswith(old_path):
+            raise ValidationError({"parent": _("A unit cannot sit below itself or one of its own units.")})
+    unit.path = BusinessUnit.path_for(unit.code, unit.parent)
+    unit.depth = unit.path.count("/") - 2
+    unit.save()
+    if not creating and old_path != unit.path:
+        BusinessUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(unit.path), Substr("path", len(old_path) + 1)),
+        )
+        BusinessUnit.objects.filter(path__startswith=unit.path).update(
+            depth=Length("path") - Length(Replace("path", Value("/"), Value(""))) - 2
+        )
+    record_event(actor=by, verb="unit.created" if creating else "unit.updated", target=unit, request=request,
+                 details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
+    if leaders is not None:
+        set_unit_leaders(unit=unit, leaders=leaders, by=by, request=request)
+    return unit
+
+
+@transaction.atomic
+def set_unit_leaders(*, unit: BusinessUnit, leaders, by: User | None, request=None) -> bool:
+    before = set(unit.leaders.values_list("pk", flat=True))
+    after = {leader.pk for leader in leaders}
+    if before == after:
+        return False
+    unit.leaders.set(after)
+    record_event(actor=by, verb="role.leaders_changed", target=unit, request=request,
+                 details={"added": sorted(after - before), "removed": sorted(before - after)})
+    return True

@@ -1,0 +1,40 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from . import import_views, views
+from .dashboard import views as dashboard
+
+# The admin signs in through allauth, so its login has the same rate limits and MFA.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "cxcoe administration"
+
+urlpatterns = [
+    path("", dashboard.my_work, name="home"),
+    path("dashboard/", dashboard.leader_dashboard, name="dashboard"),
+    path("me/", views.profile, name="profile"),
+    path("healthz", views.healthz, name="healthz"),
+    path("manage/people/", views.person_list, name="person-list"),
+    path("manage/people/export.csv", views.person_export, name="person-export"),
+    path("manage/people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("manage/people/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("manage/people/<int:pk>/deactivate/", views.person_deactivate, name="person-deactivate"),
+    path("manage/people/<int:pk>/reactivate/", views.person_reactivate, name="person-reactivate"),
+    path("manage/units/", views.unit_list, name="unit-list"),
+    path("manage/units/export.csv", views.unit_export, name="unit-export"),
+    path("manage/units/new/", views.unit_create, name="unit-create"),
+    path("manage/units/<int:pk>/", views.unit_detail, name="unit-detail"),
+    path("manage/units/<int:pk>/edit/", views.unit_edit, name="unit-edit"),
+    path("manage/imports/", import_views.import_list, name="import-list"),
+    path("manage/imports/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("manage/imports/<int:pk>/apply/", import_views.import_apply, name="import-apply"),
+    path("manage/imports/<int:pk>/cancel/", import_views.import_cancel, name="import-cancel"),
+    path("manage/audit/", views.audit_list, name="audit-list"),
+    path("manage/audit/export.csv", views.audit_export, name="audit-export"),
+    path("standards/", include("standards.urls")),
+    path("library/", include("library.urls")),
+    path("training/", include("training.urls")),
+    path("ambassadors/", include("ambassadors.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

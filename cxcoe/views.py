@@ -1,0 +1,245 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+from .csvexport import csv_response
+from .forms import AuditFilterForm, DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm
+from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
+from .permissions import coe_staff_required
+
+PAGE_SIZE = 50
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = User.objects.get(pk=request.user.pk)
+        services.update_person(person=person, by=request.user, request=request,
+                               **{name: form.cleaned_data[name] for name in form.Meta.fields})
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "cxcoe/profile.html", {"form": form})
+
+
+def _people(filters: PeopleFilterForm):
+    staff_membership = User.groups.through.objects.filter(user=OuterRef("pk"), group__name=COE_STAFF_GROUP)
+    leadership = BusinessUnit.leaders.through.objects.filter(user=OuterRef("pk"))
+    people = User.objects.select_related("business_unit").annotate(
+        has_staff_role=Exists(staff_membership), has_leader_role=Exists(leadership)
+    )
+    data = filters.cleaned_data if filters.is_valid() else {}
+    if query := data.get("q", "").strip():
+        people = people.filter(Q(display_name__icontains=query) | Q(email__icontains=query)
+                               | Q(job_title__icontains=query))
+    if unit := data.get("unit"):
+        people = people.filter(business_unit__path__startswith=unit.path)
+    status = data.get("status") or "active"
+    if status != "all":
+        people = people.filter(is_active=status == "active")
+    if data.get("role") == "coe_staff":
+        people = people.filter(has_staff_role=True)
+    elif data.get("role") == "leader":
+        people = people.filter(has_leader_role=True)
+    order = {"unit": ["business_unit__path", "display_name"], "-joined": ["-date_joined", "pk"]}
+    return people.order_by(*order.get(data.get("sort") or "name", ["display_name", "email"]))
+
+
+@coe_staff_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    filters = PeopleFilterForm(request.GET or None)
+    page = Paginator(_people(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "cxcoe/_person_table.html" if request.htmx else "cxcoe/person_list.html"
+    return render(request, template, {"filters": filters, "page_obj": page, "people": page.object_list})
+
+
+@coe_staff_required
+def person_export(request: HttpRequest) -> HttpResponse:
+    people = _people(PeopleFilterForm(request.GET or None))
+    rows = (
+        [p.email, p.display_name, p.business_unit.code if p.business_unit else "", p.job_title,
+         "coe_staff" if p.has_staff_role else "", "yes" if p.is_active else "no"]
+        for p in people.iterator(chunk_size=2000)
+    )
+    return csv_response("people.csv", ["email", "display_name", "bu_code", "job_title", "roles", "active"], rows)
+
+
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.visible_to(request.user).select_related("business_unit"), pk=pk)
+    history = AuditEvent.objects.filter(target_type__model="user", target_id=str(person.pk)).select_related("actor")
+    context = {
+        "person": person,
+        "units_led": person.led_units.all(),
+        "history": history[:20],
+        "can_manage": request.user.is_coe_staff,
+    }
+    return render(request, "cxcoe/person_detail.html", context)
+
+
+@coe_staff_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    form = PersonForm(request.POST or None, instance=User.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.update_person(person=person, by=request.user, request=request,
+                                   is_coe_staff=form.cleaned_data["is_coe_staff"], **fields)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": person})
+            return redirect(person)
+    return render(request, "cxcoe/person_form.html", {"form": form, "person": person})
+
+
+@coe_staff_required
+def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deactivate_person(person=person, by=request.user, request=request,
+                                       reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s is deactivated and signed out everywhere.") % {"name": person})
+            return redirect(person)
+    return render(request, "cxcoe/person_deactivate.html", {"form": form, "person": person})
+
+
+@coe_staff_required
+@require_POST
+def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    if services.reactivate_person(person=person, by=request.user, request=request):
+        messages.success(request, _("%(name)s can sign in again after setting a new password.") % {"name": person})
+    return redirect(person)
+
+
+def _units(query: str):
+    units = BusinessUnit.objects.select_related("parent").annotate(
+        headcount=Count("members", filter=Q(members__is_active=True))
+    ).prefetch_related(Prefetch("leaders", queryset=User.objects.only("pk", "display_name")))
+    if query:
+        units = units.filter(Q(name__icontains=query) | Q(code__icontains=query.upper()))
+    return units
+
+
+@coe_staff_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    page = Paginator(_units(query), 100).get_page(request.GET.get("page"))
+    return render(request, "cxcoe/unit_list.html", {"page_obj": page, "units": page.object_list, "q": query})
+
+
+@coe_staff_required
+def unit_export(request: HttpRequest) -> HttpResponse:
+    units = _units(request.GET.get("q", "").strip()).prefetch_related(
+        Prefetch("leaders", queryset=User.objects.only("pk", "email"))
+    )
+    rows = (
+        [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all()),
+         u.headcount, "yes" if u.is_active else "no"]
+        for u in units
+    )
+    return csv_response("business_units.csv",
+                        ["code", "name", "parent_code", "leader_emails", "active_people", "active"], rows)
+
+
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent"), pk=pk)
+    subtree = unit.subtree()
+    members = Paginator(
+        User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    context = {
+        "unit": unit,
+        "leaders": unit.leaders.all(),
+        "children": unit.children.annotate(headcount=Count("members", filter=Q(members__is_active=True))),
+        "ancestors": BusinessUnit.objects.filter(code__in=unit.ancestor_codes()),
+        "subtree_count": subtree.count() - 1,
+        "page_obj": members,
+        "can_manage": request.user.is_coe_staff,
+    }
+    return render(request, "cxcoe/unit_detail.html", context)
+
+
+def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.save_unit(unit=form.save(commit=False), by=request.user, request=request,
+                                      leaders=form.cleaned_data["leaders"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": unit})
+            return redirect(unit)
+    return render(request, "cxcoe/unit_form.html", {"form": form, "unit": unit})
+
+
+@coe_staff_required
+def unit_create(request: HttpRequest) -> HttpResponse:
+    return _unit_form(request, BusinessUnit())
+
+
+@coe_staff_required
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _unit_form(request, get_object_or_404(BusinessUnit, pk=pk))
+
+
+def _audit_events(filters: AuditFilterForm):
+    events = AuditEvent.objects.select_related("actor", "target_type")
+    if not filters.is_valid():
+        return events
+    data = filters.cleaned_data
+    if data["q"]:
+        events = events.filter(Q(target_label__icontains=data["q"]) | Q(details__icontains=data["q"]))
+    if data["verb"]:
+        events = events.filter(verb__startswith=data["verb"])
+    if data["actor"]:
+        events = events.filter(actor__email__icontains=data["actor"])
+    if data["since"]:
+        events = events.filter(created_at__date__gte=data["since"])
+    if data["until"]:
+        events = events.filter(created_at__date__lte=data["until"])
+    return events
+
+
+@coe_staff_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    filters = AuditFilterForm(request.GET or None)
+    page = Paginator(_audit_events(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    verbs = AuditEvent.objects.order_by("verb").values_list("verb", flat=True).distinct()
+    return render(request, "cxcoe/audit_list.html",
+                  {"filters": filters, "page_obj": page, "events": page.object_list, "verbs": verbs})
+
+
+@coe_staff_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    events = _audit_events(AuditFilterForm(request.GET or None))
+    rows = (
+        [e.created_at.isoformat(), e.actor.email if e.actor else "", e.verb,
+         e.target_type.model if e.target_type else "", e.target_id, e.target_label, e.details, e.ip_address or ""]
+        for e in events.iterator(chunk_size=2000)
+    )
+    return csv_response("audit-log.csv",
+                        ["time_utc", "actor", "action", "object_type", "object_id", "object", "details", "ip"], rows)

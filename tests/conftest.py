@@ -1,0 +1,79 @@
+"""Named people for tests (STYLE.md): olivia runs the CoE, leo leads Sales, amir and bianca are in
+Sales and Support, eve is an employee in Support, and una leads Operations (another leader's BU)."""
+
+import pytest
+from django.core.cache import cache
+
+from cxcoe import celery_app
+
+from .factories import BusinessUnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_clean_cache():
+    # Most tests run tasks in-process; tests that need a real worker start one themselves.
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def acme(db):
+    return BusinessUnitFactory(code="ACME", name="Acme")
+
+
+@pytest.fixture
+def sales(acme):
+    return BusinessUnitFactory(code="SAL", name="Sales", parent=acme)
+
+
+@pytest.fixture
+def enterprise_sales(sales):
+    return BusinessUnitFactory(code="SAL-01", name="Enterprise Sales", parent=sales)
+
+
+@pytest.fixture
+def support(acme):
+    return BusinessUnitFactory(code="SUP", name="Customer Support", parent=acme)
+
+
+@pytest.fixture
+def operations(acme):
+    return BusinessUnitFactory(code="OPS", name="Operations", parent=acme)
+
+
+@pytest.fixture
+def olivia(acme):
+    return UserFactory(email="olivia@acme.example", display_name="Olivia Hart", business_unit=acme,
+                       job_title="CX Program Lead", coe_staff=True)
+
+
+@pytest.fixture
+def leo(sales):
+    return UserFactory(email="leo@acme.example", display_name="Leo Marsh", business_unit=sales,
+                       job_title="VP Sales", leads=[sales])
+
+
+@pytest.fixture
+def una(operations):
+    return UserFactory(email="una@acme.example", display_name="Una Ito", business_unit=operations,
+                       job_title="Head of Operations", leads=[operations])
+
+
+@pytest.fixture
+def amir(enterprise_sales):
+    return UserFactory(email="amir@acme.example", display_name="Amir Haddad", business_unit=enterprise_sales,
+                       job_title="Account Executive")
+
+
+@pytest.fixture
+def bianca(support):
+    return UserFactory(email="bianca@acme.example", display_name="Bianca Rossi", business_unit=support,
+                       job_title="Support Specialist")
+
+
+@pytest.fixture
+def eve(support):
+    return UserFactory(email="eve@acme.example", display_name="Eve Walker", business_unit=support,
+                       job_title="Support Specialist")
