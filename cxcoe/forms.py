@@ -15,7 +15,7 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -23,11 +23,16 @@ class BootstrapFormMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{name}_errors"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid"
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"id_{name}_errors"
 
 
 class ProfileForm(BootstrapFormMixin, forms.ModelForm):

@@ -136,7 +136,7 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def _units(query: str):
     units = BusinessUnit.objects.select_related("parent").annotate(
         headcount=Count("members", filter=Q(members__is_active=True))
-    ).prefetch_related(Prefetch("leaders", queryset=User.objects.only("pk", "display_name")))
+    ).prefetch_related(Prefetch("leaders", queryset=User.objects.only("pk", "display_name", "email"))).order_by("path")
     if query:
         units = units.filter(Q(name__icontains=query) | Q(code__icontains=query.upper()))
     return units
@@ -151,9 +151,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @coe_staff_required
 def unit_export(request: HttpRequest) -> HttpResponse:
-    units = _units(request.GET.get("q", "").strip()).prefetch_related(
-        Prefetch("leaders", queryset=User.objects.only("pk", "email"))
-    )
+    units = _units(request.GET.get("q", "").strip())
     rows = (
         [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all()),
          u.headcount, "yes" if u.is_active else "no"]
@@ -173,7 +171,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "unit": unit,
         "leaders": unit.leaders.all(),
-        "children": unit.children.annotate(headcount=Count("members", filter=Q(members__is_active=True))),
+        "children": unit.children.annotate(
+            headcount=Count("members", filter=Q(members__is_active=True))
+        ).order_by("name"),
         "ancestors": BusinessUnit.objects.filter(code__in=unit.ancestor_codes()),
         "subtree_count": subtree.count() - 1,
         "page_obj": members,

@@ -10,6 +10,11 @@ from .factories import BusinessUnitFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_and_clean_cache():
     # Most tests run tasks in-process; tests that need a real worker start one themselves.
     celery_app.conf.task_always_eager = True

@@ -1,0 +1,106 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from cxcoe.models import AuditEvent, User
+
+from ..factories import PASSWORD
+
+
+def test_sign_in_with_email_lands_on_my_work_and_is_audited(client, eve):
+    response = client.post(reverse("account_login"), {"login": "EVE@acme.example", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home")).context["user"] == eve
+    event = AuditEvent.objects.get(verb="auth.signed_in")
+    assert event.actor == eve
+
+
+def test_wrong_password_is_refused_and_audited_without_the_password(client, eve):
+    response = client.post(reverse("account_login"), {"login": "eve@acme.example", "password": "wrong-one"})
+    assert response.status_code == 200
+    assert "not correct" in response.text
+    event = AuditEvent.objects.get(verb="auth.sign_in_failed")
+    assert event.details == {"email": "eve@acme.example"}
+    assert "wrong-one" not in str(event.details)
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client, eve):
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "eve@acme.example", "password": "wrong-one"})
+    response = client.post(reverse("account_login"), {"login": "eve@acme.example", "password": PASSWORD})
+    assert response.status_code in {200, 429}
+    assert "Too many failed login attempts" in response.text
+    assert not AuditEvent.objects.filter(verb="auth.signed_in").exists()
+
+
+def test_sign_up_is_closed(client, db):
+    response = client.post(reverse("account_signup"), {"email": "new@acme.example", "password1": "x" * 12,
+                                                       "password2": "x" * 12})
+    assert "closed" in response.text.lower()
+    assert not User.objects.filter(email="new@acme.example").exists()
+
+
+def test_deactivated_person_cannot_sign_in(client, eve):
+    eve.is_active = False
+    eve.save()
+    response = client.post(reverse("account_login"), {"login": "eve@acme.example", "password": PASSWORD})
+    assert client.get(reverse("home")).status_code == 302
+    assert response.status_code in {200, 302}
+    assert not AuditEvent.objects.filter(verb="auth.signed_in").exists()
+
+
+def test_admin_login_goes_through_the_rate_limited_sign_in(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_non_admin_cannot_open_the_site_admin(client, eve):
+    client.force_login(eve)
+    assert client.get(reverse("admin:login")).status_code == 403
+
+
+def test_pages_send_a_content_security_policy(client, eve):
+    client.force_login(eve)
+    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_staff_without_an_authenticator_must_set_one_up_when_required(client, settings, olivia, eve):
+    settings.CXCOE_REQUIRE_STAFF_MFA = True
+    client.force_login(olivia)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    client.force_login(eve)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def _settings_process(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ENV"}}
+    return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+        [sys.executable, "-c", "import django; from django.conf import settings; settings.INSTALLED_APPS"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "cxcoe.settings", **env},
+        capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.mark.parametrize("env", [
+    {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "cx.example.com"},
+    {"DEBUG": "0", "ALLOWED_HOSTS": "cx.example.com", "SECRET_KEY": "short"},
+    {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 64},
+])
+def test_production_refuses_to_start_without_a_secret_key_and_hosts(env):
+    result = _settings_process(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_hosts():
+    result = _settings_process(DJANGO_ENV="production", SECRET_KEY="k" * 64, ALLOWED_HOSTS="cx.example.com")
+    assert result.returncode == 0, result.stderr

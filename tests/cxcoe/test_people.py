@@ -1,0 +1,172 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cxcoe import services
+from cxcoe.models import AuditEvent, User
+
+from ..factories import UserFactory
+
+
+def _csv(response) -> list[str]:
+    return b"".join(response.streaming_content).decode().splitlines()
+
+
+def test_people_list_searches_name_email_and_title(client, olivia, amir, bianca, eve):
+    client.force_login(olivia)
+    response = client.get(reverse("person-list"), {"q": "haddad"})
+    assert [p.email for p in response.context["people"]] == ["amir@acme.example"]
+
+
+def test_people_list_filters_by_unit_subtree(client, olivia, leo, amir, bianca, sales):
+    client.force_login(olivia)
+    response = client.get(reverse("person-list"), {"unit": sales.pk})
+    assert {p.email for p in response.context["people"]} == {"leo@acme.example", "amir@acme.example"}
+
+
+def test_people_list_filters_by_role_and_hides_deactivated_by_default(client, olivia, leo, amir):
+    services.deactivate_person(person=amir, by=olivia)
+    client.force_login(olivia)
+    assert [p.email for p in client.get(reverse("person-list"), {"role": "leader"}).context["people"]] == [
+        "leo@acme.example"
+    ]
+    assert "amir@acme.example" not in {p.email for p in client.get(reverse("person-list")).context["people"]}
+    inactive = client.get(reverse("person-list"), {"status": "inactive"}).context["people"]
+    assert [p.email for p in inactive] == ["amir@acme.example"]
+
+
+def test_people_list_htmx_request_returns_only_the_table(client, olivia, amir):
+    client.force_login(olivia)
+    response = client.get(reverse("person-list"), {"q": "amir"}, headers={"HX-Request": "true"})
+    assert "<html" not in response.text
+    assert "Amir Haddad" in response.text
+
+
+def test_people_export_follows_the_filters_and_neutralises_formulas(client, olivia, amir):
+    UserFactory(email="mallory@acme.example", display_name="=HYPERLINK(\"http://x\")", business_unit=amir.business_unit)
+    client.force_login(olivia)
+    lines = _csv(client.get(reverse("person-export"), {"unit": amir.business_unit_id}))
+    assert lines[0] == "email,display_name,bu_code,job_title,roles,active"
+    assert "amir@acme.example,Amir Haddad,SAL-01,Account Executive,,yes" in lines
+    assert any(line.startswith("mallory@acme.example,\"'=HYPERLINK") for line in lines)
+    assert len(lines) == 3
+
+
+def test_edit_person_changes_fields_and_role_and_audits_both(client, olivia, amir, support):
+    client.force_login(olivia)
+    response = client.post(reverse("person-edit", args=[amir.pk]), {
+        "display_name": "Amir H.", "email": "AMIR@acme.example", "business_unit": support.pk,
+        "job_title": "Team Lead", "time_zone": "Europe/Paris", "is_coe_staff": "on",
+    })
+    assert response.status_code == 302
+    amir = User.objects.get(pk=amir.pk)
+    assert (amir.display_name, amir.business_unit, amir.time_zone) == ("Amir H.", support, "Europe/Paris")
+    assert amir.is_coe_staff
+    verbs = set(AuditEvent.objects.filter(target_id=str(amir.pk)).values_list("verb", flat=True))
+    assert {"person.updated", "role.granted"} <= verbs
+
+
+def test_edit_person_keeps_input_and_names_the_duplicate_email(client, olivia, amir, bianca):
+    client.force_login(olivia)
+    response = client.post(reverse("person-edit", args=[amir.pk]), {
+        "display_name": "Typed name", "email": "bianca@acme.example", "business_unit": amir.business_unit_id,
+        "job_title": "", "time_zone": "UTC",
+    })
+    assert response.status_code == 200
+    assert 'value="Typed name"' in response.text
+    assert "Another person already uses this email address." in response.text
+    assert User.objects.get(pk=amir.pk).display_name == "Amir Haddad"
+
+
+def test_deactivation_ends_sessions_and_keeps_history(client, olivia, amir):
+    client.force_login(amir)
+    assert client.get(reverse("home")).status_code == 200
+    services.update_person(person=amir, by=olivia, job_title="Senior AE")
+    services.deactivate_person(person=amir, by=olivia, reason="Left the company")
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    amir.refresh_from_db()
+    assert not amir.is_active and amir.deactivated_at is not None
+    assert not amir.has_usable_password()
+    history = AuditEvent.objects.filter(target_id=str(amir.pk)).exclude(verb__startswith="auth.")
+    assert list(history.values_list("verb", flat=True)) == ["person.deactivated", "person.updated"]
+
+
+def test_deactivate_needs_confirmation_then_posts(client, olivia, amir):
+    client.force_login(olivia)
+    page = client.get(reverse("person-deactivate", args=[amir.pk]))
+    assert "will be signed out everywhere" in page.text
+    assert User.objects.get(pk=amir.pk).is_active
+    client.post(reverse("person-deactivate", args=[amir.pk]), {"reason": "Moved on"})
+    assert not User.objects.get(pk=amir.pk).is_active
+    assert AuditEvent.objects.get(verb="person.deactivated").details == {"reason": "Moved on"}
+
+
+def test_double_deactivation_writes_one_event(olivia, amir):
+    assert services.deactivate_person(person=amir, by=olivia) is True
+    assert services.deactivate_person(person=amir, by=olivia) is False
+    assert AuditEvent.objects.filter(verb="person.deactivated").count() == 1
+
+
+def test_nobody_deactivates_themselves(olivia):
+    with pytest.raises(ValidationError):
+        services.deactivate_person(person=olivia, by=olivia)
+    assert User.objects.get(pk=olivia.pk).is_active
+
+
+def test_reactivation_restores_access_without_the_old_password(client, olivia, amir):
+    services.deactivate_person(person=amir, by=olivia)
+    client.force_login(olivia)
+    client.post(reverse("person-reactivate", args=[amir.pk]))
+    amir.refresh_from_db()
+    assert amir.is_active and amir.deactivated_at is None
+    assert AuditEvent.objects.filter(verb="person.reactivated", target_id=str(amir.pk)).exists()
+
+
+def test_deactivated_leader_loses_their_scope(olivia, leo, sales):
+    services.deactivate_person(person=leo, by=olivia)
+    leo = User.objects.get(pk=leo.pk)
+    assert not leo.is_leader
+    assert list(leo.led_units_subtree()) == []
+
+
+def test_profile_saves_own_time_zone(client, eve):
+    client.force_login(eve)
+    client.post(reverse("profile"), {"display_name": "Eve W.", "job_title": "Specialist", "time_zone": "Asia/Tokyo"})
+    eve.refresh_from_db()
+    assert (eve.display_name, eve.time_zone) == ("Eve W.", "Asia/Tokyo")
+
+
+def test_profile_rejects_an_unknown_time_zone(client, eve):
+    client.force_login(eve)
+    response = client.post(reverse("profile"), {"display_name": "Eve", "job_title": "", "time_zone": "Mars/Base"})
+    assert "Select a valid choice" in response.text
+    eve.refresh_from_db()
+    assert eve.time_zone == "UTC"
+
+
+def test_people_list_query_count_does_not_grow(client, olivia, sales, support, django_assert_num_queries):
+    client.force_login(olivia)
+    UserFactory.create_batch(3, business_unit=sales, leads=[support])
+    client.get(reverse("person-list"))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("person-list"))
+    UserFactory.create_batch(40, business_unit=support, coe_staff=True)
+    with django_assert_num_queries(len(small)):
+        response = client.get(reverse("person-list"))
+    assert len(response.context["people"]) == 44
+
+
+def test_person_detail_query_count_does_not_grow(client, olivia, amir, sales, django_assert_num_queries):
+    client.force_login(olivia)
+    client.get(reverse("person-detail", args=[amir.pk]))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("person-detail", args=[amir.pk]))
+    for i in range(15):
+        services.update_person(person=amir, by=olivia, job_title=f"Title {i}")
+    sales.leaders.add(amir)
+    with django_assert_num_queries(len(small)):
+        client.get(reverse("person-detail", args=[amir.pk]))

@@ -1,0 +1,126 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cxcoe import services
+from cxcoe.models import AuditEvent, BusinessUnit
+
+from ..factories import BusinessUnitFactory, UserFactory
+
+
+def test_subtree_is_one_query_over_all_levels(acme, sales, enterprise_sales, support):
+    team = BusinessUnitFactory(code="SAL-01-T1", name="Team 1", parent=enterprise_sales)
+    with CaptureQueriesContext(connection) as queries:
+        codes = set(sales.subtree().values_list("code", flat=True))
+    assert codes == {"SAL", "SAL-01", "SAL-01-T1"}
+    assert len(queries) == 1
+    assert team.depth == 3
+
+
+def test_leader_scope_is_their_units_and_everything_below(leo, sales, enterprise_sales, support):
+    assert set(leo.led_units_subtree()) == {sales, enterprise_sales}
+    assert set(BusinessUnit.objects.visible_to(leo)) == {sales, enterprise_sales}
+
+
+def test_leader_of_two_units_sees_both_subtrees(sales, enterprise_sales, support, operations):
+    leader = UserFactory(leads=[enterprise_sales, support])
+    assert set(leader.led_units_subtree()) == {enterprise_sales, support}
+
+
+def test_moving_a_unit_moves_its_whole_subtree(olivia, acme, sales, enterprise_sales, support):
+    team = BusinessUnitFactory(code="SAL-01-T1", name="Team 1", parent=enterprise_sales)
+    enterprise_sales.parent = support
+    services.save_unit(unit=enterprise_sales, by=olivia)
+    team.refresh_from_db()
+    assert team.path == "/ACME/SUP/SAL-01/SAL-01-T1/"
+    assert team.depth == 3
+    assert set(support.subtree().values_list("code", flat=True)) == {"SUP", "SAL-01", "SAL-01-T1"}
+    assert not sales.subtree().filter(code="SAL-01-T1").exists()
+    assert AuditEvent.objects.filter(verb="unit.updated", target_id=str(enterprise_sales.pk)).exists()
+
+
+def test_a_unit_cannot_move_below_itself(olivia, sales, enterprise_sales):
+    sales.parent = enterprise_sales
+    with pytest.raises(ValidationError):
+        services.save_unit(unit=sales, by=olivia)
+    sales.refresh_from_db()
+    assert sales.path == "/ACME/SAL/"
+
+
+def test_unit_form_creates_a_unit_with_leaders(client, olivia, sales, leo):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-create"), {"code": "sal-02", "name": "Renewals", "parent": sales.pk,
+                                                    "leaders": [leo.pk], "is_active": "on"})
+    unit = BusinessUnit.objects.get(code="SAL-02")
+    assert response.status_code == 302
+    assert unit.path == "/ACME/SAL/SAL-02/"
+    assert list(unit.leaders.all()) == [leo]
+    assert AuditEvent.objects.filter(verb="role.leaders_changed", target_id=str(unit.pk)).exists()
+
+
+def test_unit_form_keeps_input_and_explains_a_bad_code(client, olivia, sales):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-create"), {"code": "bad code!", "name": "Renewals", "parent": sales.pk})
+    assert response.status_code == 200
+    assert "Renewals" in response.text
+    assert "Use capital letters" in response.text
+    assert not BusinessUnit.objects.filter(name="Renewals").exists()
+
+
+def test_unit_edit_cannot_pick_its_own_subtree_as_parent(client, olivia, sales, enterprise_sales):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-edit", args=[sales.pk]),
+                           {"name": "Sales", "parent": enterprise_sales.pk, "is_active": "on"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    sales.refresh_from_db()
+    assert sales.parent.code == "ACME"
+
+
+def test_unit_export_lists_codes_parents_and_leaders(client, olivia, leo, sales, enterprise_sales):
+    client.force_login(olivia)
+    body = b"".join(client.get(reverse("unit-export")).streaming_content).decode()
+    assert body.splitlines()[0] == "code,name,parent_code,leader_emails,active_people,active"
+    assert "SAL,Sales,ACME,leo@acme.example,1,yes" in body.splitlines()
+
+
+def test_leader_dashboard_counts_people_in_their_subtree_only(client, leo, amir, bianca, sales):
+    UserFactory(business_unit=sales, is_active=False)
+    client.force_login(leo)
+    response = client.get(reverse("dashboard"))
+    assert response.context["total_people"] == 2  # leo and amir; bianca is in Support, one is deactivated
+    assert {unit.code for unit in response.context["units"]} == {"SAL", "SAL-01"}
+
+
+def _org(size):
+    root = BusinessUnit.objects.get(code="ACME")
+    for i in range(size):
+        unit = BusinessUnitFactory(code=f"X{size}-{i}", parent=root)
+        UserFactory.create_batch(2, business_unit=unit, leads=[unit] if i % 2 else [])
+
+
+@pytest.mark.parametrize("url_name", ["unit-list", "dashboard"])
+def test_unit_pages_query_count_does_not_grow(client, olivia, url_name, django_assert_num_queries):
+    client.force_login(olivia)
+    _org(3)
+    client.get(reverse(url_name))  # warm the session and the content-type cache
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse(url_name)).status_code == 200
+    _org(30)
+    with django_assert_num_queries(len(small)):
+        client.get(reverse(url_name))
+
+
+def test_unit_detail_query_count_does_not_grow(client, olivia, sales, django_assert_num_queries):
+    client.force_login(olivia)
+    UserFactory.create_batch(3, business_unit=sales, leads=[sales])
+    client.get(reverse("unit-detail", args=[sales.pk]))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("unit-detail", args=[sales.pk]))
+    for i in range(10):
+        BusinessUnitFactory(code=f"SAL-C{i}", parent=sales)
+    UserFactory.create_batch(30, business_unit=sales, leads=[sales])
+    with django_assert_num_queries(len(small)):
+        client.get(reverse("unit-detail", args=[sales.pk]))

@@ -1,0 +1,89 @@
+"""Every URL of the project × every role → the status that role gets.
+
+A new URL pattern fails `test_every_url_has_a_row` until its permissions are decided here.
+allauth's pages and the site admin are left out: they carry their own access rules.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cxcoe.models import ImportJob
+
+ROLES = ["anonymous", "employee", "leader", "other_leader", "coe_staff"]
+EXCLUDED_PREFIXES = ("accounts/", "admin/")
+LOGIN = 302  # LoginRequiredMiddleware sends anonymous visitors to the sign-in page
+
+
+def row(anonymous, employee, leader, other_leader, coe_staff, *, args=None, method="get"):
+    return {"statuses": dict(zip(ROLES, [anonymous, employee, leader, other_leader, coe_staff], strict=True)),
+            "args": args or (lambda objects: []), "method": method}
+
+
+# Objects: "amir" is in Enterprise Sales, under Sales (led by the leader); the other leader leads Operations.
+MATRIX = {
+    "home": row(LOGIN, 200, 200, 200, 200),
+    "dashboard": row(LOGIN, 403, 200, 200, 200),
+    "profile": row(LOGIN, 200, 200, 200, 200),
+    "healthz": row(200, 200, 200, 200, 200),
+    "person-list": row(LOGIN, 403, 403, 403, 200),
+    "person-export": row(LOGIN, 403, 403, 403, 200),
+    "person-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["amir"].pk]),
+    "person-edit": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["amir"].pk]),
+    "person-deactivate": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["amir"].pk]),
+    "person-reactivate": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["amir"].pk], method="post"),
+    "unit-list": row(LOGIN, 403, 403, 403, 200),
+    "unit-export": row(LOGIN, 403, 403, 403, 200),
+    "unit-create": row(LOGIN, 403, 403, 403, 200),
+    "unit-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["amir"].business_unit_id]),
+    "unit-edit": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["amir"].business_unit_id]),
+    "import-list": row(LOGIN, 403, 403, 403, 200),
+    "import-detail": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["job"].pk]),
+    "import-apply": row(LOGIN, 403, 403, 403, 405, args=lambda o: [o["job"].pk]),
+    "import-cancel": row(LOGIN, 403, 403, 403, 405, args=lambda o: [o["job"].pk]),
+    "audit-list": row(LOGIN, 403, 403, 403, 200),
+    "audit-export": row(LOGIN, 403, 403, 403, 200),
+    "standards:index": row(LOGIN, 200, 200, 200, 200),
+    "library:index": row(LOGIN, 200, 200, 200, 200),
+    "training:index": row(LOGIN, 200, 200, 200, 200),
+    "ambassadors:index": row(LOGIN, 200, 200, 200, 200),
+}
+
+
+def project_url_names(patterns=None, prefix="", namespace="") -> set[str]:
+    names = set()
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(EXCLUDED_PREFIXES):
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= project_url_names(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {route!r} needs a name to be in the permission matrix"
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_url_has_a_row():
+    names = project_url_names()
+    assert names - MATRIX.keys() == set(), "URLs without a row in the permission matrix"
+    assert MATRIX.keys() - names == set(), "rows for URLs that no longer exist"
+
+
+@pytest.fixture
+def people(olivia, leo, una, amir, eve):
+    return {"anonymous": None, "employee": eve, "leader": leo, "other_leader": una, "coe_staff": olivia}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(client, people, amir, olivia, name, role):
+    spec = MATRIX[name]
+    objects = {"amir": amir, "job": ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID)}
+    if people[role] is not None:
+        client.force_login(people[role])
+    url = reverse(name, args=spec["args"](objects))
+    response = getattr(client, spec["method"])(url)
+    assert response.status_code == spec["statuses"][role], f"{role} on {name}"
+    if response.status_code == LOGIN and role == "anonymous":
+        assert response["Location"].startswith(reverse("account_login"))
