@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 PG_PORT = 5432
 REDIS_PORT = 6379
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CXCOE_CHROMIUM", "/usr/bin/chromium"))  # tests/browser reads the same
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Tests get a var/ of their own, so uploads, the file cache and the filesystem broker never touch
 # the data of a `make run` on the same checkout.
@@ -83,6 +83,7 @@ def main() -> int:
         "CXCOE_VAR_DIR": str(TEST_VAR_DIR),
     }
     if not pg and not rd:
+        print(f"cxcoe tests: on PostgreSQL and Redis at {HOST}", file=sys.stderr)
         env |= {
             "DATABASE_URL": f"postgres://postgres@{HOST}:{PG_PORT}/cxcoe",
             "CELERY_BROKER_URL": f"redis://{HOST}:{REDIS_PORT}/14",
@@ -101,7 +102,7 @@ def main() -> int:
         }
     browser_missing = [problem for problem in problems if problem.startswith(("Chromium", "axe-core"))]
     if browser_missing:
-        print(f"cxcoe tests: browser tests lack {'; '.join(browser_missing)}", file=sys.stderr)
+        print(f"cxcoe tests: browser tests will be skipped, missing {'; '.join(browser_missing)}", file=sys.stderr)
 
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}")

@@ -1,0 +1,35 @@
+# Each target is a small script in bin/; the scripts hold the logic and can be run directly.
+# `make test ARGS="-k standards -x"` passes ARGS on to pytest.
+
+ARGS ?=
+
+.PHONY: help run test lint worker demo bench venv
+
+help:
+	@echo "make run     migrate, load the demo data on first run, start the web server and a worker with beat"
+	@echo "make test    run the tests (PostgreSQL + Redis when they answer, else SQLite); ARGS=... goes to pytest"
+	@echo "make lint    ruff check and makemigrations --check"
+	@echo "make worker  a Celery worker without beat"
+	@echo "make demo    migrate and load the demo organization (idempotent)"
+	@echo "make bench   run the scripts in bench/"
+
+run:
+	@bin/run
+
+test:
+	@bin/test $(ARGS)
+
+lint:
+	@bin/lint
+
+worker:
+	@bin/worker
+
+demo:
+	@bin/demo
+
+bench:
+	@bin/bench
+
+venv:
+	@bin/venv

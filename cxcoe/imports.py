@@ -1,0 +1,858 @@
+"""Import business units and people from CSV: validate into a preview, then apply all or nothing.
+
+The two formats are described in the shared data README (`business_units.csv`: code, name,
+parent_code, leader_emails; `people.csv`: email, display_name, bu_code, job_title, roles). A job runs
+in two steps, each a Celery task in the UI and a plain call in `manage.py import_org`:
+
+1. `validate_import` reads the files, checks every row against the files and the database, and stores
+   the per-row errors or the counts of what applying would change. It writes nothing but the job.
+2. `apply_import` checks again against the database as it is now, then writes everything in one
+   transaction with bulk queries, or, if there are errors now, nothing.
+
+Rules worth knowing:
+
+- Upserts are keyed on the unit code (upper-cased) and on the email (lower-cased).
+- An optional column that is absent from a file is left alone in the database: without a `job_title`
+  column job titles stay as they are, without `leader_emails` leaders stay, without `parent_code`
+  existing units keep their parent. An empty cell in a present column does set the empty value.
+- Units missing from the units file are left alone; units are archived by hand.
+- The CoE staff role: the `roles` column grants it. It revokes it only on a full import, that is with
+  `deactivate_missing` set and a `roles` column in the people file: then people in the file without
+  `coe_staff` lose the role. A partial file (one team, say) must not strip the CoE of its staff.
+- `deactivate_missing` deactivates active people who are not in the people file, never the people who
+  started or applied the job. It needs a people file. A leader named in the units file must then be in
+  the people file too, or the import would leave a unit led by a deactivated person.
+- People in the file who were deactivated are reactivated. Their password stays unusable: they sign in
+  again through "Forgot password" or single sign-on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from . import services
+from .audit import record_event
+from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User, unit_code_validator
+
+logger = logging.getLogger(__name__)
+
+UNIT_COLUMNS = {"code": True, "name": True, "parent_code": False, "leader_emails": False}
+PEOPLE_COLUMNS = {"email": True, "display_name": True, "bu_code": True, "job_title": False, "roles": False}
+ROLE_COE_STAFF = "coe_staff"
+LIST_SEPARATOR = ";"
+MAX_STORED_ERRORS = 500
+PROGRESS_EVERY = 1000
+BATCH_SIZE = 1000
+# SQLite refuses statements with more than a few thousand parameters; keep `pk__in` lists short.
+ID_CHUNK = 500
+SAMPLE_SIZE = 20
+PROGRESS_TIMEOUT = 24 * 3600
+
+
+
+def _max_length(model, name: str) -> int:
+    return int(model._meta.get_field(name).max_length)
+
+
+UNIT_NAME_MAX = _max_length(BusinessUnit, "name")
+UNIT_PATH_MAX = _max_length(BusinessUnit, "path")
+EMAIL_MAX = _max_length(User, "email")
+DISPLAY_NAME_MAX = _max_length(User, "display_name")
+JOB_TITLE_MAX = _max_length(User, "job_title")
+
+PHASES = {
+    "checking": gettext_lazy("Checking rows"),
+    "units": gettext_lazy("Writing business units"),
+    "people": gettext_lazy("Writing people"),
+    "leaders": gettext_lazy("Writing unit leaders"),
+    "roles": gettext_lazy("Writing roles"),
+    "deactivating": gettext_lazy("Deactivating missing people"),
+}
+
+UNITS_FILE = "business_units.csv"
+PEOPLE_FILE = "people.csv"
+
+
+def progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def read_progress(job: ImportJob) -> dict[str, Any] | None:
+    """The running job's progress as the worker last wrote it: phase, done, total and percent."""
+    progress = cache.get(progress_key(job.pk))
+    if not progress:
+        return None
+    total = max(progress.get("total") or 0, 1)
+    return {**progress, "percent": min(100, int(100 * progress.get("done", 0) / total)),
+            "label": PHASES.get(progress.get("phase"), progress.get("phase"))}
+
+
+class _Progress:
+    """Writes (phase, done, total) to the cache every PROGRESS_EVERY rows, so the web can show a bar."""
+
+    def __init__(self, job_id: int, total: int):
+        self.job_id = job_id
+        self.total = max(total, 1)
+        self.done = 0
+        self.phase = ""
+        self._written = 0
+
+    def start(self, phase: str, total: int | None = None) -> None:
+        self.phase = phase
+        if total is not None:
+            self.total, self.done, self._written = max(total, 1), 0, 0
+        self._write()
+
+    def step(self, count: int = 1) -> None:
+        self.done += count
+        if self.done - self._written >= PROGRESS_EVERY:
+            self._write()
+
+    def _write(self) -> None:
+        self._written = self.done
+        cache.set(progress_key(self.job_id), {"phase": self.phase, "done": min(self.done, self.total),
+                                              "total": self.total}, PROGRESS_TIMEOUT)
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, dict[str, Any]]] = []
+
+    def add(self, source: _Source | None, line: int | None, column: str, message: str) -> None:
+        rank = source.rank if source else -1
+        self.items.append((rank, line or 0, {"file": source.name if source else "", "line": line,
+                                             "column": column, "message": str(message)}))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def sorted(self) -> list[dict[str, Any]]:
+        return [error for _rank, _line, error in sorted(self.items, key=lambda item: (item[0], item[1]))]
+
+
+@dataclass
+class _Source:
+    name: str
+    rank: int
+    columns: set[str] = field(default_factory=set)
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+@dataclass
+class _UnitRow:
+    line: int
+    code: str
+    name: str
+    parent_code: str | None  # None: the file has no parent_code column
+    leader_emails: list[str] | None  # None: the file has no leader_emails column
+
+
+@dataclass
+class _PersonRow:
+    line: int
+    email: str
+    display_name: str
+    bu_code: str
+    job_title: str | None  # None: the file has no job_title column
+    is_coe_staff: bool | None  # None: the file has no roles column
+
+
+@dataclass
+class _Snapshot:
+    """What the database holds now, loaded once with a few flat queries."""
+
+    units: dict[str, tuple[int, str, int | None, str]]  # code -> (pk, name, parent pk, path)
+    unit_codes: dict[int, str]
+    people: dict[str, tuple[int, str, int | None, str, bool]]  # email -> (pk, name, unit pk, job title, active)
+    emails: dict[int, str]
+    staff_ids: set[int]
+    leaders: dict[int, dict[int, int]]  # unit pk -> {user pk: through-row pk}
+
+
+@dataclass
+class _Plan:
+    errors: list[dict[str, Any]]
+    error_count: int
+    summary: dict[str, Any]
+    snapshot: _Snapshot
+    new_units: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # code, name, parent, path
+    changed_units: list[tuple[int, str, str | None, str]] = field(default_factory=list)  # pk, name, parent, path
+    new_people: list[_PersonRow] = field(default_factory=list)
+    # pk, display name, unit code, job title, and whether the person was inactive
+    changed_people: list[tuple[int, str, str, str, bool]] = field(default_factory=list)
+    leaders_added: list[tuple[str, str]] = field(default_factory=list)  # unit code, email
+    leaders_removed: list[int] = field(default_factory=list)  # through-row pks
+    granted: list[str] = field(default_factory=list)  # emails
+    revoked: list[int] = field(default_factory=list)  # user pks
+    deactivated: list[int] = field(default_factory=list)  # user pks
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
+
+
+def _names(items: Iterable[str]) -> str:
+    return ", ".join(items)
+
+
+def _email_problem(email: str) -> str | None:
+    if len(email) > EMAIL_MAX:
+        return _("%(email)s is longer than %(max)d characters.") % {"email": email[:40] + "…", "max": EMAIL_MAX}
+    try:
+        validate_email(email)
+    except ValidationError:
+        return _("%(email)s is not a valid email address.") % {"email": email}
+    return None
+
+
+def _too_long(max_length: int) -> str:
+    return _("Use at most %(max)d characters.") % {"max": max_length}
+
+
+def _read_table(text: str, *, source: _Source, spec: dict[str, bool], errors: _Errors, progress: _Progress) -> None:
+    """Fill `source` with the rows of one CSV file, keyed by column name, with the line each starts on."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            errors.add(source, 1, "", _("The file is empty. Its first line must name the columns."))
+            return
+        names = [cell.strip().lower() for cell in header]
+        missing = [name for name, required in spec.items() if required and name not in names]
+        unknown = [cell.strip() or _("(no name)") for cell, name in zip(header, names, strict=True) if name not in spec]
+        repeated = sorted({name for name in names if name in spec and names.count(name) > 1})
+        if missing:
+            errors.add(source, 1, _names(missing), ngettext(
+                "The required column %(names)s is missing.", "The required columns %(names)s are missing.",
+                len(missing)) % {"names": _names(missing)})
+        if unknown:
+            errors.add(source, 1, _names(unknown), ngettext(
+                "Unknown column %(names)s. The columns are: %(expected)s.",
+                "Unknown columns %(names)s. The columns are: %(expected)s.",
+                len(unknown)) % {"names": _names(unknown), "expected": _names(spec)})
+        if repeated:
+            errors.add(source, 1, _names(repeated), _("These columns appear twice: %(names)s.")
+                       % {"names": _names(repeated)})
+        if missing or unknown or repeated:
+            return
+        source.columns = set(names)
+        width = len(names)
+        next_line = reader.line_num + 1
+        for cells in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            progress.step()
+            if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                errors.add(source, line, "", _("This line has %(count)d values but the header has %(width)d.")
+                           % {"count": len(cells), "width": width})
+                continue
+            cells = cells + [""] * (width - len(cells))
+            source.rows.append((line, {name: cell.strip() for name, cell in zip(names, cells, strict=False)}))
+    except csv.Error as exc:
+        errors.add(source, reader.line_num, "", _("This line cannot be read as CSV: %(error)s") % {"error": exc})
+
+
+def _check_unit_rows(source: _Source, errors: _Errors) -> tuple[dict[str, _UnitRow], list[_UnitRow]]:
+    """Check each row on its own; cross-row and database checks come later, on every row (the list)."""
+    units: dict[str, _UnitRow] = {}
+    rows: list[_UnitRow] = []
+    has_parent, has_leaders = "parent_code" in source.columns, "leader_emails" in source.columns
+    for line, row in source.rows:
+        code = row["code"].upper()
+        code_ok = False
+        if not code:
+            errors.add(source, line, "code", _("A code is required."))
+        elif code in units:
+            errors.add(source, line, "code", _("The code %(code)s is already on line %(line)d.")
+                       % {"code": code, "line": units[code].line})
+        else:
+            try:
+                unit_code_validator(code)
+                code_ok = True
+            except ValidationError as exc:
+                errors.add(source, line, "code", f"{code}: {exc.messages[0]}")
+        name = row["name"]
+        if not name:
+            errors.add(source, line, "name", _("A name is required."))
+        elif len(name) > UNIT_NAME_MAX:
+            errors.add(source, line, "name", _too_long(UNIT_NAME_MAX))
+        parent = row["parent_code"].upper() if has_parent else None
+        if parent and parent == code:
+            errors.add(source, line, "parent_code", _("A unit cannot be its own parent."))
+        leaders = None
+        if has_leaders:
+            leaders = []
+            for email in dict.fromkeys(email.lower() for email in _split_list(row["leader_emails"])):
+                if problem := _email_problem(email):
+                    errors.add(source, line, "leader_emails", problem)
+                else:
+                    leaders.append(email)
+        rows.append(_UnitRow(line, code, name, parent, leaders))
+        if code_ok:
+            units[code] = rows[-1]
+    return units, rows
+
+
+def _check_people_rows(source: _Source, errors: _Errors) -> tuple[dict[str, _PersonRow], list[_PersonRow]]:
+    people: dict[str, _PersonRow] = {}
+    rows: list[_PersonRow] = []
+    has_title, has_roles = "job_title" in source.columns, "roles" in source.columns
+    for line, row in source.rows:
+        email = row["email"].lower()
+        email_ok = False
+        if not email:
+            errors.add(source, line, "email", _("An email address is required."))
+        elif problem := _email_problem(email):
+            errors.add(source, line, "email", problem)
+        elif email in people:
+            errors.add(source, line, "email", _("%(email)s is already on line %(line)d.")
+                       % {"email": email, "line": people[email].line})
+        else:
+            email_ok = True
+        display_name = row["display_name"]
+        if not display_name:
+            errors.add(source, line, "display_name", _("A name is required."))
+        elif len(display_name) > DISPLAY_NAME_MAX:
+            errors.add(source, line, "display_name", _too_long(DISPLAY_NAME_MAX))
+        bu_code = row["bu_code"].upper()
+        if not bu_code:
+            errors.add(source, line, "bu_code", _("A business unit code is required."))
+        job_title = row["job_title"] if has_title else None
+        if job_title and len(job_title) > JOB_TITLE_MAX:
+            errors.add(source, line, "job_title", _too_long(JOB_TITLE_MAX))
+        is_coe_staff = None
+        if has_roles:
+            roles = {role.lower() for role in _split_list(row["roles"])}
+            if unknown := sorted(roles - {ROLE_COE_STAFF}):
+                errors.add(source, line, "roles", _("Unknown role %(names)s. The only role is %(role)s; leaders come "
+                                                    "from the units file.") % {"names": _names(unknown),
+                                                                                "role": ROLE_COE_STAFF})
+            is_coe_staff = ROLE_COE_STAFF in roles
+        rows.append(_PersonRow(line, email, display_name, bu_code, job_title, is_coe_staff))
+        if email_ok:
+            people[email] = rows[-1]
+    return people, rows
+
+
+def _load_snapshot(*, with_people: bool) -> _Snapshot:
+    units, unit_codes = {}, {}
+    for pk, code, name, parent_id, path in BusinessUnit.objects.values_list("pk", "code", "name", "parent", "path"):
+        units[code] = (pk, name, parent_id, path)
+        unit_codes[pk] = code
+    people, emails = {}, {}
+    staff_ids: set[int] = set()
+    leaders: dict[int, dict[int, int]] = defaultdict(dict)
+    if with_people:
+        rows = User.objects.order_by().values_list("pk", "email", "display_name", "business_unit", "job_title",
+                                                   "is_active")
+        for pk, email, display_name, unit_id, job_title, is_active in rows.iterator(chunk_size=5000):
+            people[email.lower()] = (pk, display_name, unit_id, job_title, is_active)
+            emails[pk] = email.lower()
+        staff_ids = set(User.groups.through.objects.filter(group__name=COE_STAFF_GROUP)
+                        .values_list("user_id", flat=True))
+        for pk, unit_id, user_id in BusinessUnit.leaders.through.objects.values_list("pk", "businessunit_id",
+                                                                                      "user_id"):
+            leaders[unit_id][user_id] = pk
+    return _Snapshot(units, unit_codes, people, emails, staff_ids, leaders)
+
+
+def _final_tree(units: dict[str, _UnitRow], db: _Snapshot) -> dict[str, str | None]:
+    """Every unit's parent code once the file is applied: the file's word for its rows, the database's for the rest."""
+    parents = {code: db.unit_codes.get(parent_id) if parent_id else None
+               for code, (_pk, _name, parent_id, _path) in db.units.items()}
+    for code, row in units.items():
+        if row.parent_code is not None:
+            parents[code] = row.parent_code or None
+        else:
+            parents.setdefault(code, None)
+    return parents
+
+
+def _find_cycles(parents: dict[str, str | None], starts: Iterable[str]) -> list[list[str]]:
+    cycles, done = [], set()
+    for start in starts:
+        trail: list[str] = []
+        on_trail: set[str] = set()
+        node: str | None = start
+        while node is not None and node not in done:
+            if node in on_trail:
+                cycles.append(trail[trail.index(node):])
+                break
+            on_trail.add(node)
+            trail.append(node)
+            node = parents.get(node)
+        done.update(trail)
+    return cycles
+
+
+def _paths(parents: dict[str, str | None]) -> dict[str, str]:
+    """Materialized paths for a forest (no cycles): "/ROOT/CHILD/"."""
+    paths: dict[str, str] = {}
+    for start in parents:
+        trail = []
+        node: str | None = start
+        while node is not None and node not in paths:
+            trail.append(node)
+            node = parents.get(node)
+        prefix = paths[node] if node is not None else "/"
+        for code in reversed(trail):
+            prefix = paths[code] = f"{prefix}{code}/"
+    return paths
+
+
+def _check_references(*, units: dict[str, _UnitRow], people: dict[str, _PersonRow], unit_rows: list[_UnitRow],
+                      people_rows: list[_PersonRow], db: _Snapshot, units_source: _Source | None,
+                      people_source: _Source | None, deactivate_missing: bool,
+                      protected: set[int], errors: _Errors) -> dict[str, str | None]:
+    """The checks that need both files and the database. Returns the final tree of unit codes."""
+    for row in unit_rows:
+        if row.parent_code and row.parent_code != row.code and row.parent_code not in units \
+                and row.parent_code not in db.units:
+            errors.add(units_source, row.line, "parent_code",
+                       _("No business unit with the code %(code)s in this file or in cxcoe.")
+                       % {"code": row.parent_code})
+    parents = _final_tree(units, db)
+    for code, parent in parents.items():
+        if parent is not None and (parent not in parents or parent == code):
+            parents[code] = None  # already reported; treat as a root so the other checks can go on
+    for cycle in _find_cycles(parents, units):
+        loop = " → ".join([*cycle, cycle[0]])
+        for code in cycle:
+            if code in units:
+                errors.add(units_source, units[code].line, "parent_code",
+                           _("These parents make a loop: %(loop)s.") % {"loop": loop})
+    for person in people_rows:
+        if person.bu_code and person.bu_code not in units and person.bu_code not in db.units:
+            errors.add(people_source, person.line, "bu_code",
+                       _("No business unit with the code %(code)s in the units file or in cxcoe.")
+                       % {"code": person.bu_code})
+    leaving = deactivate_missing and people_source is not None
+    for row in unit_rows:
+        unknown, inactive = [], []
+        for email in row.leader_emails or ():
+            if email in people:
+                continue
+            current = db.people.get(email)
+            if current is None:
+                unknown.append(email)
+            elif not current[4] or (leaving and current[0] not in protected):
+                inactive.append(email)
+        if unknown:
+            errors.add(units_source, row.line, "leader_emails",
+                       _("No person with the email %(emails)s in the people file or in cxcoe.")
+                       % {"emails": _names(unknown)})
+        if inactive:
+            errors.add(units_source, row.line, "leader_emails",
+                       _("%(emails)s would not be active after this import, so cannot lead a unit. Add them to the "
+                         "people file.") % {"emails": _names(inactive)})
+    if errors:
+        return parents
+    paths = _paths(parents)
+    too_deep: set[str] = set()
+    for code, path in paths.items():
+        if len(path) > UNIT_PATH_MAX:
+            node: str | None = code
+            while node is not None and node not in units:
+                node = parents.get(node)
+            if node is not None and node not in too_deep:
+                too_deep.add(node)
+                errors.add(units_source, units[node].line, "parent_code",
+                           _("This puts units too many levels deep (the path is longer than %(max)d characters).")
+                           % {"max": UNIT_PATH_MAX})
+    return parents
+
+
+def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, str | None], db: _Snapshot) -> dict:
+    unit_counts = {"created": 0, "updated": 0, "unchanged": 0}
+    # Every unit whose path changes is written, including the descendants of a moved unit that the file never names.
+    for code, path in sorted(_paths(parents).items(), key=lambda item: item[1].count("/")):
+        row = units.get(code)
+        if code not in db.units:
+            assert row is not None  # noqa: S101 (a unit that is in neither the database nor the file has no path)
+            plan.new_units.append((code, row.name, parents[code], path))
+            unit_counts["created"] += 1
+            continue
+        pk, name, parent_id, old_path = db.units[code]
+        new_name = row.name if row else name
+        old_parent = db.unit_codes.get(parent_id) if parent_id else None
+        if new_name != name or parents[code] != old_parent or path != old_path:
+            plan.changed_units.append((pk, new_name, parents[code], path))
+        if row:
+            unit_counts["updated" if new_name != name or parents[code] != old_parent else "unchanged"] += 1
+    return unit_counts
+
+
+def _diff_people(plan: _Plan, *, people: dict[str, _PersonRow], db: _Snapshot, people_source: _Source | None,
+                 deactivate_missing: bool, protected: set[int]) -> tuple[dict, dict]:
+    people_counts = {"created": 0, "updated": 0, "unchanged": 0, "reactivated": 0, "deactivated": 0}
+    may_revoke = deactivate_missing and people_source is not None and "roles" in people_source.columns
+    for email, person in people.items():
+        current = db.people.get(email)
+        if current is None:
+            plan.new_people.append(person)
+            people_counts["created"] += 1
+            if person.is_coe_staff:
+                plan.granted.append(email)
+            continue
+        pk, display_name, unit_id, job_title, is_active = current
+        new_title = job_title if person.job_title is None else person.job_title
+        unit_code = db.unit_codes.get(unit_id) if unit_id else None
+        if (person.display_name, person.bu_code, new_title, True) != (display_name, unit_code, job_title, is_active):
+            plan.changed_people.append((pk, person.display_name, person.bu_code, new_title, not is_active))
+            people_counts["updated"] += 1
+            people_counts["reactivated"] += 0 if is_active else 1
+        else:
+            people_counts["unchanged"] += 1
+        if person.is_coe_staff and pk not in db.staff_ids:
+            plan.granted.append(email)
+        elif may_revoke and person.is_coe_staff is False and pk in db.staff_ids and pk not in protected:
+            plan.revoked.append(pk)
+
+    if deactivate_missing and people_source is not None:
+        leaving = sorted((email, pk) for email, (pk, *_rest, is_active) in db.people.items()
+                         if is_active and email not in people and pk not in protected)
+        plan.deactivated = [pk for _email, pk in leaving]
+        people_counts["deactivated"] = len(leaving)
+        plan.summary["deactivated_sample"] = [email for email, _pk in leaving[:SAMPLE_SIZE]]
+    return people_counts, {"granted": len(plan.granted), "revoked": len(plan.revoked)}
+
+
+def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> dict:
+    """The leaders named for a unit in the file replace its leaders; units without the column keep theirs."""
+    for code, row in units.items():
+        if row.leader_emails is None:
+            continue
+        current: dict[str, int] = {}
+        if code in db.units:
+            current = {db.emails[user_id]: through_pk
+                       for user_id, through_pk in db.leaders.get(db.units[code][0], {}).items()}
+        wanted = set(row.leader_emails)
+        plan.leaders_added.extend((code, email) for email in row.leader_emails if email not in current)
+        plan.leaders_removed.extend(through_pk for email, through_pk in current.items() if email not in wanted)
+    return {"added": len(plan.leaders_added), "removed": len(plan.leaders_removed)}
+
+
+def _diff(plan: _Plan, *, units: dict[str, _UnitRow], people: dict[str, _PersonRow], parents: dict[str, str | None],
+          db: _Snapshot, people_source: _Source | None, deactivate_missing: bool, protected: set[int]) -> None:
+    """Fill the plan with what applying would write, and its summary with the counts."""
+    unit_counts = _diff_units(plan, units=units, parents=parents, db=db)
+    people_counts, role_counts = _diff_people(plan, people=people, db=db, people_source=people_source,
+                                              deactivate_missing=deactivate_missing, protected=protected)
+    leader_counts = _diff_leaders(plan, units=units, db=db)
+    plan.summary.update(units=unit_counts, people=people_counts, leaders=leader_counts, roles=role_counts)
+
+
+def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
+    """Check the job's files against the database as it is now; nothing is written."""
+    errors = _Errors()
+    units_source = _Source(job.units_filename or UNITS_FILE, 0) if job.units_csv else None
+    people_source = _Source(job.people_filename or PEOPLE_FILE, 1) if job.people_csv else None
+    if units_source is None and people_source is None:
+        errors.add(None, None, "", _("Upload a business units file, a people file, or both."))
+    if job.deactivate_missing and people_source is None:
+        errors.add(None, None, "", _("Deactivating missing people needs a people file: without one, everyone "
+                                     "would be missing."))
+    progress.start("checking", total=job.units_csv.count("\n") + job.people_csv.count("\n"))
+    units: dict[str, _UnitRow] = {}
+    people: dict[str, _PersonRow] = {}
+    unit_rows: list[_UnitRow] = []
+    people_rows: list[_PersonRow] = []
+    if units_source:
+        _read_table(job.units_csv, source=units_source, spec=UNIT_COLUMNS, errors=errors, progress=progress)
+        units, unit_rows = _check_unit_rows(units_source, errors)
+    if people_source:
+        _read_table(job.people_csv, source=people_source, spec=PEOPLE_COLUMNS, errors=errors, progress=progress)
+        people, people_rows = _check_people_rows(people_source, errors)
+    rows = {"units": len(units_source.rows) if units_source else 0,
+            "people": len(people_source.rows) if people_source else 0}
+    needs_people = people_source is not None or any(row.leader_emails for row in unit_rows)
+    db = _load_snapshot(with_people=needs_people)
+    protected = {pk for pk in (job.created_by_id, job.applied_by_id) if pk}
+    parents = _check_references(units=units, people=people, unit_rows=unit_rows, people_rows=people_rows, db=db,
+                                units_source=units_source,
+                                people_source=people_source, deactivate_missing=job.deactivate_missing,
+                                protected=protected, errors=errors)
+    if errors:
+        return _Plan(errors=errors.sorted()[:MAX_STORED_ERRORS], error_count=len(errors), summary={"rows": rows},
+                     snapshot=db)
+    plan = _Plan(errors=[], error_count=0, summary={"rows": rows}, snapshot=db)
+    _diff(plan, units=units, people=people, parents=parents, db=db, people_source=people_source,
+          deactivate_missing=job.deactivate_missing, protected=protected)
+    return plan
+
+
+def _fill_pks(objects: list, model, key: str) -> None:
+    """bulk_create sets pks where the database returns them (PostgreSQL, SQLite 3.35+); look up any it did not."""
+    missing = {getattr(obj, key): obj for obj in objects if obj.pk is None}
+    for chunk in _chunks(missing, ID_CHUNK):
+        for value, pk in model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "pk"):
+            missing[value].pk = pk
+
+
+def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
+    """Apply a checked plan with bulk queries. Runs inside the caller's transaction."""
+    total = (len(plan.new_units) + len(plan.changed_units) + len(plan.new_people) + len(plan.changed_people)
+             + len(plan.leaders_added) + len(plan.leaders_removed) + len(plan.granted) + len(plan.revoked)
+             + len(plan.deactivated))
+    progress.start("units", total=total)
+    unit_ids = {code: pk for code, (pk, *_rest) in db.units.items()}
+    by_depth: dict[int, list[tuple[str, str, str | None, str]]] = defaultdict(list)
+    for new_unit in plan.new_units:
+        by_depth[new_unit[3].count("/")].append(new_unit)
+    for depth in sorted(by_depth):
+        # One level at a time, so every parent has its pk before its children are written.
+        created = [BusinessUnit(code=code, name=name, parent_id=unit_ids[parent] if parent else None, path=path,
+                                depth=path.count("/") - 2) for code, name, parent, path in by_depth[depth]]
+        BusinessUnit.objects.bulk_create(created, batch_size=BATCH_SIZE)
+        _fill_pks(created, BusinessUnit, "code")
+        unit_ids.update((unit.code, unit.pk) for unit in created)
+        progress.step(len(created))
+    # A moved unit's descendants are in changed_units too, each with its full new path.
+    changed = [BusinessUnit(pk=pk, name=name, parent_id=unit_ids[parent] if parent else None, path=path,
+                            depth=path.count("/") - 2) for pk, name, parent, path in plan.changed_units]
+    BusinessUnit.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=BATCH_SIZE)
+    progress.step(len(changed))
+
+    progress.start("people")
+    user_ids = {email: pk for email, (pk, *_rest) in db.people.items()}
+    labels: dict[int, str] = {pk: display_name or email for email, (pk, display_name, *_rest) in db.people.items()}
+    for chunk in _chunks(plan.new_people, BATCH_SIZE):
+        # An unusable password: new people sign in through "Forgot password" or single sign-on.
+        unusable = make_password(None)
+        created = [User(email=row.email, display_name=row.display_name, business_unit_id=unit_ids[row.bu_code],
+                        job_title=row.job_title or "", password=unusable, is_active=True) for row in chunk]
+        User.objects.bulk_create(created)
+        _fill_pks(created, User, "email")
+        for person in created:
+            user_ids[person.email] = person.pk
+            labels[person.pk] = person.display_name
+        progress.step(len(created))
+    reactivated = [pk for pk, *_rest, was_inactive in plan.changed_people if was_inactive]
+    for chunk in _chunks(plan.changed_people, BATCH_SIZE):
+        updated = [User(pk=pk, display_name=display_name, business_unit_id=unit_ids[bu_code], job_title=job_title,
+                        is_active=True, deactivated_at=None)
+                   for pk, display_name, bu_code, job_title, _was_inactive in chunk]
+        fields = ["display_name", "business_unit", "job_title"]
+        if any(was_inactive for *_rest, was_inactive in chunk):
+            fields += ["is_active", "deactivated_at"]
+        User.objects.bulk_update(updated, fields)
+        for pk, display_name, *_rest in chunk:
+            labels[pk] = display_name
+        progress.step(len(chunk))
+
+    progress.start("leaders")
+    leadership = BusinessUnit.leaders.through
+    for chunk in _chunks(plan.leaders_added, BATCH_SIZE):
+        leadership.objects.bulk_create([leadership(businessunit_id=unit_ids[code], user_id=user_ids[email])
+                                        for code, email in chunk], ignore_conflicts=True)
+        progress.step(len(chunk))
+    for chunk in _chunks(plan.leaders_removed, ID_CHUNK):
+        leadership.objects.filter(pk__in=chunk).delete()
+        progress.step(len(chunk))
+
+    progress.start("roles")
+    user_type = ContentType.objects.get_for_model(User)
+    events: list[AuditEvent] = []
+    if plan.granted or plan.revoked:
+        group = services.coe_staff_group()
+        membership = User.groups.through
+        granted = [user_ids[email] for email in plan.granted]
+        for chunk in _chunks(granted, BATCH_SIZE):
+            membership.objects.bulk_create([membership(user_id=pk, group_id=group.pk) for pk in chunk],
+                                           ignore_conflicts=True)
+            progress.step(len(chunk))
+        for chunk in _chunks(plan.revoked, ID_CHUNK):
+            membership.objects.filter(group=group, user_id__in=chunk).delete()
+            progress.step(len(chunk))
+        details = {"role": COE_STAFF_GROUP, "import": job.pk}
+        events += [AuditEvent(actor=actor, verb="role.granted", target_type=user_type, target_id=str(pk),
+                              target_label=labels[pk][:255], details=details) for pk in granted]
+        events += [AuditEvent(actor=actor, verb="role.revoked", target_type=user_type, target_id=str(pk),
+                              target_label=labels[pk][:255], details=details) for pk in plan.revoked]
+    events += [AuditEvent(actor=actor, verb="person.reactivated", target_type=user_type, target_id=str(pk),
+                          target_label=labels[pk][:255], details={"import": job.pk}) for pk in reactivated]
+    AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+    progress.start("deactivating")
+    for chunk in _chunks(plan.deactivated, ID_CHUNK):
+        services.deactivate_people(people=User.objects.filter(pk__in=chunk), by=actor,
+                                   reason=f"Missing from import #{job.pk}")
+        progress.step(len(chunk))
+
+
+def _read_upload(upload) -> tuple[str, str]:
+    """The name and text of an uploaded CSV file (the form has checked it decodes as UTF-8)."""
+    if upload is None:
+        return "", ""
+    upload.seek(0)
+    return os.path.basename(upload.name or "")[:255], upload.read().decode("utf-8-sig")
+
+
+@transaction.atomic
+def create_import(*, by: User | None, units_name: str = "", units_text: str = "", people_name: str = "",
+                  people_text: str = "", deactivate_missing: bool = False) -> ImportJob:
+    """Store the files as a new job waiting for validation. `by` is None when the system runs it."""
+    return ImportJob.objects.create(
+        created_by=by, status=ImportJob.Status.VALIDATING, deactivate_missing=deactivate_missing,
+        units_filename=units_name, units_csv=units_text.removeprefix("\ufeff"),
+        people_filename=people_name, people_csv=people_text.removeprefix("\ufeff"),
+    )
+
+
+@transaction.atomic
+def start_import(*, by: User, units_file=None, people_file=None, deactivate_missing: bool = False) -> ImportJob:
+    """Store the uploaded files as a job and queue its validation for when this transaction commits."""
+    from . import tasks  # tasks import this module
+
+    units_name, units_text = _read_upload(units_file)
+    people_name, people_text = _read_upload(people_file)
+    job = create_import(by=by, units_name=units_name, units_text=units_text, people_name=people_name,
+                        people_text=people_text, deactivate_missing=deactivate_missing)
+    tasks.validate_import.delay_on_commit(job.pk)
+    return job
+
+
+def _fail(job_id: int, exc: Exception, *, status: str) -> None:
+    logger.exception("Import #%s failed", job_id)
+    ImportJob.objects.filter(pk=job_id, status=status).update(
+        status=ImportJob.Status.FAILED, failure=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+    )
+
+
+def validate_import(*, job_id: int) -> ImportJob:
+    """Check a VALIDATING job and store its preview (PREVIEW) or its errors (INVALID). Safe to run twice."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.VALIDATING:
+        return job
+    try:
+        plan = _plan(job, progress=_Progress(job.pk, 0))
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            if job.status != ImportJob.Status.VALIDATING:
+                return job
+            job.summary, job.errors, job.error_count = plan.summary, plan.errors, plan.error_count
+            if plan.errors:
+                job.status, job.finished_at = ImportJob.Status.INVALID, timezone.now()
+            else:
+                job.status = ImportJob.Status.PREVIEW
+            job.save(update_fields=["summary", "errors", "error_count", "status", "finished_at"])
+    except Exception as exc:
+        _fail(job_id, exc, status=ImportJob.Status.VALIDATING)
+    finally:
+        cache.delete(progress_key(job_id))
+    return ImportJob.objects.get(pk=job_id)
+
+
+@transaction.atomic
+def claim_apply(*, job: ImportJob, by: User | None) -> bool:
+    """Move a PREVIEW job to APPLYING. Only one of several concurrent requests wins."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != ImportJob.Status.PREVIEW:
+        return False
+    locked.status, locked.applied_by = ImportJob.Status.APPLYING, by
+    locked.save(update_fields=["status", "applied_by"])
+    job.status, job.applied_by = locked.status, by
+    return True
+
+
+@transaction.atomic
+def request_apply(*, job: ImportJob, by: User) -> bool:
+    """Claim the job for applying and queue the work for when this transaction commits; False if not PREVIEW."""
+    from . import tasks  # tasks import this module
+
+    if not claim_apply(job=job, by=by):
+        return False
+    tasks.apply_import.delay_on_commit(job.pk)
+    return True
+
+
+def apply_import(*, job_id: int) -> ImportJob:
+    """Apply an APPLYING job in one transaction, after checking it again against the database as it is now.
+
+    New errors (someone changed the data since the preview) make the job INVALID and write nothing else. An
+    unexpected error rolls everything back and marks the job FAILED. Safe to run twice.
+    """
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().select_related("created_by", "applied_by").get(pk=job_id)
+            if job.status != ImportJob.Status.APPLYING:
+                return job
+            progress = _Progress(job.pk, 0)
+            plan = _plan(job, progress=progress)
+            if plan.errors:
+                job.status, job.errors, job.error_count = ImportJob.Status.INVALID, plan.errors, plan.error_count
+                job.summary, job.finished_at = plan.summary, timezone.now()
+                job.save(update_fields=["status", "errors", "error_count", "summary", "finished_at"])
+                return job
+            actor = job.applied_by or job.created_by
+            _write(plan, plan.snapshot, job=job, actor=actor, progress=progress)
+            job.status, job.summary, job.finished_at = ImportJob.Status.DONE, plan.summary, timezone.now()
+            job.errors, job.error_count = [], 0
+            job.save(update_fields=["status", "summary", "finished_at", "errors", "error_count"])
+            record_event(actor=actor, verb="import.applied", target=job, details=plan.summary)
+            return job
+    except Exception as exc:
+        _fail(job_id, exc, status=ImportJob.Status.APPLYING)
+        return ImportJob.objects.get(pk=job_id)
+    finally:
+        cache.delete(progress_key(job_id))
+
+
+@transaction.atomic
+def cancel_import(*, job: ImportJob, by: User) -> bool:
+    """Drop a job that is waiting (PREVIEW) or has errors (INVALID); nothing was written for it."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status not in {ImportJob.Status.PREVIEW, ImportJob.Status.INVALID}:
+        return False
+    locked.status, locked.finished_at = ImportJob.Status.CANCELLED, timezone.now()
+    locked.save(update_fields=["status", "finished_at"])
+    job.status, job.finished_at = locked.status, locked.finished_at
+    return True
+
+
+def describe_changes(summary: dict[str, Any]) -> list[str]:
+    """What applying would do, as short phrases: "create 12 people", "deactivate 2 people"..."""
+    units, people = summary.get("units", {}), summary.get("people", {})
+    leaders, roles = summary.get("leaders", {}), summary.get("roles", {})
+    phrases = [
+        (units.get("created", 0), lambda n: ngettext("create %(n)d business unit", "create %(n)d business units", n)),
+        (units.get("updated", 0), lambda n: ngettext("update %(n)d business unit", "update %(n)d business units", n)),
+        (people.get("created", 0), lambda n: ngettext("create %(n)d person", "create %(n)d people", n)),
+        (people.get("updated", 0), lambda n: ngettext("update %(n)d person", "update %(n)d people", n)),
+        (people.get("reactivated", 0), lambda n: ngettext("reactivate %(n)d of them", "reactivate %(n)d of them", n)),
+        (people.get("deactivated", 0), lambda n: ngettext("deactivate %(n)d person", "deactivate %(n)d people", n)),
+        (leaders.get("added", 0), lambda n: ngettext("add %(n)d leader", "add %(n)d leaders", n)),
+        (leaders.get("removed", 0), lambda n: ngettext("remove %(n)d leader", "remove %(n)d leaders", n)),
+        (roles.get("granted", 0), lambda n: ngettext("make %(n)d person CoE staff", "make %(n)d people CoE staff", n)),
+        (roles.get("revoked", 0), lambda n: ngettext("remove %(n)d person from CoE staff",
+                                                     "remove %(n)d people from CoE staff", n)),
+    ]
+    return [phrase(count) % {"n": count} for count, phrase in phrases if count]

@@ -1,0 +1,80 @@
+"""Browser tests: Playwright drives Debian's Chromium against the live server.
+
+Each page visited is checked with axe-core and photographed at phone and desktop width into
+test-artifacts/screenshots/ (ignored by git) so that people can look at them.
+"""
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = Path(os.environ.get("CXCOE_CHROMIUM", "/usr/bin/chromium"))
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+DEMO_PASSWORD = "cxcoe-demo"
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = [str(path) for path in (CHROMIUM, AXE) if not path.exists()]
+    if not missing:
+        return
+    if os.environ.get("CXCOE_REQUIRE_SERVICES") == "1":
+        raise pytest.UsageError(f"Browser tests need {', '.join(missing)} (CXCOE_REQUIRE_SERVICES=1).")
+    skip = pytest.mark.skip(reason=f"missing {', '.join(missing)}")
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as an inline script, which our Content-Security-Policy would rightly block.
+    return {**browser_context_args, "viewport": DESKTOP, "bypass_csp": True, "locale": "en-US"}
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def sign_in(page, live_server, demo):
+    def sign_in_as(email: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name=re.compile("sign in", re.IGNORECASE)).click()
+        page.wait_for_load_state()
+        return page
+
+    return sign_in_as
+
+
+def check_page(page, name: str) -> None:
+    """Run axe-core on the page at phone and desktop width, and keep a screenshot of each."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        summary = [(v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3]) for v in violations]
+        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        assert summary == [], f"axe found problems on {name} at {label} width"
+    page.set_viewport_size(DESKTOP)

@@ -1,0 +1,113 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from cxcoe.models import BusinessUnit, ImportJob, User
+
+from .conftest import check_page
+
+pytestmark = pytest.mark.browser
+
+ROLES = [
+    ("olivia@acme.example", "Olivia", {"Dashboard": True, "Manage": True}),
+    ("leo@acme.example", "Leo", {"Dashboard": True, "Manage": False}),
+    ("amir@acme.example", "Amir", {"Dashboard": False, "Manage": False}),
+    ("eve@acme.example", "Eve", {"Dashboard": False, "Manage": False}),
+]
+
+
+@pytest.mark.parametrize(("email", "first_name", "sections"), ROLES)
+def test_each_demo_role_signs_in_and_reaches_my_work(sign_in, email, first_name, sections):
+    page = sign_in(email)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {first_name}")
+    nav = page.get_by_role("navigation", name="Main")
+    for section in ("My work", "Library", "Training", "Standards", "Ambassadors"):
+        expect(nav.get_by_role("link", name=section)).to_be_visible()
+    for section, shown in sections.items():
+        expect(nav.get_by_text(section, exact=True)).to_have_count(1 if shown else 0)
+    expect(page.get_by_role("heading", name="Assigned training")).to_be_visible()
+    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
+    check_page(page, f"my-work-{first_name.lower()}")
+
+
+def test_sign_out_returns_to_the_sign_in_page(sign_in, live_server):
+    page = sign_in("eve@acme.example")
+    page.get_by_role("contentinfo").get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    if page.get_by_role("button", name="Sign out").count():  # allauth asks to confirm a GET sign-out
+        page.get_by_role("main").get_by_role("button", name="Sign out").click()
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    check_page(page, "sign-in")
+
+
+def test_wrong_password_shows_an_error(sign_in):
+    page = sign_in("eve@acme.example", "not-the-password")
+    expect(page.get_by_text(re.compile("not correct", re.IGNORECASE))).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("eve@acme.example")
+    check_page(page, "sign-in-error")
+
+
+def test_coe_staff_pages_are_accessible_and_photographed(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    amir = User.objects.get(email="amir@acme.example")
+    sales = BusinessUnit.objects.get(code="SAL")
+    job = ImportJob.objects.create(created_by=User.objects.get(email="olivia@acme.example"),
+                                   status=ImportJob.Status.INVALID, people_filename="people.csv",
+                                   errors=[{"file": "people.csv", "line": 3, "column": "email",
+                                            "message": "Enter a valid email address."}], error_count=1)
+    pages = {
+        "people": "/manage/people/",
+        "person-detail": f"/manage/people/{amir.pk}/",
+        "person-edit": f"/manage/people/{amir.pk}/edit/",
+        "person-deactivate": f"/manage/people/{amir.pk}/deactivate/",
+        "units": "/manage/units/",
+        "unit-detail": f"/manage/units/{sales.pk}/",
+        "unit-new": "/manage/units/new/",
+        "imports": "/manage/imports/",
+        "import-detail": f"/manage/imports/{job.pk}/",
+        "audit-log": "/manage/audit/",
+        "dashboard": "/dashboard/",
+        "profile": "/me/",
+        "standards": "/standards/",
+        "library": "/library/",
+        "training": "/training/",
+        "ambassadors": "/ambassadors/",
+    }
+    for name, path in pages.items():
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check_page(page, name)
+
+
+def test_people_search_filters_in_place(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    page.goto(f"{live_server.url}/manage/people/")
+    page.get_by_label("Search").fill("Haddad")
+    expect(page.locator("#person-results tbody tr")).to_have_count(1)
+    expect(page.locator("#person-results")).to_contain_text("Amir Haddad")
+    expect(page).to_have_url(re.compile(r"q=Haddad"))
+
+
+def test_edit_form_shows_errors_beside_the_field_and_keeps_input(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    amir = User.objects.get(email="amir@acme.example")
+    page.goto(f"{live_server.url}/manage/people/{amir.pk}/edit/")
+    page.get_by_label("Name").fill("Amir the Great")
+    page.get_by_label("Email").fill("eve@acme.example")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#id_email_errors")).to_have_text("Another person already uses this email address.")
+    expect(page.get_by_label("Name")).to_have_value("Amir the Great")
+    check_page(page, "person-edit-error")
+    assert User.objects.get(pk=amir.pk).display_name == "Amir Haddad"
+
+
+def test_leader_sees_their_dashboard(sign_in, live_server):
+    page = sign_in("leo@acme.example")
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    expect(page.get_by_text("Your units: Sales and everything below")).to_be_visible()
+    expect(page.get_by_role("cell", name="Enterprise Sales")).to_be_visible()
+    expect(page.get_by_role("cell", name="Customer Support")).to_have_count(0)
+    check_page(page, "dashboard-leader")
