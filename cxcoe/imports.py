@@ -496,8 +496,7 @@ def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, s
     for code, path in sorted(_paths(parents).items(), key=lambda item: item[1].count("/")):
         row = units.get(code)
         if code not in db.units:
-            assert row is not None  # noqa: S101 (a unit that is in neither the database nor the file has no path)
-            plan.new_units.append((code, row.name, parents[code], path))
+            plan.new_units.append((code, units[code].name, parents[code], path))
             unit_counts["created"] += 1
             continue
         pk, name, parent_id, old_path = db.units[code]
@@ -647,14 +646,14 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
     for chunk in _chunks(plan.new_people, BATCH_SIZE):
         # An unusable password: new people sign in through "Forgot password" or single sign-on.
         unusable = make_password(None)
-        created = [User(email=row.email, display_name=row.display_name, business_unit_id=unit_ids[row.bu_code],
-                        job_title=row.job_title or "", password=unusable, is_active=True) for row in chunk]
-        User.objects.bulk_create(created)
-        _fill_pks(created, User, "email")
-        for person in created:
+        new_people = [User(email=row.email, display_name=row.display_name, business_unit_id=unit_ids[row.bu_code],
+                           job_title=row.job_title or "", password=unusable, is_active=True) for row in chunk]
+        User.objects.bulk_create(new_people)
+        _fill_pks(new_people, User, "email")
+        for person in new_people:
             user_ids[person.email] = person.pk
             labels[person.pk] = person.display_name
-        progress.step(len(created))
+        progress.step(len(new_people))
     reactivated = [pk for pk, *_rest, was_inactive in plan.changed_people if was_inactive]
     for chunk in _chunks(plan.changed_people, BATCH_SIZE):
         updated = [User(pk=pk, display_name=display_name, business_unit_id=unit_ids[bu_code], job_title=job_title,
@@ -802,7 +801,8 @@ def apply_import(*, job_id: int) -> ImportJob:
     """
     try:
         with transaction.atomic():
-            job = ImportJob.objects.select_for_update().select_related("created_by", "applied_by").get(pk=job_id)
+            job = (ImportJob.objects.select_for_update(of=("self",)).select_related("created_by", "applied_by")
+                   .get(pk=job_id))
             if job.status != ImportJob.Status.APPLYING:
                 return job
             progress = _Progress(job.pk, 0)

@@ -1,4 +1,4 @@
-"""Every URL of the project × every role → the status that role gets.
+"""Every URL of the project, for every role → the status that role gets.
 
 A new URL pattern fails `test_every_url_has_a_row` until its permissions are decided here.
 allauth's pages and the site admin are left out: they carry their own access rules.

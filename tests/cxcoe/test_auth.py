@@ -83,7 +83,7 @@ def test_staff_without_an_authenticator_must_set_one_up_when_required(client, se
 
 def _settings_process(**env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ENV"}}
-    return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+    return subprocess.run(
         [sys.executable, "-c", "import django; from django.conf import settings; settings.INSTALLED_APPS"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "cxcoe.settings", **env},
         capture_output=True, text=True, check=False,

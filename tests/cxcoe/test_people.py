@@ -89,7 +89,8 @@ def test_deactivation_ends_sessions_and_keeps_history(client, olivia, amir):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     amir.refresh_from_db()
-    assert not amir.is_active and amir.deactivated_at is not None
+    assert not amir.is_active
+    assert amir.deactivated_at is not None
     assert not amir.has_usable_password()
     history = AuditEvent.objects.filter(target_id=str(amir.pk)).exclude(verb__startswith="auth.")
     assert list(history.values_list("verb", flat=True)) == ["person.deactivated", "person.updated"]
@@ -122,7 +123,8 @@ def test_reactivation_restores_access_without_the_old_password(client, olivia, a
     client.force_login(olivia)
     client.post(reverse("person-reactivate", args=[amir.pk]))
     amir.refresh_from_db()
-    assert amir.is_active and amir.deactivated_at is None
+    assert amir.is_active
+    assert amir.deactivated_at is None
     assert AuditEvent.objects.filter(verb="person.reactivated", target_id=str(amir.pk)).exists()
 
 

@@ -1,0 +1,84 @@
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from cxcoe.models import AuditEvent, BusinessUnit, User
+
+from ..factories import UserFactory
+
+
+@pytest.fixture
+def site_admin(acme):
+    return UserFactory(email="admin@acme.example", is_staff=True, is_superuser=True, business_unit=acme)
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+def test_the_site_admin_lists_and_opens_every_model(client, site_admin, olivia, model):
+    client.force_login(site_admin)
+    meta = model._meta
+    changelist = client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+    assert changelist.status_code == 200
+    obj = model._default_manager.first()
+    if obj is not None:
+        change = client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]))
+        assert change.status_code == 200
+
+
+def test_site_admin_edit_of_a_unit_keeps_the_tree_consistent(client, site_admin, sales, enterprise_sales, support):
+    client.force_login(site_admin)
+    client.post(reverse("admin:cxcoe_businessunit_change", args=[sales.pk]),
+                {"code": "SAL", "name": "Sales", "parent": support.pk, "is_active": "on"})
+    enterprise_sales.refresh_from_db()
+    assert enterprise_sales.path == "/ACME/SUP/SAL/SAL-01/"
+    assert AuditEvent.objects.filter(verb="unit.updated", target_id=str(sales.pk)).exists()
+
+
+def test_seed_demo_builds_the_organization_once(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = (BusinessUnit.objects.count(), User.objects.count(), AuditEvent.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (BusinessUnit.objects.count(), User.objects.count(), AuditEvent.objects.count()) == counts
+    assert counts[0] == 12
+    assert counts[1] == 60
+    assert max(BusinessUnit.objects.values_list("depth", flat=True)) == 2
+    olivia = User.objects.get(email="olivia@acme.example")
+    leo = User.objects.get(email="leo@acme.example")
+    assert olivia.is_coe_staff
+    assert [unit.code for unit in leo.units_led] == ["SAL"]
+    assert User.objects.get(email="admin@acme.example").is_superuser
+    assert User.objects.get(email="eve@acme.example").check_password("cxcoe-demo")
+
+
+def test_my_work_shows_the_leaders_units_and_a_dashboard_link(client, leo, sales):
+    client.force_login(leo)
+    response = client.get(reverse("home"))
+    assert response.context["units_led"] == [sales]
+    assert reverse("dashboard") in response.text
+
+
+def test_my_work_for_an_employee_has_no_manage_or_dashboard_links(client, eve):
+    client.force_login(eve)
+    response = client.get(reverse("home"))
+    assert reverse("dashboard") not in response.text
+    assert reverse("person-list") not in response.text
+    assert "Nothing assigned to you yet." in response.text
+
+
+def test_times_show_in_the_persons_time_zone(client, olivia, amir):
+    AuditEvent.objects.create(actor=olivia, verb="person.updated", target_label="Amir",
+                              created_at=datetime(2026, 1, 1, 20, 0, tzinfo=UTC))
+    olivia.time_zone = "Asia/Tokyo"
+    olivia.save()
+    client.force_login(olivia)
+    response = client.get(reverse("audit-list"), {"verb": "person.updated"})
+    assert "2026-01-02 05:00" in response.text
+
+
+def test_healthz_answers_without_signing_in(client, db):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.text == "ok"
