@@ -20,7 +20,7 @@ Rules worth knowing:
   `deactivate_missing` set and a `roles` column in the people file: then people in the file without
   `coe_staff` lose the role. A partial file (one team, say) must not strip the CoE of its staff.
 - `deactivate_missing` deactivates active people who are not in the people file, never the people who
-  started or applied the job. It needs a people file. A leader named in the units file must then be in
+  started or applied the job, nor site admins (superusers), who are often not in an HR export. It needs a people file. A leader named in the units file must then be in
   the people file too, or the import would leave a unit led by a deactivated person.
 - People in the file who were deactivated are reactivated. Their password stays unusable: they sign in
   again through "Forgot password" or single sign-on.
@@ -595,6 +595,7 @@ def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
     needs_people = people_source is not None or any(row.leader_emails for row in unit_rows)
     db = _load_snapshot(with_people=needs_people)
     protected = {pk for pk in (job.created_by_id, job.applied_by_id) if pk}
+    protected |= set(User.objects.filter(is_superuser=True).values_list("pk", flat=True))
     parents = _check_references(units=units, people=people, unit_rows=unit_rows, people_rows=people_rows, db=db,
                                 units_source=units_source,
                                 people_source=people_source, deactivate_missing=job.deactivate_missing,

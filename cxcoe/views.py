@@ -73,10 +73,11 @@ def person_export(request: HttpRequest) -> HttpResponse:
     people = _people(PeopleFilterForm(request.GET or None))
     rows = (
         [p.email, p.display_name, p.business_unit.code if p.business_unit else "", p.job_title,
-         "coe_staff" if p.has_staff_role else "", "yes" if p.is_active else "no"]
+         "coe_staff" if p.has_staff_role else ""]
         for p in people.iterator(chunk_size=2000)
     )
-    return csv_response("people.csv", ["email", "display_name", "bu_code", "job_title", "roles", "active"], rows)
+    # The columns of the people import, so an export can be edited and imported again.
+    return csv_response("people.csv", ["email", "display_name", "bu_code", "job_title", "roles"], rows)
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -285,6 +285,16 @@ def test_deactivating_missing_people_ends_their_sessions(client, olivia, leo, ev
     assert response.url.startswith(reverse("account_login"))
 
 
+def test_deactivating_missing_people_spares_site_admins(olivia, eve, sales):
+    admin = UserFactory(email="root@acme.example", is_superuser=True, is_staff=True, business_unit=sales)
+    people = PEOPLE_HEADER + "eve@acme.example,Eve Walker,SUP,Support Specialist,\n"
+
+    job = run(by=olivia, people=people, deactivate_missing=True)
+
+    assert job.summary["people"]["deactivated"] == 0
+    assert User.objects.get(pk=admin.pk).is_active
+
+
 def test_people_in_the_file_who_were_deactivated_are_reactivated(olivia, eve):
     services.deactivate_person(person=eve, by=olivia)
 

@@ -143,7 +143,7 @@ def test_a_running_job_polls_and_shows_its_progress(client, olivia):
     assert f'hx-get="{reverse("import-detail", args=[job.pk])}" hx-trigger="every 1s"' in page
     assert 'role="progressbar" aria-label="Import progress"' in page
     assert 'aria-valuenow="25" aria-valuemin="0" aria-valuemax="100"' in page
-    assert "Checking rows: 500 of 2000" in page
+    assert "Checking rows: 500 of 2,000" in page
     assert partial.startswith('<div id="import-status" hx-get=')
     assert "<html" not in partial
 
