@@ -21,7 +21,8 @@ Rules worth knowing:
   `coe_staff` lose the role. A partial file (one team, say) must not strip the CoE of its staff.
 - `deactivate_missing` deactivates active people who are not in the people file, never the people who
   started or applied the job, nor site admins (superusers), who are often not in an HR export. It
-  needs a people file. A leader named in the units file must then be in the people file too, or the import would leave a unit led by a deactivated person.
+  needs a people file. A leader named in the units file must then be in the people file too, or the
+  import would leave a unit led by a deactivated person.
 - People in the file who were deactivated are reactivated. Their password stays unusable: they sign in
   again through "Forgot password" or single sign-on.
 """
