@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -111,3 +112,21 @@ def test_leader_sees_their_dashboard(sign_in, live_server):
     expect(page.get_by_role("cell", name="Enterprise Sales")).to_be_visible()
     expect(page.get_by_role("cell", name="Customer Support")).to_have_count(0)
     check_page(page, "dashboard-leader")
+
+
+def test_import_preview_then_apply_in_the_browser(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    page.goto(f"{live_server.url}/manage/imports/")
+    data = Path(__file__).resolve().parents[1] / "data"
+    page.get_by_label("Business units CSV").set_input_files(str(data / "business_units.csv"))
+    page.get_by_label("People CSV").set_input_files(str(data / "people.csv"))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", name="Apply this import")).to_be_visible()
+    expect(page.locator("#apply-effect")).to_contain_text("create 25 business units, create 59 people, update 1 person")
+    assert not User.objects.filter(email="yara.jensen@acme.example").exists()
+    check_page(page, "import-preview")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    expect(page.get_by_text("Applied", exact=True).first).to_be_visible()
+    check_page(page, "import-done")
+    assert User.objects.get(email="yara.jensen@acme.example").is_coe_staff
+    assert BusinessUnit.objects.get(code="SAL-01").path == "/ACME/SAL/SAL-01/"
