@@ -159,6 +159,8 @@ ACCOUNT_RATE_LIMITS = {
 CXCOE_SIGNUP_OPEN = env_bool("CXCOE_SIGNUP_OPEN", False)
 CXCOE_REQUIRE_STAFF_MFA = env_bool("CXCOE_REQUIRE_STAFF_MFA", False)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Addresses come from the organization's directory (import or SSO), so they count as verified for MFA.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "cxcoe")
 
 SOCIALACCOUNT_ONLY = False

@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import import_views, views
 from .dashboard import views as dashboard
@@ -35,6 +36,8 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("training/", include("training.urls")),
     path("ambassadors/", include("ambassadors.urls")),
+    # Email addresses come from the directory; people don't add or swap their own.
+    path("accounts/email/", RedirectView.as_view(pattern_name="profile"), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -130,3 +130,18 @@ def test_import_preview_then_apply_in_the_browser(sign_in, live_server):
     check_page(page, "import-done")
     assert User.objects.get(email="yara.jensen@acme.example").is_coe_staff
     assert BusinessUnit.objects.get(code="SAL-01").path == "/ACME/SAL/SAL-01/"
+
+
+def test_account_pages_are_accessible(page, sign_in, live_server):
+    page.goto(f"{live_server.url}/accounts/password/reset/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_page(page, "password-reset")
+    page.goto(f"{live_server.url}/accounts/signup/")
+    expect(page.get_by_text(re.compile("closed", re.IGNORECASE)).first).to_be_visible()
+    check_page(page, "signup-closed")
+    sign_in("olivia@acme.example")
+    for name, path in {"password-change": "/accounts/password/change/", "mfa": "/accounts/2fa/",
+                       "mfa-activate": "/accounts/2fa/totp/activate/"}.items():
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check_page(page, name)

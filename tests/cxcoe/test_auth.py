@@ -104,3 +104,16 @@ def test_production_refuses_to_start_without_a_secret_key_and_hosts(env):
 def test_production_starts_with_a_secret_key_and_hosts():
     result = _settings_process(DJANGO_ENV="production", SECRET_KEY="k" * 64, ALLOWED_HOSTS="cx.example.com")
     assert result.returncode == 0, result.stderr
+
+
+def test_people_cannot_add_their_own_email_addresses(client, eve):
+    client.force_login(eve)
+    response = client.post("/accounts/email/", {"action_add": "", "email": "eve@evil.example"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("profile")
+    assert not eve.emailaddress_set.filter(email="eve@evil.example").exists()
+
+
+def test_every_page_has_a_title_naming_it(client, eve):
+    client.force_login(eve)
+    assert "<title>My work · cxcoe</title>" in client.get(reverse("home")).text
