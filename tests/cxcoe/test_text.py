@@ -5,7 +5,9 @@ from cxcoe.text import render_markdown
 
 
 def test_markdown_keeps_the_formatting_people_use():
-    html = render_markdown("## Why\n\n**Customers** first, see [the guide](https://intranet.example/guide).\n\n- one\n- two")
+    html = render_markdown(
+        "## Why\n\n**Customers** first, see [the guide](https://intranet.example/guide).\n\n- one\n- two"
+    )
     assert "<h2>Why</h2>" in html
     assert "<strong>Customers</strong>" in html
     assert '<a href="https://intranet.example/guide" rel="noopener noreferrer nofollow">the guide</a>' in html
