@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -13,7 +14,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
     search_fields = ["email", "display_name", "job_title"]
     autocomplete_fields = ["business_unit"]
-    readonly_fields = ["last_login", "date_joined", "deactivated_at"]
+    # Deactivation and the CoE staff role have consequences (sessions, audit), so they go through the
+    # "Deactivate" action and the app's person pages rather than plain fields here.
+    readonly_fields = ["is_active", "last_login", "date_joined", "deactivated_at", "groups"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["display_name", "business_unit", "job_title", "time_zone"]}),
@@ -35,8 +38,21 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(request, f"{count} deactivated.")
 
 
+class BusinessUnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = BusinessUnit
+        fields = ["code", "name", "parent", "leaders", "is_active"]
+
+    def clean_parent(self):
+        parent = self.cleaned_data["parent"]
+        if parent and self.instance.pk and parent.path.startswith(self.instance.path):
+            raise forms.ValidationError("A unit cannot sit below itself or one of its own units.")
+        return parent
+
+
 @admin.register(BusinessUnit)
 class BusinessUnitAdmin(admin.ModelAdmin):
+    form = BusinessUnitAdminForm
     list_display = ["code", "name", "parent", "is_active"]
     list_filter = ["is_active", "depth"]
     search_fields = ["code", "name"]
@@ -45,6 +61,12 @@ class BusinessUnitAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_unit(unit=obj, by=request.user, request=request)
+
+    def save_related(self, request, form, formsets, change):
+        services.set_unit_leaders(unit=form.instance, leaders=form.cleaned_data["leaders"], by=request.user,
+                                  request=request)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

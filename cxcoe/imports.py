@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from . import services
 from .audit import record_event
+from .csvexport import FORMULA_PREFIXES
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User, unit_code_validator
 
 logger = logging.getLogger(__name__)
@@ -237,6 +238,14 @@ def _too_long(max_length: int) -> str:
     return _("Use at most %(max)d characters.") % {"max": max_length}
 
 
+def _cell(value: str) -> str:
+    """A cell's text. Our own exports put an apostrophe before formula-like text; take it off again."""
+    value = value.strip()
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def _read_table(text: str, *, source: _Source, spec: dict[str, bool], errors: _Errors, progress: _Progress) -> None:
     """Fill `source` with the rows of one CSV file, keyed by column name, with the line each starts on."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
@@ -276,7 +285,7 @@ def _read_table(text: str, *, source: _Source, spec: dict[str, bool], errors: _E
                            % {"count": len(cells), "width": width})
                 continue
             cells = cells + [""] * (width - len(cells))
-            source.rows.append((line, {name: cell.strip() for name, cell in zip(names, cells, strict=False)}))
+            source.rows.append((line, {name: _cell(cell) for name, cell in zip(names, cells, strict=False)}))
     except csv.Error as exc:
         errors.add(source, reader.line_num, "", _("This line cannot be read as CSV: %(error)s") % {"error": exc})
 
@@ -671,17 +680,29 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
 
     progress.start("leaders")
     leadership = BusinessUnit.leaders.through
+    leader_changes: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"added": [], "removed": []})
     for chunk in _chunks(plan.leaders_added, BATCH_SIZE):
-        leadership.objects.bulk_create([leadership(businessunit_id=unit_ids[code], user_id=user_ids[email])
-                                        for code, email in chunk], ignore_conflicts=True)
+        rows = [leadership(businessunit_id=unit_ids[code], user_id=user_ids[email]) for code, email in chunk]
+        leadership.objects.bulk_create(rows, ignore_conflicts=True)
+        for row in rows:
+            leader_changes[row.businessunit_id]["added"].append(row.user_id)
         progress.step(len(chunk))
     for chunk in _chunks(plan.leaders_removed, ID_CHUNK):
-        leadership.objects.filter(pk__in=chunk).delete()
+        removed = leadership.objects.filter(pk__in=chunk)
+        for unit_id, user_id in removed.values_list("businessunit_id", "user_id"):
+            leader_changes[unit_id]["removed"].append(user_id)
+        removed.delete()
         progress.step(len(chunk))
 
     progress.start("roles")
     user_type = ContentType.objects.get_for_model(User)
-    events: list[AuditEvent] = []
+    unit_type = ContentType.objects.get_for_model(BusinessUnit)
+    unit_names = dict(BusinessUnit.objects.filter(pk__in=leader_changes).values_list("pk", "name"))
+    events: list[AuditEvent] = [
+        AuditEvent(actor=actor, verb="role.leaders_changed", target_type=unit_type, target_id=str(unit_id),
+                   target_label=unit_names[unit_id][:255], details={**change, "import": job.pk})
+        for unit_id, change in leader_changes.items()
+    ]
     if plan.granted or plan.revoked:
         group = services.coe_staff_group()
         membership = User.groups.through
@@ -807,6 +828,7 @@ def apply_import(*, job_id: int) -> ImportJob:
                    .get(pk=job_id))
             if job.status != ImportJob.Status.APPLYING:
                 return job
+            services.lock_unit_tree()
             progress = _Progress(job.pk, 0)
             plan = _plan(job, progress=progress)
             if plan.errors:
@@ -830,9 +852,12 @@ def apply_import(*, job_id: int) -> ImportJob:
 
 @transaction.atomic
 def cancel_import(*, job: ImportJob, by: User) -> bool:
-    """Drop a job that is waiting (PREVIEW) or has errors (INVALID); nothing was written for it."""
+    """Drop a job that is waiting (PREVIEW), has errors (INVALID) or whose task was lost; nothing was written.
+
+    A cancelled job that a late task picks up is left alone: the tasks act only on the status they expect.
+    """
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if locked.status not in {ImportJob.Status.PREVIEW, ImportJob.Status.INVALID}:
+    if locked.status not in {ImportJob.Status.PREVIEW, ImportJob.Status.INVALID} and not locked.is_stuck:
         return False
     locked.status, locked.finished_at = ImportJob.Status.CANCELLED, timezone.now()
     locked.save(update_fields=["status", "finished_at"])

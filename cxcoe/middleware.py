@@ -23,10 +23,11 @@ def user_time_zone(get_response):
 
 
 def require_staff_mfa(get_response):
-    """With CXCOE_REQUIRE_STAFF_MFA on, CoE staff must set up an authenticator before anything else."""
+    """With CXCOE_REQUIRE_STAFF_MFA on, CoE staff and site admins must set up an authenticator first."""
 
     def middleware(request):
-        if settings.CXCOE_REQUIRE_STAFF_MFA and is_coe_staff(request.user):
+        user = request.user
+        if settings.CXCOE_REQUIRE_STAFF_MFA and (is_coe_staff(user) or (user.is_authenticated and user.is_superuser)):
             from allauth.mfa.models import Authenticator
 
             allowed = ("/accounts/",)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -91,6 +92,14 @@ class UserQuerySet(models.QuerySet["User"]):
         if user.is_coe_staff:
             return self
         return self.filter(Q(pk=user.pk) | Q(business_unit__in=user.led_units_subtree()))
+
+    def editable_by(self, user) -> UserQuerySet:
+        """CoE staff manage people, but only a site admin manages a site admin's account."""
+        if user.is_superuser:
+            return self
+        if user.is_coe_staff:
+            return self.filter(is_superuser=False)
+        return self.none()
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
@@ -210,6 +219,9 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
+IMPORT_STUCK_AFTER = timedelta(hours=1)  # twice Celery's hard time limit for a task
+
+
 class ImportJob(models.Model):
     """One upload of business units and/or people: validated into a preview, then applied in one go."""
 
@@ -254,3 +266,8 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.VALIDATING, self.Status.APPLYING}
+
+    @property
+    def is_stuck(self) -> bool:
+        """Still "running" long after any task would have finished or timed out: its task was lost."""
+        return self.is_running and timezone.now() - self.created_at > IMPORT_STUCK_AFTER

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Length, Replace, Substr
 from django.utils import timezone
@@ -14,6 +15,19 @@ from django.utils.translation import gettext as _
 
 from .audit import record_event
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
+
+UNIT_TREE_LOCK = 4_210_001  # any constant, unique among the project's advisory locks
+
+
+def lock_unit_tree() -> None:
+    """Serialize changes to the shape of the unit tree, so two concurrent moves can't make a loop.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite runs write transactions one at a time anyway
+    (`transaction_mode=IMMEDIATE` in settings).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [UNIT_TREE_LOCK])
 
 
 def coe_staff_group() -> Group:
@@ -52,6 +66,9 @@ def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, r
         setattr(person, name, value)
     person.full_clean(exclude=["password"])
     person.save(update_fields=list(changed))
+    if "email" in changed:
+        # allauth also signs people in by the addresses it keeps; the old one must stop working.
+        EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email).delete()
     record_event(actor=by, verb="person.updated", target=person, request=request,
                  details={name: [before[name], str(value or "")] for name, value in changed.items()})
     return [*changed, "is_coe_staff"] if role_changed else list(changed)
@@ -60,6 +77,16 @@ def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, r
 def _end_sessions(queryset) -> None:
     """Sessions carry a hash of the password, so a new unusable password signs the person out everywhere."""
     queryset.update(password=make_password(None))
+
+
+def _step_down(person_ids: list[int]) -> dict[int, list[str]]:
+    """A person who leaves stops leading units (escalations go to CoE staff instead); returns the codes."""
+    leadership = BusinessUnit.leaders.through.objects.filter(user_id__in=person_ids)
+    led: dict[int, list[str]] = {}
+    for user_id, code in leadership.values_list("user_id", "businessunit__code"):
+        led.setdefault(user_id, []).append(code)
+    leadership.delete()
+    return led
 
 
 @transaction.atomic
@@ -72,8 +99,10 @@ def deactivate_person(*, person: User, by: User | None, request=None, reason: st
         raise ValidationError(_("You cannot deactivate your own account."))
     User.objects.filter(pk=person.pk).update(is_active=False, deactivated_at=timezone.now())
     _end_sessions(User.objects.filter(pk=person.pk))
-    record_event(actor=by, verb="person.deactivated", target=person, details={"reason": reason} if reason else {},
-                 request=request)
+    details: dict = {"reason": reason} if reason else {}
+    if led := _step_down([person.pk]).get(person.pk):
+        details["no_longer_leads"] = led
+    record_event(actor=by, verb="person.deactivated", target=person, details=details, request=request)
     return True
 
 
@@ -86,10 +115,12 @@ def deactivate_people(*, people, by: User | None, reason: str) -> int:
     ids = [person.pk for person in targets]
     User.objects.filter(pk__in=ids).update(is_active=False, deactivated_at=timezone.now())
     _end_sessions(User.objects.filter(pk__in=ids))
+    led = _step_down(ids)
     user_type = ContentType.objects.get_for_model(User)
     AuditEvent.objects.bulk_create(
         AuditEvent(actor=by, verb="person.deactivated", target_type=user_type, target_id=str(person.pk),
-                   target_label=str(person)[:255], details={"reason": reason})
+                   target_label=str(person)[:255],
+                   details={"reason": reason, **({"no_longer_leads": led[person.pk]} if person.pk in led else {})})
         for person in targets
     )
     return len(targets)
@@ -110,6 +141,7 @@ def reactivate_person(*, person: User, by: User, request=None) -> bool:
 def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None) -> BusinessUnit:
     """Create or change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
     creating = unit.pk is None
+    lock_unit_tree()
     old_path = "" if creating else BusinessUnit.objects.select_for_update().get(pk=unit.pk).path
     if unit.parent_id is not None and not creating:
         parent = BusinessUnit.objects.get(pk=unit.parent_id)

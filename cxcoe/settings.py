@@ -37,6 +37,8 @@ PRODUCTION = DJANGO_ENV == "production" or not DEBUG
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_ENV=production cannot run with DEBUG on.")
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
         raise ImproperlyConfigured("Production mode needs SECRET_KEY: at least 50 random characters.")
     if not ALLOWED_HOSTS:
@@ -119,6 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = env("CACHE_URL")
+if PRODUCTION and not CACHE_URL.startswith("redis"):
+    # Rate limits and import progress must be shared by every web process and worker.
+    raise ImproperlyConfigured("Production mode needs CACHE_URL=redis://...")
 if CACHE_URL.startswith("redis"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL == "locmem://":

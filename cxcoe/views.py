@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from . import services
 from .csvexport import csv_response
@@ -61,10 +62,12 @@ def _people(filters: PeopleFilterForm):
 
 
 @coe_staff_required
+@vary_on_headers("HX-Request")
 def person_list(request: HttpRequest) -> HttpResponse:
     filters = PeopleFilterForm(request.GET or None)
     page = Paginator(_people(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "cxcoe/_person_table.html" if request.htmx else "cxcoe/person_list.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "cxcoe/_person_table.html" if partial else "cxcoe/person_list.html"
     return render(request, template, {"filters": filters, "page_obj": page, "people": page.object_list})
 
 
@@ -82,19 +85,21 @@ def person_export(request: HttpRequest) -> HttpResponse:
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.visible_to(request.user).select_related("business_unit"), pk=pk)
+    can_manage = User.objects.editable_by(request.user).filter(pk=person.pk).exists()
+    # The audit trail is CoE staff's to read; leaders see the person, not their sign-ins.
     history = AuditEvent.objects.filter(target_type__model="user", target_id=str(person.pk)).select_related("actor")
     context = {
         "person": person,
         "units_led": person.led_units.all(),
-        "history": history[:20],
-        "can_manage": request.user.is_coe_staff,
+        "history": history[:20] if request.user.is_coe_staff else None,
+        "can_manage": can_manage,
     }
     return render(request, "cxcoe/person_detail.html", context)
 
 
 @coe_staff_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     form = PersonForm(request.POST or None, instance=User.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -111,7 +116,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coe_staff_required
 def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -128,7 +133,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @coe_staff_required
 @require_POST
 def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     if services.reactivate_person(person=person, by=request.user, request=request):
         messages.success(request, _("%(name)s can sign in again after setting a new password.") % {"name": person})
     return redirect(person)
@@ -154,12 +159,11 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 def unit_export(request: HttpRequest) -> HttpResponse:
     units = _units(request.GET.get("q", "").strip())
     rows = (
-        [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all()),
-         u.headcount, "yes" if u.is_active else "no"]
+        [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all())]
         for u in units
     )
-    return csv_response("business_units.csv",
-                        ["code", "name", "parent_code", "leader_emails", "active_people", "active"], rows)
+    # The columns of the units import, so an export can be edited and imported again.
+    return csv_response("business_units.csv", ["code", "name", "parent_code", "leader_emails"], rows)
 
 
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -175,7 +179,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": unit.children.annotate(
             headcount=Count("members", filter=Q(members__is_active=True))
         ).order_by("name"),
-        "ancestors": BusinessUnit.objects.filter(code__in=unit.ancestor_codes()),
+        "ancestors": BusinessUnit.objects.visible_to(request.user).filter(code__in=unit.ancestor_codes()),
         "subtree_count": subtree.count() - 1,
         "page_obj": members,
         "can_manage": request.user.is_coe_staff,

@@ -23,8 +23,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 @dashboard_access_required
 def leader_dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    units = BusinessUnit.objects.all() if user.is_coe_staff else user.led_units_subtree()
-    units = units.filter(is_active=True).annotate(
+    units = BusinessUnit.objects.visible_to(user).filter(is_active=True).annotate(
         headcount=Count("members", filter=Q(members__is_active=True), distinct=True),
         leader_count=Count("leaders", distinct=True),
     )

@@ -82,7 +82,8 @@ def test_staff_without_an_authenticator_must_set_one_up_when_required(client, se
 
 
 def _settings_process(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ENV"}}
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ENV", "CACHE_URL"}}
     return subprocess.run(
         [sys.executable, "-c", "import django; from django.conf import settings; settings.INSTALLED_APPS"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "cxcoe.settings", **env},
@@ -90,19 +91,26 @@ def _settings_process(**env):
     )
 
 
-@pytest.mark.parametrize("env", [
-    {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "cx.example.com"},
-    {"DEBUG": "0", "ALLOWED_HOSTS": "cx.example.com", "SECRET_KEY": "short"},
-    {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 64},
+PRODUCTION = {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 64, "ALLOWED_HOSTS": "cx.example.com",
+              "CACHE_URL": "redis://127.0.0.1:6379/1"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"SECRET_KEY": ""}, "needs SECRET_KEY"),
+    ({"SECRET_KEY": "short"}, "needs SECRET_KEY"),
+    ({"ALLOWED_HOSTS": ""}, "needs ALLOWED_HOSTS"),
+    ({"DEBUG": "1"}, "cannot run with DEBUG on"),
+    ({"CACHE_URL": ""}, "needs CACHE_URL"),
+    ({"DJANGO_ENV": "", "DEBUG": "0", "SECRET_KEY": ""}, "needs SECRET_KEY"),
 ])
-def test_production_refuses_to_start_without_a_secret_key_and_hosts(env):
-    result = _settings_process(**env)
+def test_production_refuses_to_start_when_misconfigured(change, message):
+    result = _settings_process(**{**PRODUCTION, **change})
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
 
 
-def test_production_starts_with_a_secret_key_and_hosts():
-    result = _settings_process(DJANGO_ENV="production", SECRET_KEY="k" * 64, ALLOWED_HOSTS="cx.example.com")
+def test_production_starts_when_configured():
+    result = _settings_process(**PRODUCTION)
     assert result.returncode == 0, result.stderr
 
 

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -278,8 +279,9 @@ def test_deactivating_missing_people_ends_their_sessions(client, olivia, leo, ev
     assert User.objects.get(pk=olivia.pk).is_active
     assert User.objects.get(pk=eve.pk).is_active
     event = AuditEvent.objects.get(verb="person.deactivated")
-    assert (event.target_id, event.actor, event.details) == (str(leo.pk), olivia,
-                                                            {"reason": f"Missing from import #{job.pk}"})
+    assert (event.target_id, event.actor, event.details) == (
+        str(leo.pk), olivia, {"reason": f"Missing from import #{job.pk}", "no_longer_leads": ["SAL"]}
+    )
     response = client.get("/")
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
@@ -422,3 +424,38 @@ def test_the_command_prints_errors_and_fails(olivia, sales, tmp_path):
     assert "people.csv:3 [email]" in err.getvalue()
     assert "people.csv:3 [bu_code]" in err.getvalue()
     assert not User.objects.filter(email="new@acme.example").exists()
+
+
+def test_exports_import_back_unchanged_even_with_formula_like_names(client, olivia, leo, amir, sales):
+    UserFactory(email="eq@acme.example", display_name="=1+2 Team", business_unit=sales)
+    client.force_login(olivia)
+    units = b"".join(client.get(reverse("unit-export")).streaming_content).decode()
+    people = b"".join(client.get(reverse("person-export")).streaming_content).decode()
+    assert "'=1+2 Team" in people
+
+    job = check(by=olivia, units=units, people=people)
+
+    assert job.status == ImportJob.Status.PREVIEW, job.errors
+    assert job.summary["people"]["updated"] == 0
+    assert job.summary["units"]["updated"] == 0
+    assert imports.describe_changes(job.summary) == []
+
+
+def test_leader_changes_from_an_import_are_audited_per_unit(olivia, leo, amir, sales):
+    units = UNITS_HEADER + "SAL,Sales,ACME,amir@acme.example\n"
+
+    run(by=olivia, units=units)
+
+    event = AuditEvent.objects.get(verb="role.leaders_changed", target_id=str(sales.pk))
+    assert event.details["added"] == [amir.pk]
+    assert event.details["removed"] == [leo.pk]
+    assert event.actor == olivia
+
+
+def test_a_stuck_import_can_be_cancelled(olivia, time_machine):
+    job = imports.create_import(by=olivia, people_name="people.csv", people_text=PEOPLE_HEADER)
+    assert not imports.cancel_import(job=job, by=olivia)
+    time_machine.move_to(job.created_at + timedelta(hours=2))
+    assert imports.cancel_import(job=job, by=olivia)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED

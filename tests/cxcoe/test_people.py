@@ -96,6 +96,61 @@ def test_deactivation_ends_sessions_and_keeps_history(client, olivia, amir):
     assert list(history.values_list("verb", flat=True)) == ["person.deactivated", "person.updated"]
 
 
+def test_sessions_stay_ended_after_reactivation(client, olivia, amir):
+    client.force_login(amir)
+    services.deactivate_person(person=amir, by=olivia)
+    services.reactivate_person(person=User.objects.get(pk=amir.pk), by=olivia)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_deactivated_leader_steps_down_and_the_event_says_so(olivia, leo, sales):
+    services.deactivate_person(person=leo, by=olivia)
+    assert not sales.leaders.exists()
+    event = AuditEvent.objects.get(verb="person.deactivated", target_id=str(leo.pk))
+    assert event.details == {"no_longer_leads": ["SAL"]}
+
+
+def test_coe_staff_cannot_take_over_a_site_admin_account(client, olivia, acme):
+    admin = UserFactory(email="root@acme.example", is_superuser=True, is_staff=True, business_unit=acme)
+    client.force_login(olivia)
+    assert client.get(reverse("person-detail", args=[admin.pk])).status_code == 200
+    response = client.post(reverse("person-edit", args=[admin.pk]), {
+        "display_name": "Root", "email": "olivia2@acme.example", "business_unit": acme.pk, "time_zone": "UTC",
+    })
+    assert response.status_code == 404
+    assert client.post(reverse("person-deactivate", args=[admin.pk])).status_code == 404
+    admin.refresh_from_db()
+    assert admin.email == "root@acme.example"
+    assert admin.is_active
+
+
+def test_changing_an_email_retires_the_old_sign_in_address(olivia, amir):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=amir, email=amir.email, verified=True, primary=True)
+    services.update_person(person=amir, by=olivia, email="amir.haddad@acme.example")
+    assert list(EmailAddress.objects.filter(user=amir).values_list("email", flat=True)) == []
+    assert User.objects.get(pk=amir.pk).email == "amir.haddad@acme.example"
+
+
+def test_back_button_history_restore_gets_the_whole_page(client, olivia, amir):
+    client.force_login(olivia)
+    response = client.get(reverse("person-list"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in response.text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_leaders_see_their_people_but_not_the_audit_trail(client, olivia, leo, amir):
+    services.update_person(person=amir, by=olivia, job_title="Senior AE")
+    client.force_login(leo)
+    response = client.get(reverse("person-detail", args=[amir.pk]))
+    assert response.status_code == 200
+    assert response.context["history"] is None
+    assert "person.updated" not in response.text
+
+
 def test_deactivate_needs_confirmation_then_posts(client, olivia, amir):
     client.force_login(olivia)
     page = client.get(reverse("person-deactivate", args=[amir.pk]))

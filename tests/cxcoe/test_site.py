@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cxcoe.models import AuditEvent, BusinessUnit, User
@@ -35,6 +37,24 @@ def test_site_admin_edit_of_a_unit_keeps_the_tree_consistent(client, site_admin,
     enterprise_sales.refresh_from_db()
     assert enterprise_sales.path == "/ACME/SUP/SAL/SAL-01/"
     assert AuditEvent.objects.filter(verb="unit.updated", target_id=str(sales.pk)).exists()
+
+
+def test_site_admin_refuses_a_loop_beside_the_field(client, site_admin, sales, enterprise_sales):
+    client.force_login(site_admin)
+    response = client.post(reverse("admin:cxcoe_businessunit_change", args=[sales.pk]),
+                           {"code": "SAL", "name": "Sales", "parent": enterprise_sales.pk, "is_active": "on"})
+    assert response.status_code == 200
+    assert "A unit cannot sit below itself" in response.text
+    assert BusinessUnit.objects.get(pk=sales.pk).path == "/ACME/SAL/"
+
+
+def test_site_admin_leader_changes_are_audited(client, site_admin, sales, amir):
+    client.force_login(site_admin)
+    client.post(reverse("admin:cxcoe_businessunit_change", args=[sales.pk]),
+                {"code": "SAL", "name": "Sales", "parent": sales.parent_id, "leaders": [amir.pk], "is_active": "on"})
+    assert list(sales.leaders.all()) == [amir]
+    event = AuditEvent.objects.get(verb="role.leaders_changed", target_id=str(sales.pk))
+    assert event.details["added"] == [amir.pk]
 
 
 def test_seed_demo_builds_the_organization_once(db):
@@ -76,6 +96,20 @@ def test_times_show_in_the_persons_time_zone(client, olivia, amir):
     client.force_login(olivia)
     response = client.get(reverse("audit-list"), {"verb": "person.updated"})
     assert "2026-01-02 05:00" in response.text
+
+
+@pytest.mark.parametrize("fixture", ["eve", "leo", "olivia"])
+def test_my_work_query_count_does_not_grow(client, request, fixture, sales, django_assert_num_queries):
+    person = request.getfixturevalue(fixture)
+    client.force_login(person)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("home"))
+    for i in range(10):
+        sales.children.create(code=f"SAL-N{i}", name=f"New {i}", path=f"/ACME/SAL/SAL-N{i}/", depth=2)
+        UserFactory(business_unit=sales)
+    with django_assert_num_queries(len(small)):
+        client.get(reverse("home"))
 
 
 def test_healthz_answers_without_signing_in(client, db):
