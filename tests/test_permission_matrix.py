@@ -38,8 +38,8 @@ MATRIX = {
     "unit-edit": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["amir"].business_unit_id]),
     "import-list": row(LOGIN, 403, 403, 403, 200),
     "import-detail": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["job"].pk]),
-    "import-apply": row(LOGIN, 403, 403, 403, 405, args=lambda o: [o["job"].pk]),
-    "import-cancel": row(LOGIN, 403, 403, 403, 405, args=lambda o: [o["job"].pk]),
+    "import-apply": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["job"].pk], method="post"),
+    "import-cancel": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["job"].pk], method="post"),
     "audit-list": row(LOGIN, 403, 403, 403, 200),
     "audit-export": row(LOGIN, 403, 403, 403, 200),
     "standards:index": row(LOGIN, 200, 200, 200, 200),
@@ -85,5 +85,7 @@ def test_permission_matrix(client, people, amir, olivia, name, role):
     url = reverse(name, args=spec["args"](objects))
     response = getattr(client, spec["method"])(url)
     assert response.status_code == spec["statuses"][role], f"{role} on {name}"
+    if spec["method"] == "post":
+        assert client.get(url).status_code == (LOGIN if role == "anonymous" else 405 if role == "coe_staff" else 403)
     if response.status_code == LOGIN and role == "anonymous":
         assert response["Location"].startswith(reverse("account_login"))

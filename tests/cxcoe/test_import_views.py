@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cxcoe import imports
@@ -217,3 +219,21 @@ def test_the_import_list_query_count_does_not_grow(client, olivia, eve, django_a
         page = client.get(reverse("import-list")).content.decode()
     assert page.count("badge text-bg-success") == 20
     assert "1\N{EN DASH}20 of 33" in page
+
+
+def test_the_import_detail_query_count_does_not_grow_with_errors(client, olivia, django_assert_num_queries):
+    def job_with(errors: int) -> ImportJob:
+        rows = [{"file": "people.csv", "line": n + 2, "column": "email", "message": "Enter a valid email address."}
+                for n in range(errors)]
+        return ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID,
+                                        people_filename="people.csv", errors=rows, error_count=errors)
+
+    small, large = job_with(3), job_with(300)
+    client.force_login(olivia)
+    client.get(reverse("import-detail", args=[small.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("import-detail", args=[small.pk])).content.decode()
+    assert page.count("Enter a valid email address.") == 3
+    with django_assert_num_queries(len(queries)):
+        page = client.get(reverse("import-detail", args=[large.pk])).content.decode()
+    assert page.count("Enter a valid email address.") == 300
