@@ -107,7 +107,8 @@ class PeopleFilterForm(BootstrapFormMixin, forms.Form):
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Object or email"), required=False)
-    verb = forms.CharField(label=_("Action"), required=False)
+    verb = forms.CharField(label=_("Action"), required=False, widget=forms.TextInput(attrs={"list": "audit-verbs"}),
+                           help_text=_("The start is enough: “role.” finds every role change."))
     actor = forms.CharField(label=_("Actor email"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
