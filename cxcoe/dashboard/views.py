@@ -28,6 +28,9 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
         leader_count=Count("leaders", distinct=True),
     )
     rows = list(units.order_by("path"))
+    top = min((unit.depth for unit in rows), default=0)
+    for unit in rows:
+        unit.indent = unit.depth - top  # a leader's own units start at the left edge
     context = {
         "units": rows,
         "total_people": sum(unit.headcount for unit in rows),
