@@ -96,7 +96,7 @@ def main() -> int:
         env |= {
             # pytest-django runs SQLite tests on an in-memory database; this file is only the default.
             "DATABASE_URL": f"sqlite:///{TEST_VAR_DIR / 'cxcoe.sqlite3'}",
-            "CELERY_BROKER_URL": "filesystem://",
+            "CELERY_BROKER_URL": "filesystem://localhost//",
             "CACHE_URL": "locmem://",
             "CELERY_TASK_ALWAYS_EAGER": "1",
         }

@@ -218,7 +218,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "cxcoe <cxcoe@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue = VAR_DIR / "celery"
