@@ -11,6 +11,6 @@ def navigation(request) -> dict:
             "signed_in": True,
             "dashboard": can_view_dashboard(user),
             "manage": can_manage_people(user),
-            "unread_notifications": 0,
+            "unread_notifications": 0,  # the notifications engine fills this in
         }
     }

@@ -1,3 +1,4 @@
+import contextlib
 import zoneinfo
 
 from django.conf import settings
@@ -12,11 +13,12 @@ def user_time_zone(get_response):
     """Show dates in the signed-in person's own time zone."""
 
     def middleware(request):
-        name = getattr(request.user, "time_zone", None) if request.user.is_authenticated else None
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
+        timezone.deactivate()
+        name = request.user.time_zone if request.user.is_authenticated else ""
+        # A zone since removed from the tz database falls back to the site's time zone.
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            if name:
+                timezone.activate(zoneinfo.ZoneInfo(name))
         return get_response(request)
 
     return middleware
