@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 
 from django import forms
@@ -69,24 +70,38 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class UnitForm(BootstrapFormMixin, forms.ModelForm):
+    # Email addresses rather than a list of everyone: an organization has tens of thousands of people.
+    leader_emails = forms.CharField(
+        label=_("Leaders"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Email addresses of the people who lead this unit, separated by commas or new lines."),
+    )
+
     class Meta:
         model = BusinessUnit
-        fields = ["code", "name", "parent", "leaders", "is_active"]
-        widgets = {"leaders": forms.SelectMultiple(attrs={"size": 6})}
+        fields = ["code", "name", "parent", "is_active"]
         help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leaders"].queryset = User.objects.active().only("pk", "display_name", "email")
-        self.fields["leaders"].required = False
         parents = BusinessUnit.objects.all()
         if self.instance.pk:
             self.fields["code"].disabled = True
             parents = parents.exclude(path__startswith=self.instance.path)
+            self.fields["leader_emails"].initial = "\n".join(self.instance.leaders.values_list("email", flat=True))
         self.fields["parent"].queryset = parents
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
+
+    def clean_leader_emails(self) -> list[User]:
+        emails = list(dict.fromkeys(part.lower() for part in re.split(r"[\s,;]+", self.cleaned_data["leader_emails"])
+                                    if part))
+        leaders = list(User.objects.active().filter(email__in=emails))
+        if unknown := sorted(set(emails) - {leader.email for leader in leaders}):
+            raise forms.ValidationError(_("Nobody active has the address %(emails)s.") % {"emails": ", ".join(unknown)})
+        return leaders
 
 
 class DeactivateForm(BootstrapFormMixin, forms.Form):

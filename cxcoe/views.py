@@ -192,7 +192,7 @@ def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             unit = services.save_unit(unit=form.save(commit=False), by=request.user, request=request,
-                                      leaders=form.cleaned_data["leaders"])
+                                      leaders=form.cleaned_data["leader_emails"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -52,7 +52,7 @@ def test_a_unit_cannot_move_below_itself(olivia, sales, enterprise_sales):
 def test_unit_form_creates_a_unit_with_leaders(client, olivia, sales, leo):
     client.force_login(olivia)
     response = client.post(reverse("unit-create"), {"code": "sal-02", "name": "Renewals", "parent": sales.pk,
-                                                    "leaders": [leo.pk], "is_active": "on"})
+                                                    "leader_emails": "LEO@acme.example", "is_active": "on"})
     unit = BusinessUnit.objects.get(code="SAL-02")
     assert response.status_code == 302
     assert unit.path == "/ACME/SAL/SAL-02/"
@@ -67,6 +67,17 @@ def test_unit_form_keeps_input_and_explains_a_bad_code(client, olivia, sales):
     assert "Renewals" in response.text
     assert "Use capital letters" in response.text
     assert not BusinessUnit.objects.filter(name="Renewals").exists()
+
+
+def test_unit_form_names_leaders_nobody_has(client, olivia, sales, leo):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-edit", args=[sales.pk]), {
+        "name": "Sales", "parent": sales.parent_id, "is_active": "on",
+        "leader_emails": "leo@acme.example, ghost@acme.example",
+    })
+    assert "Nobody active has the address ghost@acme.example." in response.text
+    assert "ghost@acme.example" in response.context["form"]["leader_emails"].value()
+    assert list(sales.leaders.all()) == [leo]
 
 
 def test_unit_edit_cannot_pick_its_own_subtree_as_parent(client, olivia, sales, enterprise_sales):
