@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -125,3 +126,24 @@ def test_people_cannot_add_their_own_email_addresses(client, eve):
 def test_every_page_has_a_title_naming_it(client, eve):
     client.force_login(eve)
     assert "<title>My work · cxcoe</title>" in client.get(reverse("home")).text
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, eve, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": "eve@acme.example"})
+    assert len(mailoutbox) == 1
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mailoutbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+                {"password1": "a-new-passphrase-2026", "password2": "a-new-passphrase-2026"})
+    eve.refresh_from_db()
+    assert eve.check_password("a-new-passphrase-2026")
+
+
+def test_single_sign_on_shows_when_configured(client, db, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [{
+        "provider_id": "sso", "name": "Acme SSO", "client_id": "cxcoe", "secret": "s3cret",
+        "settings": {"server_url": "https://login.acme.example/realms/acme"},
+    }]}}
+    page = client.get(reverse("account_login")).text
+    assert "Acme SSO" in page
+    assert "/accounts/oidc/sso/login/" in page
