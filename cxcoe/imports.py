@@ -41,6 +41,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -870,16 +871,16 @@ def describe_changes(summary: dict[str, Any]) -> list[str]:
     units, people = summary.get("units", {}), summary.get("people", {})
     leaders, roles = summary.get("leaders", {}), summary.get("roles", {})
     phrases = [
-        (units.get("created", 0), lambda n: ngettext("create %(n)d business unit", "create %(n)d business units", n)),
-        (units.get("updated", 0), lambda n: ngettext("update %(n)d business unit", "update %(n)d business units", n)),
-        (people.get("created", 0), lambda n: ngettext("create %(n)d person", "create %(n)d people", n)),
-        (people.get("updated", 0), lambda n: ngettext("update %(n)d person", "update %(n)d people", n)),
-        (people.get("reactivated", 0), lambda n: ngettext("reactivate %(n)d of them", "reactivate %(n)d of them", n)),
-        (people.get("deactivated", 0), lambda n: ngettext("deactivate %(n)d person", "deactivate %(n)d people", n)),
-        (leaders.get("added", 0), lambda n: ngettext("add %(n)d leader", "add %(n)d leaders", n)),
-        (leaders.get("removed", 0), lambda n: ngettext("remove %(n)d leader", "remove %(n)d leaders", n)),
-        (roles.get("granted", 0), lambda n: ngettext("make %(n)d person CoE staff", "make %(n)d people CoE staff", n)),
-        (roles.get("revoked", 0), lambda n: ngettext("remove %(n)d person from CoE staff",
-                                                     "remove %(n)d people from CoE staff", n)),
+        (units.get("created", 0), lambda n: ngettext("create %(n)s business unit", "create %(n)s business units", n)),
+        (units.get("updated", 0), lambda n: ngettext("update %(n)s business unit", "update %(n)s business units", n)),
+        (people.get("created", 0), lambda n: ngettext("create %(n)s person", "create %(n)s people", n)),
+        (people.get("updated", 0), lambda n: ngettext("update %(n)s person", "update %(n)s people", n)),
+        (people.get("reactivated", 0), lambda n: ngettext("reactivate %(n)s of them", "reactivate %(n)s of them", n)),
+        (people.get("deactivated", 0), lambda n: ngettext("deactivate %(n)s person", "deactivate %(n)s people", n)),
+        (leaders.get("added", 0), lambda n: ngettext("add %(n)s leader", "add %(n)s leaders", n)),
+        (leaders.get("removed", 0), lambda n: ngettext("remove %(n)s leader", "remove %(n)s leaders", n)),
+        (roles.get("granted", 0), lambda n: ngettext("make %(n)s person CoE staff", "make %(n)s people CoE staff", n)),
+        (roles.get("revoked", 0), lambda n: ngettext("remove %(n)s person from CoE staff",
+                                                     "remove %(n)s people from CoE staff", n)),
     ]
-    return [phrase(count) % {"n": count} for count, phrase in phrases if count]
+    return [phrase(count) % {"n": intcomma(count)} for count, phrase in phrases if count]
