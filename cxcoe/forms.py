@@ -4,7 +4,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import BusinessUnit, User
+from .models import AUDIT_VERBS, BusinessUnit, User
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -91,6 +91,7 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
             parents = parents.exclude(path__startswith=self.instance.path)
             self.fields["leader_emails"].initial = "\n".join(self.instance.leaders.values_list("email", flat=True))
         self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = _("None (top level)")
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
@@ -122,8 +123,8 @@ class PeopleFilterForm(BootstrapFormMixin, forms.Form):
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Object or email"), required=False)
-    verb = forms.CharField(label=_("Action"), required=False, widget=forms.TextInput(attrs={"list": "audit-verbs"}),
-                           help_text=_("The start is enough: “role.” finds every role change."))
+    verb = forms.ChoiceField(label=_("Action"), required=False,
+                             choices=[("", _("Any action")), *sorted(AUDIT_VERBS.items(), key=lambda item: item[1])])
     actor = forms.CharField(label=_("Actor email"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

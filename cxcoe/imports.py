@@ -699,9 +699,12 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
     user_type = ContentType.objects.get_for_model(User)
     unit_type = ContentType.objects.get_for_model(BusinessUnit)
     unit_names = dict(BusinessUnit.objects.filter(pk__in=leader_changes).values_list("pk", "name"))
+    emails = {pk: email for email, pk in user_ids.items()}
     events: list[AuditEvent] = [
         AuditEvent(actor=actor, verb="role.leaders_changed", target_type=unit_type, target_id=str(unit_id),
-                   target_label=unit_names[unit_id][:255], details={**change, "import": job.pk})
+                   target_label=unit_names[unit_id][:255],
+                   details={"added": sorted(emails[pk] for pk in change["added"]),
+                            "removed": sorted(emails[pk] for pk in change["removed"]), "import": job.pk})
         for unit_id, change in leader_changes.items()
     ]
     if plan.granted or plan.revoked:

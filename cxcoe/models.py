@@ -186,6 +186,22 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise TypeError("Audit events are append-only.")
 
 
+AUDIT_VERBS = {
+    "auth.signed_in": _("Signed in"),
+    "auth.sign_in_failed": _("Sign-in failed"),
+    "role.granted": _("Role granted"),
+    "role.revoked": _("Role revoked"),
+    "role.leaders_changed": _("Unit leaders changed"),
+    "person.created": _("Person created"),
+    "person.updated": _("Person updated"),
+    "person.deactivated": _("Person deactivated"),
+    "person.reactivated": _("Person reactivated"),
+    "unit.created": _("Unit created"),
+    "unit.updated": _("Unit updated"),
+    "import.applied": _("Import applied"),
+}
+
+
 class AuditEvent(models.Model):
     """Append-only record of who did what to which object. Never updated or deleted."""
 
@@ -217,6 +233,27 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+    @property
+    def verb_label(self) -> str:
+        return str(AUDIT_VERBS.get(self.verb, self.verb))
+
+    @property
+    def detail_lines(self) -> list[tuple[str, str]]:
+        """The details as readable "name: value" pairs (lists joined, nested counts flattened, blanks left out)."""
+        lines = []
+        for key, value in (self.details or {}).items():
+            if value in ("", [], {}, None):
+                continue
+            if isinstance(value, dict):
+                text = ", ".join(f"{name} {count}" for name, count in value.items())
+            elif isinstance(value, list):
+                # person.updated keeps [before, after] for each changed field.
+                text = (" → " if self.verb == "person.updated" else ", ").join(map(str, value))
+            else:
+                text = str(value)
+            lines.append((key.replace("_", " "), text))
+        return lines
 
 
 IMPORT_STUCK_AFTER = timedelta(hours=1)  # twice Celery's hard time limit for a task

@@ -166,11 +166,12 @@ def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None
 
 @transaction.atomic
 def set_unit_leaders(*, unit: BusinessUnit, leaders, by: User | None, request=None) -> bool:
-    before = set(unit.leaders.values_list("pk", flat=True))
-    after = {leader.pk for leader in leaders}
-    if before == after:
+    before = dict(unit.leaders.values_list("pk", "email"))
+    after = {leader.pk: leader.email for leader in leaders}
+    if before.keys() == after.keys():
         return False
     unit.leaders.set(after)
     record_event(actor=by, verb="role.leaders_changed", target=unit, request=request,
-                 details={"added": sorted(after - before), "removed": sorted(before - after)})
+                 details={"added": sorted(after[pk] for pk in after.keys() - before.keys()),
+                          "removed": sorted(before[pk] for pk in before.keys() - after.keys())})
     return True

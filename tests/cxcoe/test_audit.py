@@ -44,7 +44,7 @@ def test_audit_log_filters_by_action_actor_and_date(client, olivia, leo, amir):
     record_event(actor=leo, verb="person.updated", target=amir)
     record_event(actor=olivia, verb="role.granted", target=amir)
     client.force_login(olivia)
-    by_verb = client.get(reverse("audit-list"), {"verb": "role."}).context["events"]
+    by_verb = client.get(reverse("audit-list"), {"verb": "role.granted"}).context["events"]
     assert [e.verb for e in by_verb] == ["role.granted"]
     by_actor = client.get(reverse("audit-list"), {"actor": "leo@"}).context["events"]
     assert [e.verb for e in by_actor] == ["person.updated"]
@@ -59,7 +59,8 @@ def test_audit_log_explains_a_reversed_date_range(client, olivia):
 def test_audit_export_has_one_row_per_event(client, olivia, amir):
     record_event(actor=olivia, verb="person.updated", target=amir, details={"job_title": ["a", "b"]})
     client.force_login(olivia)
-    lines = b"".join(client.get(reverse("audit-export"), {"verb": "person."}).streaming_content).decode().splitlines()
+    response = client.get(reverse("audit-export"), {"verb": "person.updated"})
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].startswith("time_utc,actor,action")
     assert len(lines) == 2
     assert ",olivia@acme.example,person.updated,user," in lines[1]
@@ -76,3 +77,13 @@ def test_audit_list_query_count_does_not_grow(client, olivia, amir, django_asser
         record_event(actor=amir, verb="role.granted", target=olivia)
     with django_assert_num_queries(len(small)):
         client.get(reverse("audit-list"))
+
+
+def test_events_read_as_plain_language(olivia, amir):
+    event = record_event(actor=olivia, verb="person.updated", target=amir,
+                         details={"job_title": ["Analyst", "Team Lead"], "reason": ""})
+    assert event.verb_label == "Person updated"
+    assert event.detail_lines == [("job title", "Analyst → Team Lead")]
+    leaders = record_event(actor=olivia, verb="role.leaders_changed", target=amir.business_unit,
+                           details={"added": ["amir@acme.example", "leo@acme.example"], "removed": []})
+    assert leaders.detail_lines == [("added", "amir@acme.example, leo@acme.example")]

@@ -447,8 +447,8 @@ def test_leader_changes_from_an_import_are_audited_per_unit(olivia, leo, amir, s
     run(by=olivia, units=units)
 
     event = AuditEvent.objects.get(verb="role.leaders_changed", target_id=str(sales.pk))
-    assert event.details["added"] == [amir.pk]
-    assert event.details["removed"] == [leo.pk]
+    assert event.details["added"] == ["amir@acme.example"]
+    assert event.details["removed"] == ["leo@acme.example"]
     assert event.actor == olivia
 
 
