@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "cxcoe"
 
     def ready(self) -> None:
-        from . import audit
+        from . import audit, reviews  # noqa: F401 - importing reviews registers its kinds and sweep
 
         audit.connect_sign_in_events()

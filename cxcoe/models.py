@@ -40,7 +40,67 @@ class BusinessUnitQuerySet(models.QuerySet["BusinessUnit"]):
         return self.filter(pk__in=user.led_units_subtree().values("pk"))
 
 
-class BusinessUnit(models.Model):
+class ReviewCycle(models.Model):
+    """Something with an owner that must be re-checked every N days: library resources, standards, units.
+
+    Subclasses may redeclare `review_interval_days` with their own default, narrow `under_review()`
+    (archived items never get reminders), and implement `retire_from_review()`. The engine is in
+    cxcoe/reviews.py.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner"),
+        help_text=_("Reviews it and gets the reminders. Without an owner, CoE staff do."),
+    )
+    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=90)
+    next_review_on = models.DateField(_("next review"), null=True, blank=True, db_index=True)
+    owner_flagged = models.BooleanField(
+        _("needs a new owner"), default=False, help_text=_("Its owner left; CoE staff look after it until reassigned.")
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def under_review(cls, queryset):
+        """The items of `queryset` that take part in reviews (not archived)."""
+        return queryset
+
+    def retire_from_review(self, *, by) -> None:
+        raise NotImplementedError
+
+    def is_stale(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.next_review_on is not None and self.next_review_on < today
+
+
+class ReviewRecord(models.Model):
+    """One review of a ReviewCycle item: who, when, what they concluded."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed: still right")
+        UPDATED = "updated", _("Updated")
+        RETIRED = "retired", _("Retired")
+
+    content_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome)
+    note = models.TextField(_("note"), blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="review_record_target")]
+        constraints = [models.CheckConstraint(condition=Q(outcome__in=["confirmed", "updated", "retired"]),
+                                              name="review_record_outcome_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.reviewed_by} on {self.reviewed_at:%Y-%m-%d}"
+
+
+class BusinessUnit(ReviewCycle):
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[unit_code_validator])
     name = models.CharField(_("name"), max_length=200)
     parent = models.ForeignKey(
@@ -54,6 +114,10 @@ class BusinessUnit(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="led_units", verbose_name=_("leaders")
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    # A unit's owner confirms twice a year that its name, place, leaders and people are still right:
+    # dashboards, acknowledgements and escalations all follow the organization as recorded here.
+    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=180)
 
     objects = BusinessUnitQuerySet.as_manager()
 
@@ -71,6 +135,14 @@ class BusinessUnit(models.Model):
 
     def subtree(self) -> BusinessUnitQuerySet:
         return BusinessUnit.objects.filter(path__startswith=self.path)
+
+    @classmethod
+    def under_review(cls, queryset):
+        return queryset.filter(is_active=True)
+
+    def retire_from_review(self, *, by) -> None:
+        self.is_active = False
+        self.save(update_fields=["is_active"])
 
     def ancestor_codes(self) -> list[str]:
         return [code for code in self.path.split(PATH_SEPARATOR) if code][:-1]
@@ -199,6 +271,9 @@ AUDIT_VERBS = {
     "unit.created": _("Unit created"),
     "unit.updated": _("Unit updated"),
     "import.applied": _("Import applied"),
+    "review.recorded": _("Review recorded"),
+    "sweep.requested": _("Sweep run by hand"),
+    "reminder.retried": _("Reminder retried"),
 }
 
 
@@ -308,3 +383,140 @@ class ImportJob(models.Model):
     def is_stuck(self) -> bool:
         """Still "running" long after any task would have finished or timed out: its task was lost."""
         return self.is_running and timezone.now() - self.created_at > IMPORT_STUCK_AFTER
+
+
+class Notification(models.Model):
+    """A message to one person: shown in their inbox, and emailed now, in a digest, or not at all."""
+
+    class Email(models.TextChoices):
+        PENDING = "pending", _("To send")
+        DAILY = "daily", _("In the daily digest")
+        WEEKLY = "weekly", _("In the weekly digest")
+        SENT = "sent", _("Emailed")
+        SKIPPED = "skipped", _("Not emailed")
+        FAILED = "failed", _("Email failed")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    important = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(max_length=16, choices=Email, default=Email.PENDING)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], condition=Q(read_at=None), name="notification_unread"),
+            models.Index(fields=["email_state", "recipient"], condition=Q(email_state__in=["daily", "weekly"]),
+                         name="notification_digest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("notification-open", args=[self.pk])
+
+
+class NotificationPreference(models.Model):
+    """How a person wants email for one kind of notification; the row with an empty kind is their default."""
+
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", _("Email right away")
+        DAILY = "daily", _("Daily digest")
+        WEEKLY = "weekly", _("Weekly digest")
+        NONE = "none", _("No email (inbox only)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=64, blank=True)
+    delivery = models.CharField(max_length=16, choices=Delivery, default=Delivery.IMMEDIATE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind or 'default'} = {self.delivery}"
+
+
+class Reminder(models.Model):
+    """The reminder ledger: one row per (recipient, kind, object, period), whatever runs the sweeps.
+
+    Sweeps insert rows with ON CONFLICT DO NOTHING; the sender claims pending rows, delivers them and
+    marks them sent. The database, not the queue, decides what is due.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=64)
+    target_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    period = models.CharField(max_length=40)
+    due_on = models.DateField(null=True, blank=True)
+    is_escalation = models.BooleanField(default=False)
+    # Set for messages written by a person (a communication); otherwise the kind renders the text.
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    notification = models.ForeignKey(Notification, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "target_type", "target_id", "period"],
+                                    name="one_reminder_per_period"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+                                   name="reminder_status_valid"),
+            models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                                   name="reminder_sent_has_time"),
+            models.CheckConstraint(condition=~Q(status="sending") | Q(claimed_at__isnull=False),
+                                   name="reminder_sending_is_claimed"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]),
+                         name="reminder_ready"),
+            models.Index(fields=["kind", "target_type", "target_id"], name="reminder_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} for {self.recipient_id}"
+
+
+class SweepRun(models.Model):
+    """One run of a reminder sweep, for the operations page."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(max_length=64)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    declared = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["name", "-started_at"], name="sweep_run_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from django.db.models.functions import Concat, Length, Replace, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import reminders, reviews
 from .audit import record_event
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
 
@@ -102,6 +103,9 @@ def deactivate_person(*, person: User, by: User | None, request=None, reason: st
     details: dict = {"reason": reason} if reason else {}
     if led := _step_down([person.pk]).get(person.pk):
         details["no_longer_leads"] = led
+    reminders.cancel_for_people([person.pk])
+    if handed_back := reviews.hand_back_to_coe(person_ids=[person.pk]):
+        details["items_handed_to_coe"] = handed_back
     record_event(actor=by, verb="person.deactivated", target=person, details=details, request=request)
     return True
 
@@ -116,6 +120,8 @@ def deactivate_people(*, people, by: User | None, reason: str) -> int:
     User.objects.filter(pk__in=ids).update(is_active=False, deactivated_at=timezone.now())
     _end_sessions(User.objects.filter(pk__in=ids))
     led = _step_down(ids)
+    reminders.cancel_for_people(ids)
+    reviews.hand_back_to_coe(person_ids=ids)
     user_type = ContentType.objects.get_for_model(User)
     AuditEvent.objects.bulk_create(
         AuditEvent(actor=by, verb="person.deactivated", target_type=user_type, target_id=str(person.pk),

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -220,6 +221,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "cxcoe <cxcoe@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost//")
+# Redis hands an unacknowledged task to another worker after this long: four times the hard time limit
+# below, so a slow task is never run twice. Nothing is queued with an ETA: future reminders are dates.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue = VAR_DIR / "celery"
@@ -244,6 +247,27 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Reminders (DESIGN.md §5). Sweeps run once a day at CXCOE_SWEEP_HOUR, local time; the sender runs every
+# minute. Run exactly one beat: a second one doubles nothing (unique ledger rows, claimed sends) but wastes work.
+CXCOE_SWEEP_HOUR = int(env("CXCOE_SWEEP_HOUR", "6"))
+CXCOE_REMINDER_OFFSETS = [int(days) for days in env_list("CXCOE_REMINDER_OFFSETS", "30,7,1,0")]
+CXCOE_REMINDER_OVERDUE_EVERY_DAYS = int(env("CXCOE_REMINDER_OVERDUE_EVERY_DAYS", "7"))
+CXCOE_ESCALATE_AFTER_DAYS = int(env("CXCOE_ESCALATE_AFTER_DAYS", "14"))
+CXCOE_SENDER_BATCH = int(env("CXCOE_SENDER_BATCH", "200"))
+CXCOE_SENDING_TIMEOUT_SECONDS = int(env("CXCOE_SENDING_TIMEOUT_SECONDS", "600"))
+CXCOE_DELIVERY_MAX_ATTEMPTS = int(env("CXCOE_DELIVERY_MAX_ATTEMPTS", "5"))
+CXCOE_BASE_URL = env("CXCOE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reviews": {"task": "cxcoe.tasks.run_sweep", "args": ["reviews"],
+                      "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
+    "send-reminders": {"task": "cxcoe.tasks.send_reminders", "schedule": 60.0},
+    "send-daily-digests": {"task": "cxcoe.tasks.send_digests", "args": ["daily"],
+                           "schedule": crontab(hour=CXCOE_SWEEP_HOUR + 1, minute=0)},
+    "send-weekly-digests": {"task": "cxcoe.tasks.send_digests", "args": ["weekly"],
+                            "schedule": crontab(day_of_week="mon", hour=CXCOE_SWEEP_HOUR + 1, minute=0)},
+}
 
 # Security headers. Production defaults are strict; each can be relaxed through its variable.
 SECURE_CONTENT_TYPE_NOSNIFF = True

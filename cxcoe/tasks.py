@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import imports
+from . import imports, reminders
 
 
 @shared_task(acks_late=True)
@@ -13,3 +13,18 @@ def validate_import(job_id: int) -> str:
 @shared_task(acks_late=True)
 def apply_import(job_id: int) -> str:
     return imports.apply_import(job_id=job_id).status
+
+
+@shared_task(acks_late=True)
+def run_sweep(name: str) -> int:
+    return reminders.run_sweep(name=name).declared
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> int:
+    return reminders.send_reminders()
+
+
+@shared_task(acks_late=True)
+def send_digests(frequency: str) -> int:
+    return reminders.send_digests(frequency=frequency)

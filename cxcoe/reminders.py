@@ -1,0 +1,338 @@
+"""The reminder ledger (DESIGN.md §5): sweeps declare what is due, the sender delivers it exactly once.
+
+- A sweep yields `Due` items; `declare()` inserts one ledger row per (recipient, kind, object, period)
+  with ON CONFLICT DO NOTHING, so running it twice, from two beats, or after a crash adds nothing.
+- `send_reminders()` claims pending rows with SELECT ... FOR UPDATE SKIP LOCKED, creates the in-app
+  notification, emails it (or leaves it for a digest), and marks the row sent. Rows left "sending" longer
+  than CXCOE_SENDING_TIMEOUT_SECONDS are claimed again: email is at least once, and a crash doubles at
+  most the rows that were in flight.
+- Failed emails are retried with backoff, then the row is marked failed for the operations page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import notifications
+from .audit import record_event
+from .models import Notification, Reminder, SweepRun, User
+
+log = logging.getLogger(__name__)
+DECLARE_BATCH = 1000
+
+
+def reminder_period(due_on: date, today: date) -> str | None:
+    """The reminder period an item is in today, or None when it is not due for one yet.
+
+    With offsets 30, 7, 1, 0: 30 to 8 days ahead is "before-30", 7 to 2 days "before-7", one day ahead
+    "before-1", the day itself (and the rest of that week) "before-0", then "overdue-1", "overdue-2"... one
+    per week. A sweep that missed a day still sends the reminder of the period it is in, once.
+    """
+    offsets = sorted(settings.CXCOE_REMINDER_OFFSETS)
+    days_left = (due_on - today).days
+    if days_left > offsets[-1]:
+        return None
+    if days_left >= 0:
+        return f"{due_on:%Y-%m-%d}/before-{min(offset for offset in offsets if offset >= days_left)}"
+    weeks = -days_left // settings.CXCOE_REMINDER_OVERDUE_EVERY_DAYS
+    return f"{due_on:%Y-%m-%d}/before-0" if weeks == 0 else f"{due_on:%Y-%m-%d}/overdue-{weeks}"
+
+
+def is_escalated(due_on: date, today: date) -> bool:
+    return (today - due_on).days >= settings.CXCOE_ESCALATE_AFTER_DAYS
+
+
+def escalation_period(due_on: date) -> str:
+    return f"{due_on:%Y-%m-%d}/escalation"
+
+
+def describe_period(period: str) -> str:
+    """A period key in words, for titles: "due in 7 days", "due today", "2 weeks overdue"."""
+    _due, _slash, step = period.partition("/")
+    name, _dash, number = step.partition("-")
+    if name == "before":
+        days = int(number)
+        return str(_("due today")) if days == 0 else (
+            str(_("due tomorrow")) if days == 1 else str(_("due in %(days)d days") % {"days": days}))
+    if name == "overdue":
+        weeks = int(number)
+        return str(_("1 week overdue")) if weeks == 1 else str(_("%(weeks)d weeks overdue") % {"weeks": weeks})
+    return str(_("overdue"))
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    recipient_id: int
+    kind: str
+    target_type_id: int
+    target_id: int
+    period: str
+    due_on: date | None = None
+    is_escalation: bool = False
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def declare(items: Iterable[Due]) -> int:
+    """Insert the due items the ledger does not have yet; returns how many were new.
+
+    Rows that exist are skipped by a lookup before the insert, so a second run writes nothing; the
+    unique constraint with ON CONFLICT DO NOTHING still settles races between concurrent sweeps.
+    """
+    new = 0
+    for batch in _batches(items, DECLARE_BATCH):
+        keys = defaultdict(set)
+        for item in batch:
+            keys[(item.kind, item.target_type_id)].add(item.target_id)
+        existing = set()
+        for (kind, type_id), target_ids in keys.items():
+            existing.update(
+                (kind, type_id, *row)
+                for row in Reminder.objects.filter(kind=kind, target_type_id=type_id, target_id__in=target_ids)
+                .values_list("target_id", "recipient_id", "period")
+            )
+        fresh = [item for item in batch
+                 if (item.kind, item.target_type_id, item.target_id, item.recipient_id, item.period) not in existing]
+        if fresh:
+            Reminder.objects.bulk_create(
+                [Reminder(recipient_id=item.recipient_id, kind=item.kind, target_type_id=item.target_type_id,
+                          target_id=item.target_id, period=item.period, due_on=item.due_on,
+                          is_escalation=item.is_escalation) for item in fresh],
+                ignore_conflicts=True,
+            )
+            new += len(fresh)
+    return new
+
+
+@transaction.atomic
+def notify(*, recipients: Iterable[User], kind: str, target, key: str, title: str, body: str = "",
+           url: str = "") -> int:
+    """Send a message written by a person (a communication, say) through the ledger.
+
+    `key` names this sending: the same key for the same object reaches each person once, however often
+    it is called. Delivery happens on commit, by the sender.
+    """
+    target_type = ContentType.objects.get_for_model(target)
+    created = Reminder.objects.bulk_create(
+        [Reminder(recipient_id=person.pk, kind=kind, target_type=target_type, target_id=target.pk, period=key[:40],
+                  title=title[:200], body=body, url=url or target.get_absolute_url()) for person in recipients],
+        ignore_conflicts=True,
+    )
+    from . import tasks  # tasks import this module
+
+    tasks.send_reminders.delay_on_commit()
+    return len(created)
+
+
+def cancel_for_people(person_ids: list[int]) -> int:
+    """People who leave get no more reminders."""
+    return Reminder.objects.filter(recipient_id__in=person_ids, status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.CANCELLED, last_error="Recipient deactivated"
+    )
+
+
+def cancel_for_target(target, *, kinds: Iterable[str] | None = None) -> int:
+    """An item that is done, withdrawn or archived gets no more reminders."""
+    rows = Reminder.objects.filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+                                   status=Reminder.Status.PENDING)
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    return rows.update(status=Reminder.Status.CANCELLED, last_error="No longer due")
+
+
+def _claim(now: datetime, size: int) -> list[Reminder]:
+    stale = now - timedelta(seconds=settings.CXCOE_SENDING_TIMEOUT_SECONDS)
+    ready = Q(status=Reminder.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Reminder.Status.SENDING, claimed_at__lt=stale
+    )
+    with transaction.atomic():
+        ids = list(Reminder.objects.select_for_update(skip_locked=True).filter(ready)
+                   .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:size])
+        Reminder.objects.filter(pk__in=ids).update(status=Reminder.Status.SENDING, claimed_at=now,
+                                                   attempts=F("attempts") + 1)
+    return list(Reminder.objects.filter(pk__in=ids).select_related("recipient", "notification").order_by("pk"))
+
+
+def _targets(rows: list[Reminder]) -> dict[tuple[int, int], object]:
+    wanted = defaultdict(set)
+    for row in rows:
+        wanted[row.target_type_id].add(row.target_id)
+    found = {}
+    for type_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        for obj in model._default_manager.filter(pk__in=ids):
+            found[(type_id, obj.pk)] = obj
+    return found
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** attempts, 60))
+
+
+def _create_notifications(rows: list[Reminder], targets, now: datetime) -> tuple[list[Reminder], list[Reminder]]:
+    """Give each row its in-app notification (once, even across retries). Returns (ready, no longer due)."""
+    preferences = notifications.preferences_of(row.recipient_id for row in rows)
+    ready, dropped, fresh = [], [], []
+    for row in rows:
+        kind = notifications.KINDS.get(row.kind, notifications.MESSAGE)
+        target = targets.get((row.target_type_id, row.target_id))
+        if row.notification_id is None and (target is None or not kind.is_still_due(row, target)):
+            dropped.append(row)
+            continue
+        ready.append(row)
+        if row.notification_id is not None:
+            continue
+        message = (notifications.Message(row.title, row.body, row.url) if row.title
+                   else kind.render(row, target))
+        delivery = notifications.delivery_for(preferences.get(row.recipient_id, {}), kind,
+                                              is_escalation=row.is_escalation)
+        row.notification = Notification(
+            recipient_id=row.recipient_id, kind=row.kind, title=message.title[:200], body=message.body,
+            url=message.url[:500], important=kind.important or row.is_escalation, created_at=now,
+            email_state=notifications.EMAIL_STATE_FOR_DELIVERY[delivery],
+        )
+        fresh.append(row)
+    with transaction.atomic():
+        Notification.objects.bulk_create([row.notification for row in fresh])
+        for row in fresh:
+            row.notification_id = row.notification.pk
+        Reminder.objects.bulk_update(fresh, ["notification"])
+        Reminder.objects.filter(pk__in=[row.pk for row in dropped]).update(
+            status=Reminder.Status.CANCELLED, last_error="No longer due"
+        )
+    return ready, dropped
+
+
+def _deliver(rows: list[Reminder], now: datetime) -> int:
+    ready, _dropped = _create_notifications(rows, _targets(rows), now)
+    failed: dict[int, str] = {}
+    emailed = [row for row in ready if row.notification.email_state in
+               (Notification.Email.PENDING, Notification.Email.FAILED)]
+    if emailed:
+        connection = get_connection(fail_silently=False)
+        try:
+            connection.open()
+            for row in emailed:
+                try:
+                    connection.send_messages([notifications.email_for(row.notification, row.recipient)])
+                except Exception as exc:  # any SMTP failure: retry this row, keep going
+                    failed[row.pk] = f"{type(exc).__name__}: {exc}"[:2000]
+        except Exception as exc:  # the server is down: every email of the batch waits
+            failed.update({row.pk: f"{type(exc).__name__}: {exc}"[:2000] for row in emailed})
+        finally:
+            connection.close()
+    sent_ids = [row.pk for row in ready if row.pk not in failed]
+    emailed_ok = [row.notification_id for row in emailed if row.pk not in failed]
+    with transaction.atomic():
+        Reminder.objects.filter(pk__in=sent_ids).update(status=Reminder.Status.SENT, sent_at=now, last_error="")
+        Notification.objects.filter(pk__in=emailed_ok).update(email_state=Notification.Email.SENT, emailed_at=now)
+        for row in ready:
+            if row.pk not in failed:
+                continue
+            if row.attempts >= settings.CXCOE_DELIVERY_MAX_ATTEMPTS:
+                Reminder.objects.filter(pk=row.pk).update(status=Reminder.Status.FAILED, last_error=failed[row.pk])
+                Notification.objects.filter(pk=row.notification_id).update(email_state=Notification.Email.FAILED)
+            else:
+                Reminder.objects.filter(pk=row.pk).update(status=Reminder.Status.PENDING, last_error=failed[row.pk],
+                                                          next_attempt_at=now + _backoff(row.attempts))
+    if failed:
+        log.warning("%d reminder emails failed; they are retried with backoff", len(failed))
+    return len(sent_ids)
+
+
+def send_reminders(*, now: datetime | None = None, batch_size: int | None = None) -> int:
+    """Deliver every pending ledger row whose time has come; returns how many were delivered."""
+    now = now or timezone.now()
+    size = batch_size or settings.CXCOE_SENDER_BATCH
+    delivered = 0
+    seen: set[int] = set()
+    while rows := [row for row in _claim(now, size) if row.pk not in seen]:
+        seen.update(row.pk for row in rows)
+        delivered += _deliver(rows, now)
+    return delivered
+
+
+def send_digests(*, frequency: str, now: datetime | None = None) -> int:
+    """Email each person their waiting daily (or weekly) notifications as one message; returns emails sent."""
+    now = now or timezone.now()
+    sent = 0
+    people = (Notification.objects.filter(email_state=frequency).order_by()
+              .values_list("recipient_id", flat=True).distinct())
+    for person_id in list(people):
+        with transaction.atomic():
+            waiting = list(Notification.objects.select_for_update(skip_locked=True)
+                           .filter(recipient_id=person_id, email_state=frequency).order_by("created_at"))
+            if not waiting:
+                continue
+            recipient = User.objects.get(pk=person_id)
+            if recipient.is_active:
+                notifications.digest_email_for(waiting, recipient, frequency).send()
+                sent += 1
+            Notification.objects.filter(pk__in=[note.pk for note in waiting]).update(
+                email_state=Notification.Email.SENT if recipient.is_active else Notification.Email.SKIPPED,
+                emailed_at=now,
+            )
+    return sent
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    label: str
+    run: Callable[..., int]  # run(today=date) -> number of ledger rows declared
+
+
+SWEEPS: dict[str, Sweep] = {}
+
+
+def register_sweep(sweep: Sweep) -> Sweep:
+    SWEEPS[sweep.name] = sweep
+    return sweep
+
+
+def run_sweep(*, name: str, today: date | None = None) -> SweepRun:
+    """Run one registered sweep and record the run (its counts, or its error) for the operations page."""
+    sweep = SWEEPS[name]
+    run = SweepRun.objects.create(name=name)
+    try:
+        declared = sweep.run(today=today or timezone.localdate())
+    except Exception as exc:
+        SweepRun.objects.filter(pk=run.pk).update(status=SweepRun.Status.FAILED, finished_at=timezone.now(),
+                                                  error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    SweepRun.objects.filter(pk=run.pk).update(status=SweepRun.Status.OK, finished_at=timezone.now(),
+                                              declared=declared)
+    run.refresh_from_db()
+    return run
+
+
+def request_sweep(*, name: str, by: User) -> bool:
+    """Queue a sweep from the operations page. A second press while one is queued or running adds nothing."""
+    from . import tasks  # tasks import this module
+
+    recent = timezone.now() - timedelta(minutes=5)
+    if SweepRun.objects.filter(name=name, status=SweepRun.Status.RUNNING, started_at__gte=recent).exists():
+        return False
+    if not cache.add(f"sweep-requested:{name}", "1", timeout=60):
+        return False
+    record_event(actor=by, verb="sweep.requested", details={"sweep": name})
+    tasks.run_sweep.delay_on_commit(name)
+    return True

@@ -1,0 +1,144 @@
+"""Review cycles: items with an owner that must be re-checked every N days (DESIGN.md §5).
+
+Any model that subclasses `ReviewCycle` takes part: the daily "reviews" sweep reminds owners before
+and after the review date, escalates after CXCOE_ESCALATE_AFTER_DAYS to the leaders of the owner's
+unit (or CoE staff), and sends owner-less items to CoE staff. `record_review` closes a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import reminders
+from .audit import record_event
+from .models import BusinessUnit, ReviewCycle, ReviewRecord, User
+from .notifications import Kind, Message, register_kind
+
+REVIEW_DUE = "review.due"
+REVIEW_ESCALATION = "review.escalation"
+
+
+def reviewable_models() -> list[type[ReviewCycle]]:
+    return [model for model in apps.get_models() if issubclass(model, ReviewCycle)]
+
+
+def _still_due(reminder, item) -> bool:
+    return (item.next_review_on == reminder.due_on
+            and type(item).under_review(type(item)._default_manager.filter(pk=item.pk)).exists())
+
+
+def _render_due(reminder, item) -> Message:
+    when = reminders.describe_period(reminder.period)
+    return Message(
+        title=_("Review %(item)s: %(when)s") % {"item": item, "when": when},
+        body=_("%(item)s is due for its review on %(date)s. Check it is still right, then record the review: "
+               "confirmed, updated or retired.") % {"item": item, "date": reminder.due_on},
+        url=item.get_absolute_url(),
+    )
+
+
+def _render_escalation(reminder, item) -> Message:
+    owner = item.owner or _("CoE staff")
+    return Message(
+        title=_("Overdue review: %(item)s") % {"item": item},
+        body=_("The review of %(item)s was due on %(date)s and is still open. Its owner is %(owner)s. Please "
+               "follow up, or record the review yourself.") % {"item": item, "date": reminder.due_on, "owner": owner},
+        url=item.get_absolute_url(),
+    )
+
+
+register_kind(Kind(REVIEW_DUE, gettext_lazy("Reviews due"), render=_render_due, is_still_due=_still_due))
+register_kind(Kind(REVIEW_ESCALATION, gettext_lazy("Overdue reviews of others"), render=_render_escalation,
+                   is_still_due=_still_due, important=True))
+
+
+def _escalation_recipients(unit_ids: set[int]) -> dict[int, list[int]]:
+    """The leaders of each unit, in one query."""
+    leaders: dict[int, list[int]] = {}
+    rows = BusinessUnit.leaders.through.objects.filter(businessunit_id__in=unit_ids, user__is_active=True)
+    for unit_id, user_id in rows.values_list("businessunit_id", "user_id"):
+        leaders.setdefault(unit_id, []).append(user_id)
+    return leaders
+
+
+def sweep_reviews(*, today: date) -> int:
+    """Declare review reminders and escalations for every reviewable model; returns new ledger rows."""
+    staff = list(User.objects.active().coe_staff().values_list("pk", flat=True))
+    horizon = today + timedelta(days=max(settings.CXCOE_REMINDER_OFFSETS))
+    declared = 0
+    for model in reviewable_models():
+        type_id = ContentType.objects.get_for_model(model).pk
+        rows = list(model.under_review(model._default_manager.all()).filter(next_review_on__lte=horizon)
+                    .values_list("pk", "next_review_on", "owner_id", "owner__is_active", "owner__business_unit_id"))
+        leaders = _escalation_recipients({row[4] for row in rows if row[4] and reminders.is_escalated(row[1], today)})
+
+        def due_items(rows=rows, leaders=leaders, type_id=type_id) -> Iterator[reminders.Due]:
+            for pk, due_on, owner_id, owner_active, owner_unit in rows:
+                period = reminders.reminder_period(due_on, today)
+                owners = [owner_id] if owner_id and owner_active else staff
+                for person in owners:
+                    yield reminders.Due(person, REVIEW_DUE, type_id, pk, period, due_on)
+                if reminders.is_escalated(due_on, today):
+                    above = [person for person in leaders.get(owner_unit, []) if person != owner_id] or staff
+                    for person in above:
+                        yield reminders.Due(person, REVIEW_ESCALATION, type_id, pk,
+                                            reminders.escalation_period(due_on), due_on, is_escalation=True)
+
+        declared += reminders.declare(due_items())
+    return declared
+
+
+reminders.register_sweep(reminders.Sweep("reviews", gettext_lazy("Review cycles"), sweep_reviews))
+
+
+def can_review(user, item: ReviewCycle) -> bool:
+    return user.is_coe_staff or (item.owner_id is not None and item.owner_id == user.pk)
+
+
+@transaction.atomic
+def record_review(*, item: ReviewCycle, by: User, outcome: str, note: str = "",
+                  today: date | None = None) -> ReviewRecord:
+    """Close the current review: record it, set the next review date (or retire the item), stop reminders."""
+    today = today or timezone.localdate()
+    if not can_review(by, item):
+        raise ValidationError(_("Only the owner or CoE staff can record this review."))
+    if outcome not in ReviewRecord.Outcome.values:
+        raise ValidationError(_("Choose an outcome."))
+    item = type(item)._default_manager.select_for_update().get(pk=item.pk)
+    if outcome == ReviewRecord.Outcome.RETIRED:
+        item.retire_from_review(by=by)
+        item.next_review_on = None
+    else:
+        item.next_review_on = today + timedelta(days=item.review_interval_days)
+    item.save(update_fields=["next_review_on"])
+    reminders.cancel_for_target(item, kinds=[REVIEW_DUE, REVIEW_ESCALATION])
+    record = ReviewRecord.objects.create(
+        content_type=ContentType.objects.get_for_model(item), object_id=item.pk, reviewed_by=by, outcome=outcome,
+        note=note, next_review_on=item.next_review_on,
+    )
+    record_event(actor=by, verb="review.recorded", target=item,
+                 details={"outcome": outcome, "next_review_on": str(item.next_review_on or "")})
+    return record
+
+
+def hand_back_to_coe(*, person_ids: list[int]) -> int:
+    """What leavers owned goes to CoE staff (no owner) and is flagged for reassignment."""
+    moved = 0
+    for model in reviewable_models():
+        moved += model._default_manager.filter(owner_id__in=person_ids).update(owner=None, owner_flagged=True)
+    return moved
+
+
+def reviews_of(item: ReviewCycle):
+    return ReviewRecord.objects.filter(content_type=ContentType.objects.get_for_model(item), object_id=item.pk) \
+        .select_related("reviewed_by")

@@ -1,0 +1,187 @@
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+
+from cxcoe import reminders, reviews, services
+from cxcoe.models import BusinessUnit, Notification, NotificationPreference, Reminder, ReviewRecord, User
+
+from ..factories import UserFactory
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(("days_left", "period"), [
+    (31, None),
+    (30, "before-30"),
+    (8, "before-30"),
+    (7, "before-7"),
+    (2, "before-7"),
+    (1, "before-1"),
+    (0, "before-0"),
+    (-1, "before-0"),
+    (-6, "before-0"),
+    (-7, "overdue-1"),
+    (-13, "overdue-1"),
+    (-14, "overdue-2"),
+    (-21, "overdue-3"),
+])
+def test_reminder_periods_follow_the_offsets_then_weekly(days_left, period):
+    due_on = TODAY + timedelta(days=days_left)
+    expected = f"{due_on:%Y-%m-%d}/{period}" if period else None
+    assert reminders.reminder_period(due_on, TODAY) == expected
+
+
+@pytest.mark.parametrize(("days_overdue", "escalated"), [(13, False), (14, True), (30, True), (0, False)])
+def test_escalation_starts_after_fourteen_days(days_overdue, escalated):
+    assert reminders.is_escalated(TODAY - timedelta(days=days_overdue), TODAY) is escalated
+
+
+def test_offsets_are_settings(settings):
+    settings.CXCOE_REMINDER_OFFSETS = [14, 0]
+    due_on = TODAY + timedelta(days=10)
+    assert reminders.reminder_period(due_on, TODAY) == f"{due_on:%Y-%m-%d}/before-14"
+
+
+@pytest.fixture
+def owned_unit(sales, leo):
+    sales.owner = leo
+    sales.next_review_on = TODAY + timedelta(days=7)
+    sales.save()
+    return sales
+
+
+def test_review_sweep_reminds_the_owner_once(owned_unit, leo):
+    assert reviews.sweep_reviews(today=TODAY) == 1
+    assert reviews.sweep_reviews(today=TODAY) == 0
+    row = Reminder.objects.get()
+    assert (row.recipient, row.kind, row.period) == (leo, "review.due", f"{owned_unit.next_review_on}/before-7")
+
+
+def test_ownerless_items_go_to_coe_staff(sales, olivia):
+    sales.next_review_on = TODAY
+    sales.save()
+    reviews.sweep_reviews(today=TODAY)
+    assert list(Reminder.objects.values_list("recipient__email", flat=True)) == ["olivia@acme.example"]
+
+
+def test_overdue_reviews_escalate_to_the_owners_leader(owned_unit, leo, amir, olivia, acme):
+    owned_unit.owner = amir
+    owned_unit.next_review_on = TODAY - timedelta(days=14)
+    owned_unit.save()
+    enterprise = amir.business_unit
+    boss = UserFactory(email="boss@acme.example", leads=[enterprise])
+    reviews.sweep_reviews(today=TODAY)
+    rows = set(Reminder.objects.values_list("recipient__email", "kind", "is_escalation"))
+    assert rows == {("amir@acme.example", "review.due", False), (boss.email, "review.escalation", True)}
+
+
+def test_escalation_without_a_leader_goes_to_coe_staff(owned_unit, leo, olivia):
+    owned_unit.next_review_on = TODAY - timedelta(days=20)
+    owned_unit.save()
+    reviews.sweep_reviews(today=TODAY)  # leo leads Sales himself: nobody above him but CoE staff
+    escalation = Reminder.objects.get(kind="review.escalation")
+    assert escalation.recipient == olivia
+
+
+def test_archived_and_unscheduled_items_get_no_reminders(owned_unit, support):
+    owned_unit.is_active = False
+    owned_unit.save()
+    assert reviews.sweep_reviews(today=TODAY) == 0
+    assert not Reminder.objects.exists()
+
+
+def test_sender_delivers_inbox_and_email_then_marks_sent(owned_unit, leo):
+    reviews.sweep_reviews(today=TODAY)
+    assert reminders.send_reminders() == 1
+    row = Reminder.objects.get()
+    assert row.status == Reminder.Status.SENT
+    note = Notification.objects.get(recipient=leo)
+    assert note.title == "Review Sales: due in 7 days"
+    assert note.url == owned_unit.get_absolute_url()
+    assert note.email_state == Notification.Email.SENT
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["leo@acme.example"]
+    assert "http://127.0.0.1:8000/manage/units/" in mail.outbox[0].body
+    assert mail.outbox[0].alternatives[0][1] == "text/html"
+    assert reminders.send_reminders() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_digest_preference_holds_the_email_for_the_digest(owned_unit, leo):
+    NotificationPreference.objects.create(user=leo, kind="", delivery="daily")
+    reviews.sweep_reviews(today=TODAY)
+    reminders.send_reminders()
+    assert mail.outbox == []
+    assert Notification.objects.get().email_state == Notification.Email.DAILY
+    assert reminders.send_digests(frequency="daily") == 1
+    assert reminders.send_digests(frequency="daily") == 0
+    assert len(mail.outbox) == 1
+    assert "Review Sales" in mail.outbox[0].body
+    assert Notification.objects.get().email_state == Notification.Email.SENT
+
+
+def test_escalations_are_emailed_whatever_the_preference(owned_unit, leo, olivia):
+    NotificationPreference.objects.create(user=olivia, kind="", delivery="none")
+    owned_unit.next_review_on = TODAY - timedelta(days=15)
+    owned_unit.save()
+    reviews.sweep_reviews(today=TODAY)
+    reminders.send_reminders()
+    assert [message.to for message in mail.outbox if "Overdue review" in message.subject] == [["olivia@acme.example"]]
+
+
+def test_recording_a_review_moves_the_date_and_stops_reminders(owned_unit, leo):
+    reviews.sweep_reviews(today=TODAY)
+    record = reviews.record_review(item=owned_unit, by=leo, outcome="confirmed", note="All good", today=TODAY)
+    owned_unit.refresh_from_db()
+    assert owned_unit.next_review_on == TODAY + timedelta(days=180)
+    assert record.next_review_on == owned_unit.next_review_on
+    assert Reminder.objects.get().status == Reminder.Status.CANCELLED
+    assert reminders.send_reminders() == 0
+
+
+def test_retiring_archives_the_unit(owned_unit, olivia):
+    reviews.record_review(item=owned_unit, by=olivia, outcome="retired", today=TODAY)
+    owned_unit.refresh_from_db()
+    assert not owned_unit.is_active
+    assert owned_unit.next_review_on is None
+    assert ReviewRecord.objects.get().outcome == "retired"
+
+
+def test_only_the_owner_or_coe_staff_record_reviews(owned_unit, amir):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        reviews.record_review(item=owned_unit, by=amir, outcome="confirmed", today=TODAY)
+    assert not ReviewRecord.objects.exists()
+
+
+def test_completed_before_sending_means_no_reminder(owned_unit, leo):
+    reviews.sweep_reviews(today=TODAY)
+    BusinessUnit.objects.filter(pk=owned_unit.pk).update(next_review_on=TODAY + timedelta(days=180))
+    assert reminders.send_reminders() == 0
+    assert Reminder.objects.get().status == Reminder.Status.CANCELLED
+    assert not Notification.objects.exists()
+
+
+def test_leavers_reminders_stop_and_their_items_go_to_coe_staff(owned_unit, leo, olivia):
+    reviews.sweep_reviews(today=TODAY)
+    services.deactivate_person(person=leo, by=olivia)
+    owned_unit.refresh_from_db()
+    assert owned_unit.owner is None
+    assert owned_unit.owner_flagged
+    assert Reminder.objects.get(recipient=leo).status == Reminder.Status.CANCELLED
+    reviews.sweep_reviews(today=TODAY)
+    assert Reminder.objects.filter(recipient=olivia, kind="review.due").exists()
+
+
+def test_notify_reaches_each_person_once(olivia, leo, eve, sales):
+    for _ in range(2):
+        reminders.notify(recipients=[leo, eve], kind="message", target=sales, key="town-hall-1",
+                         title="Town hall on Friday", body="Join us.")
+    reminders.send_reminders()
+    assert sorted(Notification.objects.values_list("recipient__email", flat=True)) == [
+        "eve@acme.example", "leo@acme.example"]
+    assert Reminder.objects.filter(target_type=ContentType.objects.get_for_model(sales)).count() == 2
+    assert User.objects.count() == 3
