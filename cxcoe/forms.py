@@ -4,7 +4,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AUDIT_VERBS, BusinessUnit, User
+from .models import AUDIT_VERBS, BusinessUnit, ReviewRecord, User
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -18,7 +18,7 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
@@ -78,10 +78,17 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
         help_text=_("Email addresses of the people who lead this unit, separated by commas or new lines."),
     )
 
+    owner_email = forms.EmailField(
+        label=_("Review owner"),
+        required=False,
+        help_text=_("Confirms every so often that this unit's details are right. Empty: CoE staff do."),
+    )
+
     class Meta:
         model = BusinessUnit
-        fields = ["code", "name", "parent", "is_active"]
+        fields = ["code", "name", "parent", "is_active", "review_interval_days", "next_review_on"]
         help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}
+        widgets = {"next_review_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,11 +97,30 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["code"].disabled = True
             parents = parents.exclude(path__startswith=self.instance.path)
             self.fields["leader_emails"].initial = "\n".join(self.instance.leaders.values_list("email", flat=True))
+            self.fields["owner_email"].initial = self.instance.owner.email if self.instance.owner else ""
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = _("None (top level)")
+        self.fields["review_interval_days"].required = False
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip().upper()
+
+    def clean_owner_email(self) -> User | None:
+        email = self.cleaned_data["owner_email"].strip().lower()
+        if not email:
+            return None
+        owner = User.objects.active().filter(email__iexact=email).first()
+        if owner is None:
+            raise forms.ValidationError(_("Nobody active has the address %(email)s.") % {"email": email})
+        return owner
+
+    def clean_review_interval_days(self) -> int:
+        days = self.cleaned_data["review_interval_days"]
+        if days is None:
+            return self.instance.review_interval_days
+        if not 7 <= days <= 1095:
+            raise forms.ValidationError(_("Choose between 7 days and 3 years (1095 days)."))
+        return days
 
     def clean_leader_emails(self) -> list[User]:
         emails = list(dict.fromkeys(part.lower() for part in re.split(r"[\s,;]+", self.cleaned_data["leader_emails"])
@@ -134,3 +160,9 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("The end date is before the start date."))
         return data
+
+
+class ReviewForm(BootstrapFormMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReviewRecord.Outcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -37,7 +37,7 @@ class BusinessUnitQuerySet(models.QuerySet["BusinessUnit"]):
     def visible_to(self, user) -> BusinessUnitQuerySet:
         if user.is_coe_staff:
             return self
-        return self.filter(pk__in=user.led_units_subtree().values("pk"))
+        return self.filter(Q(pk__in=user.led_units_subtree().values("pk")) | Q(owner=user))
 
 
 class ReviewCycle(models.Model):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("manage/units/new/", views.unit_create, name="unit-create"),
     path("manage/units/<int:pk>/", views.unit_detail, name="unit-detail"),
     path("manage/units/<int:pk>/edit/", views.unit_edit, name="unit-edit"),
+    path("manage/units/<int:pk>/review/", views.unit_review, name="unit-review"),
     path("manage/imports/", import_views.import_list, name="import-list"),
     path("manage/imports/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("manage/imports/<int:pk>/apply/", import_views.import_apply, name="import-apply"),

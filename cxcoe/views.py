@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -10,9 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import services
+from . import reviews, services
 from .csvexport import csv_response
-from .forms import AuditFilterForm, DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm
+from .forms import (
+    AuditFilterForm,
+    DeactivateForm,
+    PeopleFilterForm,
+    PersonForm,
+    ProfileForm,
+    ReviewForm,
+    UnitForm,
+)
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
 from .permissions import coe_staff_required
 
@@ -166,8 +174,8 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     return csv_response("business_units.csv", ["code", "name", "parent_code", "leader_emails"], rows)
 
 
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent"), pk=pk)
+def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = None) -> HttpResponse:
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent", "owner"), pk=pk)
     subtree = unit.subtree()
     members = Paginator(
         User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
@@ -183,15 +191,34 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "subtree_count": subtree.count() - 1,
         "page_obj": members,
         "can_manage": request.user.is_coe_staff,
+        "can_review": reviews.can_review(request.user, unit),
+        "review_form": review_form or ReviewForm(),
+        "review_records": reviews.reviews_of(unit)[:5],
     }
     return render(request, "cxcoe/unit_detail.html", context)
+
+
+@require_POST
+def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
+    if not reviews.can_review(request.user, unit):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return unit_detail(request, pk, review_form=form)
+    reviews.record_review(item=unit, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Your review of %(unit)s is recorded.") % {"unit": unit})
+    return redirect(unit)
 
 
 def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
+        unit = form.save(commit=False)
+        if unit.owner != form.cleaned_data["owner_email"]:
+            unit.owner, unit.owner_flagged = form.cleaned_data["owner_email"], False
         try:
-            unit = services.save_unit(unit=form.save(commit=False), by=request.user, request=request,
+            unit = services.save_unit(unit=unit, by=request.user, request=request,
                                       leaders=form.cleaned_data["leader_emails"])
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -1,20 +1,36 @@
 """The two pages that read across every app: "My work" and the leader dashboard."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from ..models import BusinessUnit
+from .. import reviews
+from ..models import BusinessUnit, Notification
 from ..permissions import dashboard_access_required
+
+REVIEW_HORIZON_DAYS = 30
+
+
+def reviews_due_for(user, today) -> list:
+    """Items this person should review within the horizon; CoE staff also get the items without an owner."""
+    owned = Q(owner=user) | Q(owner=None) if user.is_coe_staff else Q(owner=user)
+    items = []
+    for model in reviews.reviewable_models():
+        queryset = model.under_review(model._default_manager.all())
+        items += queryset.filter(owned, next_review_on__lte=today + timedelta(days=REVIEW_HORIZON_DAYS))[:20]
+    return sorted(items, key=lambda item: item.next_review_on)[:20]
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "assigned_training": [],
-        "reviews_due": [],
+        "reviews_due": reviews_due_for(user, timezone.localdate()),
         "acknowledgements_pending": [],
-        "notifications": [],
+        "notifications": Notification.objects.filter(recipient=user, read_at=None)[:5],
         "units_led": user.units_led,
     }
     return render(request, "cxcoe/my_work.html", context)

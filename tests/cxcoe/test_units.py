@@ -135,3 +135,67 @@ def test_unit_detail_query_count_does_not_grow(client, olivia, sales, django_ass
     UserFactory.create_batch(30, business_unit=sales, leads=[sales])
     with django_assert_num_queries(len(small)):
         client.get(reverse("unit-detail", args=[sales.pk]))
+
+
+def test_unit_form_sets_the_review_owner_and_schedule(client, olivia, sales, leo):
+    client.force_login(olivia)
+    client.post(reverse("unit-edit", args=[sales.pk]), {
+        "name": "Sales", "parent": sales.parent_id, "is_active": "on", "owner_email": "LEO@acme.example",
+        "review_interval_days": "90", "next_review_on": "2026-12-01",
+    })
+    sales.refresh_from_db()
+    assert (sales.owner, sales.review_interval_days, str(sales.next_review_on)) == (leo, 90, "2026-12-01")
+
+
+def test_unit_form_refuses_an_unknown_owner_and_a_silly_interval(client, olivia, sales):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-edit", args=[sales.pk]), {
+        "name": "Sales", "parent": sales.parent_id, "is_active": "on", "owner_email": "ghost@acme.example",
+        "review_interval_days": "2",
+    })
+    assert "Nobody active has the address ghost@acme.example." in response.text
+    assert "Choose between 7 days and 3 years" in response.text
+    sales.refresh_from_db()
+    assert sales.owner is None
+
+
+def test_the_owner_records_a_review_from_the_unit_page(client, leo, sales):
+    sales.owner = leo
+    sales.save()
+    client.force_login(leo)
+    response = client.post(reverse("unit-review", args=[sales.pk]), {"outcome": "confirmed", "note": "Checked"})
+    assert response.status_code == 302
+    sales.refresh_from_db()
+    assert sales.next_review_on is not None
+    assert sales.review_interval_days == 180
+
+
+def test_a_review_without_an_outcome_is_explained_and_changes_nothing(client, olivia, sales):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-review", args=[sales.pk]), {"note": "typed"})
+    assert response.status_code == 200
+    assert "This field is required." in response.text
+    assert "typed" in response.text
+    sales.refresh_from_db()
+    assert sales.next_review_on is None
+
+
+def test_someone_who_only_sees_the_unit_cannot_review_it(client, leo, sales):
+    client.force_login(leo)  # leads Sales, but is not its review owner
+    assert client.post(reverse("unit-review", args=[sales.pk]), {"outcome": "confirmed"}).status_code == 403
+    sales.refresh_from_db()
+    assert sales.next_review_on is None
+
+
+def test_my_work_lists_my_reviews_due(client, leo, sales, django_assert_num_queries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sales.owner = leo
+    sales.next_review_on = timezone.localdate() - timedelta(days=2)
+    sales.save()
+    client.force_login(leo)
+    response = client.get(reverse("home"))
+    assert response.context["reviews_due"] == [sales]
+    assert "overdue since" in response.text
