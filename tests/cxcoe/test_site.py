@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe.models import AuditEvent, BusinessUnit, User
+from cxcoe.models import AuditEvent, BusinessUnit, Reminder, User
 
 from ..factories import UserFactory
 
@@ -71,6 +71,9 @@ def test_seed_demo_builds_the_organization_once(db):
     assert [unit.code for unit in leo.units_led] == ["SAL"]
     assert User.objects.get(email="admin@acme.example").is_superuser
     assert User.objects.get(email="eve@acme.example").check_password("cxcoe-demo")
+    due = set(Reminder.objects.values_list("recipient__email", "kind"))
+    assert {("leo@acme.example", "review.due"), ("nadia@acme.example", "review.due"),
+            ("olivia@acme.example", "review.escalation")} <= due
 
 
 def test_my_work_shows_the_leaders_units_and_a_dashboard_link(client, leo, sales):

@@ -1,12 +1,14 @@
 """Build the demo organization: 12 business units in three levels and 60 people. Safe to run again."""
 
 import random
+from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from cxcoe import services
+from cxcoe import reminders, services, tasks
 from cxcoe.models import BusinessUnit, User
 
 DEMO_PASSWORD = "cxcoe-demo"  # noqa: S105 - printed for the demo only
@@ -73,7 +75,22 @@ class Command(BaseCommand):
         admin = self.ensure_person("admin@acme.example", "Site Admin", units["COR"], "IT Administrator", password)
         if not admin.is_superuser:
             User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
+        self.schedule_reviews(units, people)
         self.stdout.write(f"Demo organization ready: {len(units)} units, {User.objects.count()} people.")
+
+    def schedule_reviews(self, units, people) -> None:
+        """Give the demo real reviews: one coming up for Leo, one overdue (and escalated) for Nadia."""
+        today = timezone.localdate()
+        plan = {"SAL": ("leo@acme.example", 5), "SUP": ("nadia@acme.example", -16), "DIG": (None, 20)}
+        for code, (owner_email, days) in plan.items():
+            unit = units[code]
+            if unit.next_review_on is None:
+                BusinessUnit.objects.filter(pk=unit.pk).update(
+                    owner=people.get(owner_email), next_review_on=today + timedelta(days=days)
+                )
+        # The reminders exist from the start, and the worker delivers them as soon as it is up.
+        reminders.run_sweep(name="reviews", today=today)
+        tasks.send_reminders.delay_on_commit()
 
     def seed_units(self) -> dict[str, BusinessUnit]:
         units: dict[str, BusinessUnit] = {}
