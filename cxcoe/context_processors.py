@@ -1,3 +1,4 @@
+from .models import Notification
 from .permissions import can_manage_people, can_view_dashboard
 
 
@@ -11,6 +12,7 @@ def navigation(request) -> dict:
             "signed_in": True,
             "dashboard": can_view_dashboard(user),
             "manage": can_manage_people(user),
-            "unread_notifications": 0,  # the notifications engine fills this in
+            # One COUNT on the partial index of unread notifications.
+            "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
         }
     }

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import notifications
 from .audit import record_event
@@ -60,18 +61,16 @@ def escalation_period(due_on: date) -> str:
     return f"{due_on:%Y-%m-%d}/escalation"
 
 
-def describe_period(period: str) -> str:
-    """A period key in words, for titles: "due in 7 days", "due today", "2 weeks overdue"."""
-    _due, _slash, step = period.partition("/")
-    name, _dash, number = step.partition("-")
-    if name == "before":
-        days = int(number)
-        return str(_("due today")) if days == 0 else (
-            str(_("due tomorrow")) if days == 1 else str(_("due in %(days)d days") % {"days": days}))
-    if name == "overdue":
-        weeks = int(number)
-        return str(_("1 week overdue")) if weeks == 1 else str(_("%(weeks)d weeks overdue") % {"weeks": weeks})
-    return str(_("overdue"))
+def describe_due(due_on: date, today: date | None = None) -> str:
+    """When something is due, in words, for titles: "due in 3 days", "due today", "overdue by 9 days"."""
+    days = (due_on - (today or timezone.localdate())).days
+    if days == 0:
+        return str(_("due today"))
+    if days == 1:
+        return str(_("due tomorrow"))
+    if days > 1:
+        return str(_("due in %(days)d days") % {"days": days})
+    return str(ngettext("overdue by %(days)d day", "overdue by %(days)d days", -days) % {"days": -days})
 
 
 @dataclass(frozen=True, slots=True)

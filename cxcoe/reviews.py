@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,11 +39,10 @@ def _still_due(reminder, item) -> bool:
 
 
 def _render_due(reminder, item) -> Message:
-    when = reminders.describe_period(reminder.period)
     return Message(
-        title=_("Review %(item)s: %(when)s") % {"item": item, "when": when},
+        title=_("Review %(item)s: %(when)s") % {"item": item, "when": reminders.describe_due(reminder.due_on)},
         body=_("%(item)s is due for its review on %(date)s. Check it is still right, then record the review: "
-               "confirmed, updated or retired.") % {"item": item, "date": reminder.due_on},
+               "confirmed, updated or retired.") % {"item": item, "date": date_format(reminder.due_on)},
         url=item.get_absolute_url(),
     )
 
@@ -52,7 +52,8 @@ def _render_escalation(reminder, item) -> Message:
     return Message(
         title=_("Overdue review: %(item)s") % {"item": item},
         body=_("The review of %(item)s was due on %(date)s and is still open. Its owner is %(owner)s. Please "
-               "follow up, or record the review yourself.") % {"item": item, "date": reminder.due_on, "owner": owner},
+               "follow up, or record the review yourself.") % {"item": item, "date": date_format(reminder.due_on),
+                                                        "owner": owner},
         url=item.get_absolute_url(),
     )
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import import_views, views
+from . import import_views, notification_views, views
 from .dashboard import views as dashboard
 
 # The admin signs in through allauth, so its login has the same rate limits and MFA.
@@ -33,6 +33,16 @@ urlpatterns = [
     path("manage/imports/<int:pk>/cancel/", import_views.import_cancel, name="import-cancel"),
     path("manage/audit/", views.audit_list, name="audit-list"),
     path("manage/audit/export.csv", views.audit_export, name="audit-export"),
+    path("manage/operations/", notification_views.operations, name="operations"),
+    path("manage/operations/reminders/export.csv", notification_views.operations_export, name="operations-export"),
+    path("manage/operations/sweeps/<str:name>/run/", notification_views.operations_run_sweep,
+         name="operations-run-sweep"),
+    path("manage/operations/reminders/<int:pk>/retry/", notification_views.operations_retry, name="operations-retry"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification-read-all"),
+    path("notifications/preferences/", notification_views.notification_preferences, name="notification-preferences"),
+    path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
     path("standards/", include("standards.urls")),
     path("library/", include("library.urls")),
     path("training/", include("training.urls")),

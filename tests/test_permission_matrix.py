@@ -5,9 +5,10 @@ allauth's pages and the site admin are left out: they carry their own access rul
 """
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cxcoe.models import ImportJob
+from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder
 
 ROLES = ["anonymous", "employee", "leader", "other_leader", "coe_staff"]
 EXCLUDED_PREFIXES = ("accounts/", "admin/")
@@ -44,6 +45,16 @@ MATRIX = {
     "import-cancel": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["job"].pk], method="post"),
     "audit-list": row(LOGIN, 403, 403, 403, 200),
     "audit-export": row(LOGIN, 403, 403, 403, 200),
+    "operations": row(LOGIN, 403, 403, 403, 200),
+    "operations-export": row(LOGIN, 403, 403, 403, 200),
+    "operations-run-sweep": row(LOGIN, 403, 403, 403, 302, args=lambda o: ["reviews"], method="post"),
+    "operations-retry": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["failed_reminder"].pk], method="post"),
+    # Everyone has an inbox; a notification is its recipient's alone (the leader's here), others get 404.
+    "notification-list": row(LOGIN, 200, 200, 200, 200),
+    "notification-preferences": row(LOGIN, 200, 200, 200, 200),
+    "notification-read-all": row(LOGIN, 302, 302, 302, 302, method="post"),
+    "notification-open": row(LOGIN, 404, 302, 404, 404, args=lambda o: [o["notification"].pk]),
+    "notification-read": row(LOGIN, 404, 302, 404, 404, args=lambda o: [o["notification"].pk], method="post"),
     "standards:index": row(LOGIN, 200, 200, 200, 200),
     "library:index": row(LOGIN, 200, 200, 200, 200),
     "training:index": row(LOGIN, 200, 200, 200, 200),
@@ -81,7 +92,16 @@ def people(olivia, leo, una, amir, eve):
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_permission_matrix(client, people, amir, olivia, name, role):
     spec = MATRIX[name]
-    objects = {"amir": amir, "job": ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID)}
+    objects = {
+        "amir": amir,
+        "job": ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID),
+        "notification": Notification.objects.create(recipient=people["leader"], kind="message", title="Town hall",
+                                                    url="/"),
+        "failed_reminder": Reminder.objects.create(
+            recipient=amir, kind="review.due", target_type=ContentType.objects.get_for_model(BusinessUnit),
+            target_id=amir.business_unit_id, period="2026-03-09/before-7", status=Reminder.Status.FAILED,
+        ),
+    }
     if people[role] is not None:
         client.force_login(people[role])
     url = reverse(name, args=spec["args"](objects))

@@ -211,11 +211,11 @@ def test_the_import_list_query_count_does_not_grow(client, olivia, eve, django_a
 
     add_jobs(3)
     client.force_login(olivia)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(reverse("import-list")).content.decode()
     assert page.count("badge text-bg-success") == 3
     add_jobs(30)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         page = client.get(reverse("import-list")).content.decode()
     assert page.count("badge text-bg-success") == 20
     assert "1\N{EN DASH}20 of 33" in page

@@ -38,6 +38,13 @@ def test_escalation_starts_after_fourteen_days(days_overdue, escalated):
     assert reminders.is_escalated(TODAY - timedelta(days=days_overdue), TODAY) is escalated
 
 
+@pytest.mark.parametrize(("days_left", "words"), [
+    (3, "due in 3 days"), (1, "due tomorrow"), (0, "due today"), (-1, "overdue by 1 day"), (-9, "overdue by 9 days"),
+])
+def test_titles_say_when_in_words(days_left, words):
+    assert reminders.describe_due(TODAY + timedelta(days=days_left), TODAY) == words
+
+
 def test_offsets_are_settings(settings):
     settings.CXCOE_REMINDER_OFFSETS = [14, 0]
     due_on = TODAY + timedelta(days=10)
@@ -98,7 +105,7 @@ def test_sender_delivers_inbox_and_email_then_marks_sent(owned_unit, leo):
     row = Reminder.objects.get()
     assert row.status == Reminder.Status.SENT
     note = Notification.objects.get(recipient=leo)
-    assert note.title == "Review Sales: due in 7 days"
+    assert note.title == f"Review Sales: {reminders.describe_due(owned_unit.next_review_on)}"
     assert note.url == owned_unit.get_absolute_url()
     assert note.email_state == Notification.Email.SENT
     assert len(mail.outbox) == 1
