@@ -69,6 +69,10 @@ class ReviewCycle(models.Model):
     def retire_from_review(self, *, by) -> None:
         raise NotImplementedError
 
+    def is_under_review(self) -> bool:
+        """The one-row version of `under_review()`."""
+        return True
+
     def is_stale(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.next_review_on is not None and self.next_review_on < today
@@ -143,6 +147,9 @@ class BusinessUnit(ReviewCycle):
     def retire_from_review(self, *, by) -> None:
         self.is_active = False
         self.save(update_fields=["is_active"])
+
+    def is_under_review(self) -> bool:
+        return self.is_active
 
     def ancestor_codes(self) -> list[str]:
         return [code for code in self.path.split(PATH_SEPARATOR) if code][:-1]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -61,8 +62,10 @@ def escalation_period(due_on: date) -> str:
     return f"{due_on:%Y-%m-%d}/escalation"
 
 
-def describe_due(due_on: date, today: date | None = None) -> str:
+def describe_due(due_on: date | None, today: date | None = None) -> str:
     """When something is due, in words, for titles: "due in 3 days", "due today", "overdue by 9 days"."""
+    if due_on is None:
+        return str(_("due"))
     days = (due_on - (today or timezone.localdate())).days
     if days == 0:
         return str(_("due today"))
@@ -110,14 +113,19 @@ def declare(items: Iterable[Due]) -> int:
             )
         fresh = [item for item in batch
                  if (item.kind, item.target_type_id, item.target_id, item.recipient_id, item.period) not in existing]
-        if fresh:
-            Reminder.objects.bulk_create(
-                [Reminder(recipient_id=item.recipient_id, kind=item.kind, target_type_id=item.target_type_id,
-                          target_id=item.target_id, period=item.period, due_on=item.due_on,
-                          is_escalation=item.is_escalation) for item in fresh],
-                ignore_conflicts=True,
-            )
-            new += len(fresh)
+        if not fresh:
+            continue
+        stamp = timezone.now()
+        Reminder.objects.bulk_create(
+            [Reminder(recipient_id=item.recipient_id, kind=item.kind, target_type_id=item.target_type_id,
+                      target_id=item.target_id, period=item.period, due_on=item.due_on,
+                      is_escalation=item.is_escalation, created_at=stamp) for item in fresh],
+            ignore_conflicts=True,
+        )
+        # Count what this call inserted: a concurrent sweep may have written some of these keys first.
+        for (kind, type_id), target_ids in keys.items():
+            new += Reminder.objects.filter(kind=kind, target_type_id=type_id, target_id__in=target_ids,
+                                           created_at=stamp).count()
     return new
 
 
@@ -212,7 +220,7 @@ def _create_notifications(rows: list[Reminder], targets, now: datetime) -> tuple
     with transaction.atomic():
         Notification.objects.bulk_create([row.notification for row in fresh])
         for row in fresh:
-            row.notification_id = row.notification.pk
+            row.notification = row.notification  # now saved: sets notification_id and keeps it cached
         Reminder.objects.bulk_update(fresh, ["notification"])
         Reminder.objects.filter(pk__in=[row.pk for row in dropped]).update(
             status=Reminder.Status.CANCELLED, last_error="No longer due"
@@ -234,6 +242,10 @@ def _deliver(rows: list[Reminder], now: datetime) -> int:
                     connection.send_messages([notifications.email_for(row.notification, row.recipient)])
                 except Exception as exc:  # any SMTP failure: retry this row, keep going
                     failed[row.pk] = f"{type(exc).__name__}: {exc}"[:2000]
+                    # A hang-up leaves the SMTP session dead for the rest of the batch: start a fresh one.
+                    with contextlib.suppress(Exception):
+                        connection.close()
+                        connection.open()
         except Exception as exc:  # the server is down: every email of the batch waits
             failed.update({row.pk: f"{type(exc).__name__}: {exc}"[:2000] for row in emailed})
         finally:

@@ -34,15 +34,18 @@ def reviewable_models() -> list[type[ReviewCycle]]:
 
 
 def _still_due(reminder, item) -> bool:
-    return (item.next_review_on == reminder.due_on
-            and type(item).under_review(type(item)._default_manager.filter(pk=item.pk)).exists())
+    return item.next_review_on == reminder.due_on and item.is_under_review()
+
+
+def _due_date(reminder) -> str:
+    return date_format(reminder.due_on) if reminder.due_on else _("its review date")
 
 
 def _render_due(reminder, item) -> Message:
     return Message(
         title=_("Review %(item)s: %(when)s") % {"item": item, "when": reminders.describe_due(reminder.due_on)},
         body=_("%(item)s is due for its review on %(date)s. Check it is still right, then record the review: "
-               "confirmed, updated or retired.") % {"item": item, "date": date_format(reminder.due_on)},
+               "confirmed, updated or retired.") % {"item": item, "date": _due_date(reminder)},
         url=item.get_absolute_url(),
     )
 
@@ -52,7 +55,7 @@ def _render_escalation(reminder, item) -> Message:
     return Message(
         title=_("Overdue review: %(item)s") % {"item": item},
         body=_("The review of %(item)s was due on %(date)s and is still open. Its owner is %(owner)s. Please "
-               "follow up, or record the review yourself.") % {"item": item, "date": date_format(reminder.due_on),
+               "follow up, or record the review yourself.") % {"item": item, "date": _due_date(reminder),
                                                         "owner": owner},
         url=item.get_absolute_url(),
     )

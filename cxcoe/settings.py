@@ -251,7 +251,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Reminders (DESIGN.md §5). Sweeps run once a day at CXCOE_SWEEP_HOUR, local time; the sender runs every
 # minute. Run exactly one beat: a second one doubles nothing (unique ledger rows, claimed sends) but wastes work.
-CXCOE_SWEEP_HOUR = int(env("CXCOE_SWEEP_HOUR", "6"))
+CXCOE_SWEEP_HOUR = int(env("CXCOE_SWEEP_HOUR", "6")) % 24
 CXCOE_REMINDER_OFFSETS = [int(days) for days in env_list("CXCOE_REMINDER_OFFSETS", "30,7,1,0")]
 CXCOE_REMINDER_OVERDUE_EVERY_DAYS = int(env("CXCOE_REMINDER_OVERDUE_EVERY_DAYS", "7"))
 CXCOE_ESCALATE_AFTER_DAYS = int(env("CXCOE_ESCALATE_AFTER_DAYS", "14"))
@@ -264,9 +264,9 @@ CELERY_BEAT_SCHEDULE = {
                       "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
     "send-reminders": {"task": "cxcoe.tasks.send_reminders", "schedule": 60.0},
     "send-daily-digests": {"task": "cxcoe.tasks.send_digests", "args": ["daily"],
-                           "schedule": crontab(hour=CXCOE_SWEEP_HOUR + 1, minute=0)},
+                           "schedule": crontab(hour=(CXCOE_SWEEP_HOUR + 1) % 24, minute=0)},
     "send-weekly-digests": {"task": "cxcoe.tasks.send_digests", "args": ["weekly"],
-                            "schedule": crontab(day_of_week="mon", hour=CXCOE_SWEEP_HOUR + 1, minute=0)},
+                            "schedule": crontab(day_of_week="mon", hour=(CXCOE_SWEEP_HOUR + 1) % 24, minute=0)},
 }
 
 # Security headers. Production defaults are strict; each can be relaxed through its variable.
