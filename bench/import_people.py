@@ -21,23 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
+
+from _helpers import counting_queries
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GENERATOR = BASE_DIR.parent / "shared" / "data" / "make_org.py"
-
-
-@contextmanager
-def counting_queries(counter: list[int]):
-    from django.db import connection
-
-    def count(execute, sql, params, many, context):
-        counter[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        yield
 
 
 def timed_import(*, units: str, people: str, deactivate_missing: bool = False) -> dict:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from _helpers import counting_queries
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB = "cxcoe_bench_reminders"
@@ -33,18 +34,6 @@ SENDER_ROWS = 5_000
 OWNERS = 2_000
 DEPARTMENTS = 100
 STAFF = 5
-
-
-@contextmanager
-def counting_queries(counter: list[int]):
-    from django.db import connection
-
-    def count(execute, sql, params, many, context):
-        counter[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        yield
 
 
 def server_connection(url: str):

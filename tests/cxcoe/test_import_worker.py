@@ -1,36 +1,22 @@
 """The import's background path through a real Celery worker and the Redis broker (services mode only)."""
 
-import time
-
-import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cxcoe import celery_app, imports
+from cxcoe import imports
 from cxcoe.models import ImportJob, User
 
-pytestmark = pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"),
-                                reason="needs the Redis broker (make test uses it when Redis answers)")
+from ..workers import needs_redis_broker, wait_until
+
+pytestmark = needs_redis_broker
 
 
-def wait_for(job: ImportJob, status: str, seconds: float = 30) -> ImportJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def wait_for(job: ImportJob, status: str) -> ImportJob:
+    def reached():
         job.refresh_from_db()
-        if job.status == status:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"import stayed {job.status}, expected {status}")
+        return job.status == status
 
-
-@pytest.fixture
-def worker(transactional_db):
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-    celery_app.conf.task_always_eager = True
+    wait_until(reached, f"import #{job.pk} to be {status}")
+    return job
 
 
 def test_a_real_worker_checks_then_applies_an_upload(worker, olivia, sales):

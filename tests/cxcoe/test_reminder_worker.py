@@ -3,38 +3,17 @@
 The worker is a thread of this process, so it shares locmem's `mail.outbox` with the test.
 """
 
-import time
 from datetime import timedelta
 
-import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from cxcoe import celery_app, reminders, tasks
+from cxcoe import reminders, tasks
 from cxcoe.models import Notification, Reminder, SweepRun
 
-pytestmark = pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"),
-                                reason="needs the Redis broker (make test uses it when Redis answers)")
+from ..workers import needs_redis_broker, wait_until
 
-
-def wait_until(check, what: str, seconds: float = 30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"waited {seconds} s for {what}")
-
-
-@pytest.fixture
-def worker(transactional_db):
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-    celery_app.conf.task_always_eager = True
+pytestmark = needs_redis_broker
 
 
 def test_a_real_worker_sweeps_then_sends_a_review_reminder(worker, sales, leo):
