@@ -168,6 +168,12 @@ class ReviewForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, can_retire: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_retire:
+            self.fields["outcome"].choices = [choice for choice in ReviewRecord.Outcome.choices
+                                              if choice[0] != ReviewRecord.Outcome.RETIRED]
+
 
 def _kind_choices(empty_label) -> list[tuple[str, str]]:
     """The registered kinds by label, read when a form is built: after every app has registered its kinds."""

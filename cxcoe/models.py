@@ -35,6 +35,8 @@ class BusinessUnitQuerySet(models.QuerySet["BusinessUnit"]):
         return self.filter(condition)
 
     def visible_to(self, user) -> BusinessUnitQuerySet:
+        """CoE staff see every unit; leaders their subtrees; a unit's review owner sees that unit (and its
+        people: confirming them is the review)."""
         if user.is_coe_staff:
             return self
         return self.filter(Q(pk__in=user.led_units_subtree().values("pk")) | Q(owner=user))
@@ -58,8 +60,13 @@ class ReviewCycle(models.Model):
         _("needs a new owner"), default=False, help_text=_("Its owner left; CoE staff look after it until reassigned.")
     )
 
+    # Retiring archives the item; for some models only CoE staff may do that.
+    retire_needs_coe_staff = False
+
     class Meta:
         abstract = True
+        constraints = [models.CheckConstraint(condition=Q(review_interval_days__gte=1),
+                                              name="%(app_label)s_%(class)s_review_interval_positive")]
 
     @classmethod
     def under_review(cls, queryset):
@@ -122,6 +129,7 @@ class BusinessUnit(ReviewCycle):
     # A unit's owner confirms twice a year that its name, place, leaders and people are still right:
     # dashboards, acknowledgements and escalations all follow the organization as recorded here.
     review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=180)
+    retire_needs_coe_staff = True  # archiving a unit changes everyone's scope
 
     objects = BusinessUnitQuerySet.as_manager()
 
@@ -129,7 +137,10 @@ class BusinessUnit(ReviewCycle):
         ordering = ["path"]
         verbose_name = _("business unit")
         verbose_name_plural = _("business units")
-        constraints = [models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="bu_not_own_parent")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="bu_not_own_parent"),
+            *ReviewCycle.Meta.constraints,
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -416,6 +427,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(
+            condition=Q(email_state__in=["pending", "daily", "weekly", "sent", "skipped", "failed"]),
+            name="notification_email_state_valid")]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], condition=Q(read_at=None), name="notification_unread"),
@@ -444,7 +458,11 @@ class NotificationPreference(models.Model):
     delivery = models.CharField(max_length=16, choices=Delivery, default=Delivery.IMMEDIATE)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind"),
+            models.CheckConstraint(condition=Q(delivery__in=["immediate", "daily", "weekly", "none"]),
+                                   name="notification_preference_delivery_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind or 'default'} = {self.delivery}"

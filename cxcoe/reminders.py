@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -131,22 +133,23 @@ def declare(items: Iterable[Due]) -> int:
 
 @transaction.atomic
 def notify(*, recipients: Iterable[User], kind: str, target, key: str, title: str, body: str = "",
-           url: str = "") -> int:
+           url: str = "") -> None:
     """Send a message written by a person (a communication, say) through the ledger.
 
     `key` names this sending: the same key for the same object reaches each person once, however often
     it is called. Delivery happens on commit, by the sender.
     """
+    if not key or len(key) > Reminder._meta.get_field("period").max_length:
+        raise ValueError(f"A notify key is 1 to 40 characters: {key!r}")
     target_type = ContentType.objects.get_for_model(target)
-    created = Reminder.objects.bulk_create(
-        [Reminder(recipient_id=person.pk, kind=kind, target_type=target_type, target_id=target.pk, period=key[:40],
+    Reminder.objects.bulk_create(
+        [Reminder(recipient_id=person.pk, kind=kind, target_type=target_type, target_id=target.pk, period=key,
                   title=title[:200], body=body, url=url or target.get_absolute_url()) for person in recipients],
         ignore_conflicts=True,
     )
     from . import tasks  # tasks import this module
 
     tasks.send_reminders.delay_on_commit()
-    return len(created)
 
 
 def cancel_for_people(person_ids: list[int]) -> int:
@@ -166,16 +169,32 @@ def cancel_for_target(target, *, kinds: Iterable[str] | None = None) -> int:
 
 
 def _claim(now: datetime, size: int) -> list[Reminder]:
+    """Take up to `size` rows that are due (or whose sender died) for this sender, under a fresh stamp.
+
+    Every later write checks `claimed_at` still equals that stamp: a row reclaimed by another sender after
+    the timeout is no longer ours, so nothing is delivered or marked twice by the same row's two owners.
+    """
     stale = now - timedelta(seconds=settings.CXCOE_SENDING_TIMEOUT_SECONDS)
-    ready = Q(status=Reminder.Status.PENDING, next_attempt_at__lte=now) | Q(
-        status=Reminder.Status.SENDING, claimed_at__lt=stale
-    )
+    stamp = timezone.now()
     with transaction.atomic():
+        # A row whose sender keeps dying (a message that crashes the worker, say) is given up, not retried for ever.
+        Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=stale,
+                                attempts__gte=settings.CXCOE_DELIVERY_MAX_ATTEMPTS).update(
+            status=Reminder.Status.FAILED, last_error="Delivery was interrupted too many times")
+        ready = Q(status=Reminder.Status.PENDING, next_attempt_at__lte=now) | Q(
+            status=Reminder.Status.SENDING, claimed_at__lt=stale
+        )
         ids = list(Reminder.objects.select_for_update(skip_locked=True).filter(ready)
                    .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:size])
-        Reminder.objects.filter(pk__in=ids).update(status=Reminder.Status.SENDING, claimed_at=now,
+        Reminder.objects.filter(pk__in=ids).update(status=Reminder.Status.SENDING, claimed_at=stamp,
                                                    attempts=F("attempts") + 1)
     return list(Reminder.objects.filter(pk__in=ids).select_related("recipient", "notification").order_by("pk"))
+
+
+def _still_ours(rows: list[Reminder]):
+    """The rows of a batch that this sender still holds (see `_claim`)."""
+    stamp = rows[0].claimed_at if rows else None
+    return Reminder.objects.filter(pk__in=[row.pk for row in rows], status=Reminder.Status.SENDING, claimed_at=stamp)
 
 
 def _targets(rows: list[Reminder]) -> dict[tuple[int, int], object]:
@@ -194,42 +213,51 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** attempts, 60))
 
 
-def _create_notifications(rows: list[Reminder], targets, now: datetime) -> tuple[list[Reminder], list[Reminder]]:
-    """Give each row its in-app notification (once, even across retries). Returns (ready, no longer due)."""
+def _create_notifications(rows: list[Reminder], targets, now: datetime) -> list[Reminder]:
+    """Give each row its in-app notification (once, even across retries); returns the rows to deliver.
+
+    Rows whose object is done or archived, or whose recipient left, are cancelled instead.
+    """
     preferences = notifications.preferences_of(row.recipient_id for row in rows)
-    ready, dropped, fresh = [], [], []
-    for row in rows:
-        kind = notifications.KINDS.get(row.kind, notifications.MESSAGE)
-        target = targets.get((row.target_type_id, row.target_id))
-        if row.notification_id is None and (target is None or not kind.is_still_due(row, target)):
-            dropped.append(row)
-            continue
-        ready.append(row)
-        if row.notification_id is not None:
-            continue
-        message = (notifications.Message(row.title, row.body, row.url) if row.title
-                   else kind.render(row, target))
-        delivery = notifications.delivery_for(preferences.get(row.recipient_id, {}), kind,
-                                              is_escalation=row.is_escalation)
-        row.notification = Notification(
-            recipient_id=row.recipient_id, kind=row.kind, title=message.title[:200], body=message.body,
-            url=message.url[:500], important=kind.important or row.is_escalation, created_at=now,
-            email_state=notifications.EMAIL_STATE_FOR_DELIVERY[delivery],
-        )
-        fresh.append(row)
     with transaction.atomic():
+        mine = set(_still_ours(rows).select_for_update().values_list("pk", flat=True))
+        ready, dropped, left, fresh = [], [], [], []
+        for row in rows:
+            if row.pk not in mine:
+                continue
+            if not row.recipient.is_active:
+                left.append(row.pk)
+                continue
+            kind = notifications.KINDS.get(row.kind, notifications.MESSAGE)
+            target = targets.get((row.target_type_id, row.target_id))
+            if row.notification_id is None and (target is None or not kind.is_still_due(row, target)):
+                dropped.append(row.pk)
+                continue
+            ready.append(row)
+            if row.notification_id is not None:
+                continue
+            message = (notifications.Message(row.title, row.body, row.url) if row.title
+                       else kind.render(row, target))
+            delivery = notifications.delivery_for(preferences.get(row.recipient_id, {}), kind,
+                                                  is_escalation=row.is_escalation)
+            row.notification = Notification(
+                recipient_id=row.recipient_id, kind=row.kind, title=message.title[:200], body=message.body,
+                url=message.url[:500], important=kind.important or row.is_escalation, created_at=now,
+                email_state=notifications.EMAIL_STATE_FOR_DELIVERY[delivery],
+            )
+            fresh.append(row)
         Notification.objects.bulk_create([row.notification for row in fresh])
         for row in fresh:
             row.notification = row.notification  # now saved: sets notification_id and keeps it cached
         Reminder.objects.bulk_update(fresh, ["notification"])
-        Reminder.objects.filter(pk__in=[row.pk for row in dropped]).update(
-            status=Reminder.Status.CANCELLED, last_error="No longer due"
-        )
-    return ready, dropped
+        Reminder.objects.filter(pk__in=dropped).update(status=Reminder.Status.CANCELLED, last_error="No longer due")
+        Reminder.objects.filter(pk__in=left).update(status=Reminder.Status.CANCELLED,
+                                                    last_error="Recipient deactivated")
+    return ready
 
 
 def _deliver(rows: list[Reminder], now: datetime) -> int:
-    ready, _dropped = _create_notifications(rows, _targets(rows), now)
+    ready = _create_notifications(rows, _targets(rows), now)
     failed: dict[int, str] = {}
     emailed = [row for row in ready if row.notification.email_state in
                (Notification.Email.PENDING, Notification.Email.FAILED)]
@@ -240,12 +268,16 @@ def _deliver(rows: list[Reminder], now: datetime) -> int:
             for row in emailed:
                 try:
                     connection.send_messages([notifications.email_for(row.notification, row.recipient)])
+                except SoftTimeLimitExceeded:
+                    raise
                 except Exception as exc:  # any SMTP failure: retry this row, keep going
                     failed[row.pk] = f"{type(exc).__name__}: {exc}"[:2000]
                     # A hang-up leaves the SMTP session dead for the rest of the batch: start a fresh one.
                     with contextlib.suppress(Exception):
                         connection.close()
                         connection.open()
+        except SoftTimeLimitExceeded:
+            raise
         except Exception as exc:  # the server is down: every email of the batch waits
             failed.update({row.pk: f"{type(exc).__name__}: {exc}"[:2000] for row in emailed})
         finally:
@@ -253,54 +285,66 @@ def _deliver(rows: list[Reminder], now: datetime) -> int:
     sent_ids = [row.pk for row in ready if row.pk not in failed]
     emailed_ok = [row.notification_id for row in emailed if row.pk not in failed]
     with transaction.atomic():
-        Reminder.objects.filter(pk__in=sent_ids).update(status=Reminder.Status.SENT, sent_at=now, last_error="")
+        ours = _still_ours(ready)
+        ours.filter(pk__in=sent_ids).update(status=Reminder.Status.SENT, sent_at=now, last_error="")
         Notification.objects.filter(pk__in=emailed_ok).update(email_state=Notification.Email.SENT, emailed_at=now)
         for row in ready:
             if row.pk not in failed:
                 continue
             if row.attempts >= settings.CXCOE_DELIVERY_MAX_ATTEMPTS:
-                Reminder.objects.filter(pk=row.pk).update(status=Reminder.Status.FAILED, last_error=failed[row.pk])
+                ours.filter(pk=row.pk).update(status=Reminder.Status.FAILED, last_error=failed[row.pk])
                 Notification.objects.filter(pk=row.notification_id).update(email_state=Notification.Email.FAILED)
             else:
-                Reminder.objects.filter(pk=row.pk).update(status=Reminder.Status.PENDING, last_error=failed[row.pk],
-                                                          next_attempt_at=now + _backoff(row.attempts))
+                ours.filter(pk=row.pk).update(status=Reminder.Status.PENDING, last_error=failed[row.pk],
+                                              next_attempt_at=now + _backoff(row.attempts))
     if failed:
         log.warning("%d reminder emails failed; they are retried with backoff", len(failed))
     return len(sent_ids)
 
 
 def send_reminders(*, now: datetime | None = None, batch_size: int | None = None) -> int:
-    """Deliver every pending ledger row whose time has come; returns how many were delivered."""
+    """Deliver the pending ledger rows whose time has come; returns how many were delivered.
+
+    Stops after CXCOE_SENDER_BUDGET_SECONDS, well inside the task's time limit and the sending timeout:
+    what is left waits for the next run, a minute later.
+    """
     now = now or timezone.now()
     size = batch_size or settings.CXCOE_SENDER_BATCH
+    deadline = time.monotonic() + settings.CXCOE_SENDER_BUDGET_SECONDS
     delivered = 0
-    seen: set[int] = set()
-    while rows := [row for row in _claim(now, size) if row.pk not in seen]:
-        seen.update(row.pk for row in rows)
+    while time.monotonic() < deadline and (rows := _claim(now, size)):
         delivered += _deliver(rows, now)
     return delivered
 
 
 def send_digests(*, frequency: str, now: datetime | None = None) -> int:
-    """Email each person their waiting daily (or weekly) notifications as one message; returns emails sent."""
+    """Email each person their waiting daily (or weekly) notifications as one message; returns emails sent.
+
+    A failure for one person is logged and their notifications wait for the next digest; the others go.
+    """
     now = now or timezone.now()
     sent = 0
     people = (Notification.objects.filter(email_state=frequency).order_by()
               .values_list("recipient_id", flat=True).distinct())
     for person_id in list(people):
-        with transaction.atomic():
-            waiting = list(Notification.objects.select_for_update(skip_locked=True)
-                           .filter(recipient_id=person_id, email_state=frequency).order_by("created_at"))
-            if not waiting:
-                continue
-            recipient = User.objects.get(pk=person_id)
-            if recipient.is_active:
-                notifications.digest_email_for(waiting, recipient, frequency).send()
-                sent += 1
-            Notification.objects.filter(pk__in=[note.pk for note in waiting]).update(
-                email_state=Notification.Email.SENT if recipient.is_active else Notification.Email.SKIPPED,
-                emailed_at=now,
-            )
+        try:
+            with transaction.atomic():
+                waiting = list(Notification.objects.select_for_update(skip_locked=True)
+                               .filter(recipient_id=person_id, email_state=frequency).order_by("created_at"))
+                if not waiting:
+                    continue
+                recipient = User.objects.get(pk=person_id)
+                if recipient.is_active:
+                    notifications.digest_email_for(waiting, recipient, frequency).send()
+                    sent += 1
+                Notification.objects.filter(pk__in=[note.pk for note in waiting]).update(
+                    email_state=Notification.Email.SENT if recipient.is_active else Notification.Email.SKIPPED,
+                    emailed_at=now,
+                )
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            log.exception("The %s digest for person %s failed; it is sent with the next one", frequency, person_id)
     return sent
 
 
@@ -322,6 +366,9 @@ def register_sweep(sweep: Sweep) -> Sweep:
 def run_sweep(*, name: str, today: date | None = None) -> SweepRun:
     """Run one registered sweep and record the run (its counts, or its error) for the operations page."""
     sweep = SWEEPS[name]
+    lost = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    SweepRun.objects.filter(name=name, status=SweepRun.Status.RUNNING, started_at__lt=lost).update(
+        status=SweepRun.Status.FAILED, finished_at=timezone.now(), error="Stopped before finishing (worker lost)")
     run = SweepRun.objects.create(name=name)
     try:
         declared = sweep.run(today=today or timezone.localdate())
@@ -333,6 +380,17 @@ def run_sweep(*, name: str, today: date | None = None) -> SweepRun:
                                               declared=declared)
     run.refresh_from_db()
     return run
+
+
+def run_all_sweeps(*, today: date | None = None) -> int:
+    """The daily beat entry: every registered sweep, each recorded on its own; returns rows declared."""
+    declared = 0
+    for name in SWEEPS:
+        try:
+            declared += run_sweep(name=name, today=today).declared
+        except Exception:
+            log.exception("Sweep %s failed; the others still run", name)
+    return declared
 
 
 def request_sweep(*, name: str, by: User) -> bool:

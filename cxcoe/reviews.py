@@ -109,6 +109,10 @@ def can_review(user, item: ReviewCycle) -> bool:
     return user.is_coe_staff or (item.owner_id is not None and item.owner_id == user.pk)
 
 
+def can_retire(user, item: ReviewCycle) -> bool:
+    return can_review(user, item) and (user.is_coe_staff or not item.retire_needs_coe_staff)
+
+
 @transaction.atomic
 def record_review(*, item: ReviewCycle, by: User, outcome: str, note: str = "",
                   today: date | None = None) -> ReviewRecord:
@@ -118,6 +122,8 @@ def record_review(*, item: ReviewCycle, by: User, outcome: str, note: str = "",
         raise ValidationError(_("Only the owner or CoE staff can record this review."))
     if outcome not in ReviewRecord.Outcome.values:
         raise ValidationError(_("Choose an outcome."))
+    if outcome == ReviewRecord.Outcome.RETIRED and not can_retire(by, item):
+        raise ValidationError(_("Only CoE staff can retire this."))
     item = type(item)._default_manager.select_for_update().get(pk=item.pk)
     if outcome == ReviewRecord.Outcome.RETIRED:
         item.retire_from_review(by=by)

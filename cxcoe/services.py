@@ -148,7 +148,11 @@ def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None
     """Create or change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
     creating = unit.pk is None
     lock_unit_tree()
-    old_path = "" if creating else BusinessUnit.objects.select_for_update().get(pk=unit.pk).path
+    before = None if creating else BusinessUnit.objects.select_for_update().get(pk=unit.pk)
+    old_path = before.path if before else ""
+    owner_changed = before is not None and before.owner_id != unit.owner_id
+    if owner_changed:
+        unit.owner_flagged = False
     if unit.parent_id is not None and not creating:
         parent = BusinessUnit.objects.get(pk=unit.parent_id)
         if parent.path.startswith(old_path):
@@ -163,8 +167,13 @@ def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None
         BusinessUnit.objects.filter(path__startswith=unit.path).update(
             depth=Length("path") - Length(Replace("path", Value("/"), Value(""))) - 2
         )
+    details = {"code": unit.code, "parent": unit.parent.code if unit.parent else ""}
+    if owner_changed:
+        # The old owner's pending reminders stop; the next sweep reminds the new owner.
+        reminders.cancel_for_target(unit, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
+        details["owner"] = unit.owner.email if unit.owner else ""
     record_event(actor=by, verb="unit.created" if creating else "unit.updated", target=unit, request=request,
-                 details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
+                 details=details)
     if leaders is not None:
         set_unit_leaders(unit=unit, leaders=leaders, by=by, request=request)
     return unit

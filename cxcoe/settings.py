@@ -217,6 +217,7 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "cxcoe <cxcoe@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -257,11 +258,12 @@ CXCOE_REMINDER_OVERDUE_EVERY_DAYS = int(env("CXCOE_REMINDER_OVERDUE_EVERY_DAYS",
 CXCOE_ESCALATE_AFTER_DAYS = int(env("CXCOE_ESCALATE_AFTER_DAYS", "14"))
 CXCOE_SENDER_BATCH = int(env("CXCOE_SENDER_BATCH", "200"))
 CXCOE_SENDING_TIMEOUT_SECONDS = int(env("CXCOE_SENDING_TIMEOUT_SECONDS", "600"))
+CXCOE_SENDER_BUDGET_SECONDS = int(env("CXCOE_SENDER_BUDGET_SECONDS", "240"))
 CXCOE_DELIVERY_MAX_ATTEMPTS = int(env("CXCOE_DELIVERY_MAX_ATTEMPTS", "5"))
 CXCOE_BASE_URL = env("CXCOE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reviews": {"task": "cxcoe.tasks.run_sweep", "args": ["reviews"],
-                      "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
+    # Every sweep an app registers (cxcoe.reminders.register_sweep) runs in this one daily entry.
+    "sweeps": {"task": "cxcoe.tasks.run_all_sweeps", "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
     "send-reminders": {"task": "cxcoe.tasks.send_reminders", "schedule": 60.0},
     "send-daily-digests": {"task": "cxcoe.tasks.send_digests", "args": ["daily"],
                            "schedule": crontab(hour=(CXCOE_SWEEP_HOUR + 1) % 24, minute=0)},

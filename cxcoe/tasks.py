@@ -21,6 +21,12 @@ def run_sweep(name: str) -> int:
 
 
 @shared_task(acks_late=True)
+def run_all_sweeps() -> int:
+    return reminders.run_all_sweeps()
+
+
+# Shorter than CXCOE_SENDING_TIMEOUT_SECONDS, so a row is only reclaimed once its sender is surely gone.
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def send_reminders() -> int:
     return reminders.send_reminders()
 

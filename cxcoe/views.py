@@ -192,7 +192,7 @@ def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = 
         "page_obj": members,
         "can_manage": request.user.is_coe_staff,
         "can_review": reviews.can_review(request.user, unit),
-        "review_form": review_form or ReviewForm(),
+        "review_form": review_form or ReviewForm(can_retire=reviews.can_retire(request.user, unit)),
         "review_records": reviews.reviews_of(unit)[:5],
     }
     return render(request, "cxcoe/unit_detail.html", context)
@@ -203,7 +203,7 @@ def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not reviews.can_review(request.user, unit):
         raise PermissionDenied
-    form = ReviewForm(request.POST)
+    form = ReviewForm(request.POST, can_retire=reviews.can_retire(request.user, unit))
     if not form.is_valid():
         return unit_detail(request, pk, review_form=form)
     reviews.record_review(item=unit, by=request.user, **form.cleaned_data)
@@ -215,8 +215,7 @@ def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
         unit = form.save(commit=False)
-        if unit.owner != form.cleaned_data["owner_email"]:
-            unit.owner, unit.owner_flagged = form.cleaned_data["owner_email"], False
+        unit.owner = form.cleaned_data["owner_email"]
         try:
             unit = services.save_unit(unit=unit, by=request.user, request=request,
                                       leaders=form.cleaned_data["leader_emails"])

@@ -39,7 +39,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
 @dashboard_access_required
 def leader_dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    units = BusinessUnit.objects.visible_to(user).filter(is_active=True).annotate(
+    # A leader's dashboard covers the units they lead and everything below; not units they merely review.
+    units = (BusinessUnit.objects.all() if user.is_coe_staff else user.led_units_subtree()).filter(
+        is_active=True).annotate(
         headcount=Count("members", filter=Q(members__is_active=True), distinct=True),
         leader_count=Count("leaders", distinct=True),
     )

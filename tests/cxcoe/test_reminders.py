@@ -192,3 +192,44 @@ def test_notify_reaches_each_person_once(olivia, leo, eve, sales):
         "eve@acme.example", "leo@acme.example"]
     assert Reminder.objects.filter(target_type=ContentType.objects.get_for_model(sales)).count() == 2
     assert User.objects.count() == 3
+
+
+def test_an_owner_confirms_but_only_coe_staff_retire_a_unit(owned_unit, leo):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        reviews.record_review(item=owned_unit, by=leo, outcome="retired", today=TODAY)
+    owned_unit.refresh_from_db()
+    assert owned_unit.is_active
+
+
+def test_a_new_owner_takes_over_the_reminders(owned_unit, leo, amir, olivia):
+    reviews.sweep_reviews(today=TODAY)
+    owned_unit.owner = amir
+    services.save_unit(unit=owned_unit, by=olivia)
+    assert Reminder.objects.get(recipient=leo).status == Reminder.Status.CANCELLED
+    reviews.sweep_reviews(today=TODAY)
+    assert Reminder.objects.filter(recipient=amir, status=Reminder.Status.PENDING).exists()
+
+
+def test_a_row_for_someone_who_left_is_never_delivered(owned_unit, leo):
+    reviews.sweep_reviews(today=TODAY)
+    Reminder.objects.update(status=Reminder.Status.FAILED)  # say, waiting for a retry by staff
+    User.objects.filter(pk=leo.pk).update(is_active=False)
+    Reminder.objects.update(status=Reminder.Status.PENDING)
+    assert reminders.send_reminders() == 0
+    assert Reminder.objects.get().status == Reminder.Status.CANCELLED
+    assert mail.outbox == []
+
+
+def test_the_daily_beat_entry_runs_every_registered_sweep(owned_unit, leo):
+    from cxcoe.models import SweepRun
+
+    assert reminders.run_all_sweeps(today=TODAY) == 1
+    assert set(SweepRun.objects.values_list("name", "status")) == {(name, "ok") for name in reminders.SWEEPS}
+
+
+def test_notify_refuses_a_key_the_ledger_would_cut(leo, sales):
+    with pytest.raises(ValueError, match="1 to 40 characters"):
+        reminders.notify(recipients=[leo], kind="message", target=sales, key="x" * 41, title="Hello")
+    assert not Reminder.objects.exists()
