@@ -104,13 +104,15 @@ def declare(items: Iterable[Due]) -> int:
     new = 0
     for batch in _batches(items, DECLARE_BATCH):
         keys = defaultdict(set)
+        periods = {item.period for item in batch}
         for item in batch:
             keys[(item.kind, item.target_type_id)].add(item.target_id)
         existing = set()
         for (kind, type_id), target_ids in keys.items():
             existing.update(
                 (kind, type_id, *row)
-                for row in Reminder.objects.filter(kind=kind, target_type_id=type_id, target_id__in=target_ids)
+                for row in Reminder.objects.filter(kind=kind, target_type_id=type_id, target_id__in=target_ids,
+                                                   period__in=periods)
                 .values_list("target_id", "recipient_id", "period")
             )
         fresh = [item for item in batch
