@@ -148,10 +148,15 @@ class PeopleFilterForm(BootstrapFormMixin, forms.Form):
                              choices=[("name", _("Name")), ("unit", _("Unit")), ("-joined", _("Newest first"))])
 
 
+def _verb_choices() -> list[tuple[str, str]]:
+    """Read when a form is built: apps add their verbs when they are ready."""
+    return [("", _("Any action")), *sorted(AUDIT_VERBS.items(), key=lambda item: str(item[1]))]
+
+
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("Object or email"), required=False)
     verb = forms.ChoiceField(label=_("Action"), required=False,
-                             choices=[("", _("Any action")), *sorted(AUDIT_VERBS.items(), key=lambda item: item[1])])
+                             choices=_verb_choices)
     actor = forms.CharField(label=_("Actor email"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

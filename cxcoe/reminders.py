@@ -170,6 +170,13 @@ def cancel_for_target(target, *, kinds: Iterable[str] | None = None) -> int:
     return rows.update(status=Reminder.Status.CANCELLED, last_error="No longer due")
 
 
+def cancel_for_targets(model, ids, *, kinds: Iterable[str]) -> int:
+    """`cancel_for_target` for many objects of one model at once; `ids` may be a values("pk") subquery."""
+    return Reminder.objects.filter(target_type=ContentType.objects.get_for_model(model), target_id__in=ids,
+                                   kind__in=list(kinds), status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.CANCELLED, last_error="No longer due")
+
+
 def _claim(now: datetime, size: int) -> list[Reminder]:
     """Take up to `size` rows that are due (or whose sender died) for this sender, under a fresh stamp.
 

@@ -1,5 +1,40 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StandardsConfig(AppConfig):
     name = "standards"
+    verbose_name = _("Standards")
+
+    def ready(self) -> None:
+        from cxcoe.models import AUDIT_VERBS
+
+        from . import sweeps  # noqa: F401 - registers the app's notification kinds and sweeps
+
+        AUDIT_VERBS.update({
+            "principle.created": _("Principle created"),
+            "principle.updated": _("Principle updated"),
+            "principle.archived": _("Principle archived"),
+            "principle.restored": _("Principle restored"),
+            "principle.deleted": _("Principle deleted"),
+            "principle.moved": _("Principle moved"),
+            "standard.created": _("Standard created"),
+            "standard.updated": _("Standard settings changed"),
+            "standard.published": _("Standard published"),
+            "standard.retired": _("Standard retired"),
+            "standard.acknowledged": _("Standard acknowledged"),
+            "version.drafted": _("New version drafted"),
+            "version.submitted": _("Version submitted for approval"),
+            "version.recalled": _("Version taken back to draft"),
+            "version.approved": _("Version approved"),
+            "version.sent_back": _("Version sent back"),
+            "plan.created": _("Communication plan created"),
+            "plan.updated": _("Communication plan updated"),
+            "plan.archived": _("Communication plan archived"),
+            "plan.restored": _("Communication plan restored"),
+            "communication.created": _("Communication scheduled"),
+            "communication.updated": _("Communication updated"),
+            "communication.status_changed": _("Communication status changed"),
+            "communication.sent": _("Communication sent"),
+            "calendar.reset": _("Calendar address reset"),
+        })

@@ -1,8 +1,49 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import plan_views, principle_views, views
 
 app_name = "standards"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="standards/index.html"), name="index"),
+    path("", views.standard_list, name="standard-list"),
+    path("export.csv", views.standard_export, name="standard-export"),
+    path("new/", views.standard_create, name="standard-create"),
+    path("approvals/", views.approval_list, name="approval-list"),
+    path("<int:pk>/", views.standard_detail, name="standard-detail"),
+    path("<int:pk>/settings/", views.standard_edit, name="standard-edit"),
+    path("<int:pk>/draft/", views.draft_edit, name="draft-edit"),
+    path("<int:pk>/revise/", views.standard_revise, name="standard-revise"),
+    path("<int:pk>/submit/", views.draft_submit, name="draft-submit"),
+    path("<int:pk>/recall/", views.draft_recall, name="draft-recall"),
+    path("<int:pk>/approve/", views.version_approve, name="version-approve"),
+    path("<int:pk>/send-back/", views.version_send_back, name="version-send-back"),
+    path("<int:pk>/retire/", views.standard_retire, name="standard-retire"),
+    path("<int:pk>/review/", views.standard_review, name="standard-review"),
+    path("<int:pk>/acknowledge/", views.standard_acknowledge, name="standard-acknowledge"),
+    path("<int:pk>/versions/<int:number>/", views.version_detail, name="version-detail"),
+    path("<int:pk>/compare/", views.version_compare, name="version-compare"),
+    path("<int:pk>/progress/<int:unit_pk>/", views.progress_pending, name="progress-pending"),
+    path("principles/", principle_views.principle_list, name="principle-list"),
+    path("principles/new/", principle_views.principle_create, name="principle-create"),
+    path("principles/<int:pk>/", principle_views.principle_detail, name="principle-detail"),
+    path("principles/<int:pk>/edit/", principle_views.principle_edit, name="principle-edit"),
+    path("principles/<int:pk>/archive/", principle_views.principle_archive, name="principle-archive"),
+    path("principles/<int:pk>/delete/", principle_views.principle_delete, name="principle-delete"),
+    path("principles/<int:pk>/move/", principle_views.principle_move, name="principle-move"),
+    path("plans/", plan_views.plan_list, name="plan-list"),
+    path("plans/new/", plan_views.plan_create, name="plan-create"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan-detail"),
+    path("plans/<int:pk>/edit/", plan_views.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/archive/", plan_views.plan_archive, name="plan-archive"),
+    path("plans/<int:pk>/communications/new/", plan_views.communication_create, name="communication-create"),
+    path("communications/<int:pk>/", plan_views.communication_detail, name="communication-detail"),
+    path("communications/<int:pk>/edit/", plan_views.communication_edit, name="communication-edit"),
+    path("communications/<int:pk>/status/", plan_views.communication_status, name="communication-status"),
+    path("communications/<int:pk>/send/", plan_views.communication_send, name="communication-send"),
+    path("communications/<int:pk>/recipients.csv", plan_views.communication_recipients_export,
+         name="communication-recipients-export"),
+    path("calendar/", plan_views.calendar, name="calendar"),
+    path("calendar/export.csv", plan_views.calendar_export, name="calendar-export"),
+    path("calendar/reset-feed/", plan_views.calendar_feed_reset, name="calendar-feed-reset"),
+    path("calendar/feed/<str:token>.ics", plan_views.calendar_feed, name="calendar-feed"),
 ]

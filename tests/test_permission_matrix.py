@@ -9,6 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder
+from standards.services import calendar_feed_for, submit_version
+
+from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 
 ROLES = ["anonymous", "employee", "leader", "other_leader", "coe_staff"]
 EXCLUDED_PREFIXES = ("accounts/", "admin/")
@@ -55,7 +58,54 @@ MATRIX = {
     "notification-read-all": row(LOGIN, 302, 302, 302, 302, method="post"),
     "notification-open": row(LOGIN, 404, 302, 404, 404, args=lambda o: [o["notification"].pk]),
     "notification-read": row(LOGIN, 404, 302, 404, 404, args=lambda o: [o["notification"].pk], method="post"),
-    "standards:index": row(LOGIN, 200, 200, 200, 200),
+    # Standards. "standard" is published for Sales (the leader's unit); "submitted" waits for the leader's
+    # approval; the plan and its email communication belong to CoE staff; "token" is the leader's calendar.
+    "standards:standard-list": row(LOGIN, 200, 200, 200, 200),
+    "standards:standard-export": row(LOGIN, 200, 200, 200, 200),
+    "standards:standard-create": row(LOGIN, 403, 403, 403, 200),
+    "standards:approval-list": row(LOGIN, 200, 200, 200, 200),
+    "standards:standard-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:standard-edit": row(LOGIN, 404, 403, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:draft-edit": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk]),
+    "standards:standard-revise": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["standard"].pk], method="post"),
+    "standards:draft-submit": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk], method="post"),
+    "standards:draft-recall": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk], method="post"),
+    # Only the named approver decides: CoE staff see the version but are not its approver.
+    "standards:version-approve": row(LOGIN, 404, 302, 404, 403, args=lambda o: [o["submitted"].pk], method="post"),
+    "standards:version-send-back": row(LOGIN, 404, 200, 404, 403, args=lambda o: [o["submitted"].pk],
+                                       method="post"),
+    "standards:standard-retire": row(LOGIN, 404, 403, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:standard-review": row(LOGIN, 404, 403, 404, 200, args=lambda o: [o["standard"].pk], method="post"),
+    "standards:standard-acknowledge": row(LOGIN, 404, 302, 404, 302, args=lambda o: [o["standard"].pk],
+                                          method="post"),
+    "standards:version-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk, 1]),
+    "standards:version-compare": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:progress-pending": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk, o["sales"].pk]),
+    "standards:principle-list": row(LOGIN, 200, 200, 200, 200),
+    "standards:principle-create": row(LOGIN, 403, 403, 403, 200),
+    "standards:principle-detail": row(LOGIN, 200, 200, 200, 200, args=lambda o: [o["principle"].pk]),
+    "standards:principle-edit": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["principle"].pk]),
+    "standards:principle-archive": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["principle"].pk], method="post"),
+    "standards:principle-delete": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["principle"].pk]),
+    "standards:principle-move": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["principle"].pk], method="post"),
+    "standards:plan-list": row(LOGIN, 200, 200, 200, 200),
+    "standards:plan-create": row(LOGIN, 403, 403, 403, 200),
+    "standards:plan-detail": row(LOGIN, 404, 404, 404, 200, args=lambda o: [o["plan"].pk]),
+    "standards:plan-edit": row(LOGIN, 404, 404, 404, 200, args=lambda o: [o["plan"].pk]),
+    "standards:plan-archive": row(LOGIN, 404, 404, 404, 302, args=lambda o: [o["plan"].pk], method="post"),
+    "standards:communication-create": row(LOGIN, 404, 404, 404, 200, args=lambda o: [o["plan"].pk]),
+    "standards:communication-detail": row(LOGIN, 404, 404, 404, 200, args=lambda o: [o["communication"].pk]),
+    "standards:communication-edit": row(LOGIN, 404, 404, 404, 200, args=lambda o: [o["communication"].pk]),
+    "standards:communication-status": row(LOGIN, 404, 404, 404, 302, args=lambda o: [o["communication"].pk],
+                                          method="post"),
+    "standards:communication-send": row(LOGIN, 404, 404, 404, 200, args=lambda o: [o["communication"].pk]),
+    "standards:communication-recipients-export": row(LOGIN, 404, 404, 404, 200,
+                                                     args=lambda o: [o["communication"].pk]),
+    "standards:calendar": row(LOGIN, 200, 200, 200, 200),
+    "standards:calendar-export": row(LOGIN, 200, 200, 200, 200),
+    "standards:calendar-feed-reset": row(LOGIN, 302, 302, 302, 302, method="post"),
+    # The private address is the key: calendar apps fetch it without signing in.
+    "standards:calendar-feed": row(200, 200, 200, 200, 200, args=lambda o: [o["token"]]),
     "library:index": row(LOGIN, 200, 200, 200, 200),
     "training:index": row(LOGIN, 200, 200, 200, 200),
     "ambassadors:index": row(LOGIN, 200, 200, 200, 200),
@@ -88,12 +138,26 @@ def people(olivia, leo, una, amir, eve):
     return {"anonymous": None, "employee": eve, "leader": leo, "other_leader": una, "coe_staff": olivia}
 
 
+def standards_objects(*, olivia, leo, sales) -> dict:
+    principle = PrincipleFactory()
+    standard = publish_standard(StandardFactory(principle=principle, owner=olivia, requires_acknowledgement=True),
+                                audience_units=[sales])
+    submitted = StandardFactory(principle=principle, approver=leo)
+    submit_version(version=submitted.versions.get(), by=olivia)
+    plan = PlanFactory(owner=olivia)
+    communication = CommunicationFactory(plan=plan, owner=olivia, channel="email", status="ready")
+    return {"principle": principle, "standard": standard, "submitted": submitted, "plan": plan,
+            "communication": communication, "token": calendar_feed_for(leo).token}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(client, people, amir, olivia, name, role):
+def test_permission_matrix(client, people, amir, olivia, leo, sales, name, role):
     spec = MATRIX[name]
     objects = {
         "amir": amir,
+        "sales": sales,
+        **standards_objects(olivia=olivia, leo=leo, sales=sales),
         "job": ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID),
         "notification": Notification.objects.create(recipient=people["leader"], kind="message", title="Town hall",
                                                     url="/"),

@@ -1,0 +1,606 @@
+"""Every write to principles, standards, acknowledgements and communication plans.
+
+Each function checks what it may do, changes the rows under a lock where one winner must be chosen, and
+records an audit event. Views, the admin, the sweeps and `seed_demo` all come through here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cxcoe import reminders, reviews
+from cxcoe.audit import record_event
+from cxcoe.models import ReviewRecord, User
+
+from .models import (
+    VERSION_TEXT_FIELDS,
+    Acknowledgement,
+    CalendarFeed,
+    Communication,
+    CommunicationPlan,
+    Principle,
+    Standard,
+    StandardVersion,
+)
+
+APPROVAL_REQUESTED = "standard.approval"
+DECISION = "standard.decision"
+ACK_DUE = "standard.acknowledgement"
+ACK_ESCALATION = "standard.acknowledgement.escalation"
+COMMUNICATION = "communication"
+COMMUNICATION_NOT_READY = "communication.not_ready"
+INSERT_BATCH = 2000
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+# Principles
+
+
+@transaction.atomic
+def save_principle(*, principle: Principle, by: User) -> Principle:
+    created = principle.pk is None
+    if created:
+        highest = Principle.objects.aggregate(highest=Max("position"))["highest"]
+        principle.position = 0 if highest is None else highest + 1
+    principle.save()
+    record_event(actor=by, verb="principle.created" if created else "principle.updated", target=principle)
+    return principle
+
+
+@transaction.atomic
+def set_principle_archived(*, principle: Principle, by: User, archived: bool) -> Principle:
+    principle = Principle.objects.select_for_update().get(pk=principle.pk)
+    if principle.is_archived != archived:
+        principle.is_archived = archived
+        principle.save(update_fields=["is_archived"])
+        record_event(actor=by, verb="principle.archived" if archived else "principle.restored", target=principle)
+    return principle
+
+
+def principle_is_linked(principle: Principle) -> bool:
+    return principle.standards.exists() or principle.communication_plans.exists()
+
+
+@transaction.atomic
+def delete_principle(*, principle: Principle, by: User) -> None:
+    """Only a principle nothing points to can go; anything else is archived, so its history stays readable."""
+    principle = Principle.objects.select_for_update().get(pk=principle.pk)
+    if principle_is_linked(principle):
+        raise ValidationError(_("Standards or plans point to this principle. Archive it instead."))
+    record_event(actor=by, verb="principle.deleted", target=principle, details={"title": principle.title})
+    principle.delete()
+
+
+@transaction.atomic
+def move_principle(*, principle: Principle, by: User, up: bool) -> None:
+    """Swap a principle with its neighbour in the order."""
+    ordered = list(Principle.objects.select_for_update().active().order_by("position", "pk"))
+    index = next((i for i, item in enumerate(ordered) if item.pk == principle.pk), None)
+    if index is None:
+        return
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered):
+        if item.position != position:
+            Principle.objects.filter(pk=item.pk).update(position=position)
+    record_event(actor=by, verb="principle.moved", target=principle, details={"position": other + 1})
+
+
+# Standards and their versions
+
+
+def _version_fields(version: StandardVersion) -> dict:
+    return {name: getattr(version, name) for name in [*VERSION_TEXT_FIELDS, "change_summary",
+                                                       "needs_reacknowledgement"]}
+
+
+@transaction.atomic
+def create_standard(*, standard: Standard, draft: StandardVersion, by: User, audience_units=()) -> Standard:
+    """A new standard and its first draft (version 1)."""
+    if Standard.objects.filter(code=standard.code).exists():
+        raise ValidationError({"code": _("Another standard already has the code %(code)s.") % {"code": standard.code}})
+    standard.title = draft.title
+    standard.status = Standard.Status.DRAFT
+    standard.save()
+    standard.audience_units.set(audience_units)
+    draft.standard = standard
+    draft.number = 1
+    draft.status = StandardVersion.Status.DRAFT
+    draft.created_by = by
+    draft.save()
+    record_event(actor=by, verb="standard.created", target=standard)
+    return standard
+
+
+SETTINGS_FIELDS = ["principle_id", "owner_id", "approver_id", "requires_acknowledgement", "ack_days",
+                   "joiner_ack_days", "review_interval_days", "next_review_on", "audience_role"]
+
+
+@transaction.atomic
+def update_standard(*, standard: Standard, by: User, audience_units, today: date | None = None) -> Standard:
+    """Save a standard's settings (not its text: that changes through a new version)."""
+    today = today or timezone.localdate()
+    before_row = Standard.objects.select_for_update().get(pk=standard.pk)
+    if before_row.is_retired:
+        raise ValidationError(_("A retired standard keeps its history and can't change."))
+    before = {name: getattr(before_row, name) for name in SETTINGS_FIELDS}
+    before_units = set(before_row.audience_units.values_list("pk", flat=True))
+    if standard.owner_id != before_row.owner_id:
+        standard.owner_flagged = False
+        reminders.cancel_for_target(standard, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
+    standard.save()
+    standard.audience_units.set(audience_units)
+    changes = _changes(before, {name: getattr(standard, name) for name in SETTINGS_FIELDS})
+    units_changed = before_units != {unit.pk for unit in audience_units}
+    if units_changed:
+        changes["audience_units"] = [unit.code for unit in audience_units]
+    if standard.status == Standard.Status.PUBLISHED:
+        if standard.requires_acknowledgement and standard.ack_version_id is None:
+            _ask_for_acknowledgement(standard, standard.current_version, today=today, due_on=today + timedelta(
+                days=standard.ack_days))
+        elif not standard.requires_acknowledgement and standard.ack_version_id is not None:
+            _withdraw_pending(standard)
+            standard.ack_version = None
+            standard.save(update_fields=["ack_version"])
+        elif units_changed or "audience_role" in changes:
+            sync_acknowledgements(standard=standard, today=today)
+    for name, values in list(changes.items()):
+        changes[name] = [str(value) if value is not None else "" for value in values] \
+            if name != "audience_units" else values
+    record_event(actor=by, verb="standard.updated", target=standard, details=changes)
+    return standard
+
+
+@transaction.atomic
+def start_revision(*, standard: Standard, by: User) -> StandardVersion:
+    """Open a new draft from the current text. A second call returns the draft already open."""
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if standard.is_retired:
+        raise ValidationError(_("A retired standard can't get a new version."))
+    if (open_version := standard.open_version()) is not None:
+        return open_version
+    source = standard.current_version or standard.versions.order_by("-number").first()
+    fields = _version_fields(source) if source else {"title": standard.title, "statement": ""}
+    fields["change_summary"] = ""
+    fields["needs_reacknowledgement"] = True
+    highest = standard.versions.aggregate(highest=Max("number"))["highest"] or 0
+    version = StandardVersion.objects.create(standard=standard, number=highest + 1, created_by=by, **fields)
+    record_event(actor=by, verb="version.drafted", target=standard, details={"version": version.number})
+    return version
+
+
+def _locked_version(version: StandardVersion) -> StandardVersion:
+    return StandardVersion.objects.select_for_update().select_related("standard").get(pk=version.pk)
+
+
+@transaction.atomic
+def save_draft(*, version: StandardVersion, by: User) -> StandardVersion:
+    """Save the text of a draft; a version waiting for approval or published can't be edited."""
+    current = _locked_version(version)
+    if current.status != StandardVersion.Status.DRAFT:
+        raise ValidationError(_("Version %(number)s is %(status)s: only a draft can be edited.")
+                              % {"number": current.number, "status": current.get_status_display().lower()})
+    version.save()
+    if version.standard.status == Standard.Status.DRAFT:
+        Standard.objects.filter(pk=version.standard_id).update(title=version.title)
+    return version
+
+
+def _notify_approvers(version: StandardVersion, standard: Standard) -> None:
+    approvers = [standard.approver] if standard.approver_id else list(User.objects.active().coe_staff())
+    approvers = [person for person in approvers if person.pk != version.submitted_by_id
+                 or settings.CXCOE_ALLOW_SELF_APPROVAL]
+    reminders.notify(
+        recipients=approvers, kind=APPROVAL_REQUESTED, target=version,
+        key=f"submitted-{version.submitted_at:%Y%m%d%H%M%S}",
+        title=_("Approve %(version)s: %(title)s") % {"version": version, "title": version.title},
+        body=_("%(person)s submitted version %(number)s of %(code)s for your approval. %(summary)s") % {
+            "person": version.submitted_by, "number": version.number, "code": standard.code,
+            "summary": version.change_summary},
+        url=version.get_absolute_url(),
+    )
+
+
+@transaction.atomic
+def submit_version(*, version: StandardVersion, by: User) -> StandardVersion:
+    version = _locked_version(version)
+    if version.status == StandardVersion.Status.SUBMITTED:
+        raise ValidationError(_("Version %(number)s is already waiting for approval.") % {"number": version.number})
+    if version.status != StandardVersion.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted."))
+    if not version.title.strip() or not version.statement.strip():
+        raise ValidationError(_("Give the version a title and a statement before submitting it."))
+    version.status = StandardVersion.Status.SUBMITTED
+    version.submitted_by = by
+    version.submitted_at = timezone.now()
+    version.save(update_fields=["status", "submitted_by", "submitted_at"])
+    record_event(actor=by, verb="version.submitted", target=version.standard, details={"version": version.number})
+    _notify_approvers(version, version.standard)
+    return version
+
+
+@transaction.atomic
+def withdraw_submission(*, version: StandardVersion, by: User) -> StandardVersion:
+    """The author takes a submitted version back to draft, to change it before anyone decides."""
+    version = _locked_version(version)
+    if version.status != StandardVersion.Status.SUBMITTED:
+        raise ValidationError(_("This version is not waiting for approval."))
+    version.status = StandardVersion.Status.DRAFT
+    version.save(update_fields=["status"])
+    record_event(actor=by, verb="version.recalled", target=version.standard, details={"version": version.number})
+    return version
+
+
+def approval_refusal(user: User, version: StandardVersion) -> str | None:
+    """Why `user` may not decide on `version`, or None when they may."""
+    standard = version.standard
+    if standard.approver_id is not None and standard.approver_id != user.pk:
+        return _("Only %(person)s, the approver of this standard, can decide on it.") % {"person": standard.approver}
+    if standard.approver_id is None and not user.is_coe_staff:
+        return _("Only CoE staff can decide on this standard.")
+    return None
+
+
+def self_approval_refusal(user: User, version: StandardVersion) -> str | None:
+    if settings.CXCOE_ALLOW_SELF_APPROVAL or user.pk not in {version.created_by_id, version.submitted_by_id}:
+        return None
+    return _("You wrote or submitted this version, so someone else must approve it.")
+
+
+def can_decide(user: User, version: StandardVersion) -> bool:
+    return version.status == StandardVersion.Status.SUBMITTED and approval_refusal(user, version) is None
+
+
+def _notify_decision(version: StandardVersion, by: User, title: str, body: str) -> None:
+    people = User.objects.active().filter(pk__in={version.created_by_id, version.submitted_by_id,
+                                                  version.standard.owner_id} - {by.pk, None})
+    reminders.notify(recipients=people, kind=DECISION, target=version,
+                     key=f"decided-{timezone.now():%Y%m%d%H%M%S}", title=title, body=body,
+                     url=version.get_absolute_url())
+
+
+@transaction.atomic
+def approve_version(*, version: StandardVersion, by: User, effective_on: date | None = None, comment: str = "",
+                    today: date | None = None) -> StandardVersion:
+    """Make a submitted version current; the previous current version is superseded.
+
+    The standard's row is locked first, so two approvers acting at once are served one after the other and
+    the second finds the version already decided. The partial unique index on current versions backs this up.
+    """
+    today = today or timezone.localdate()
+    effective_on = effective_on or today
+    standard = Standard.objects.select_for_update().get(pk=version.standard_id)
+    version = _locked_version(version)
+    if version.status != StandardVersion.Status.SUBMITTED:
+        raise ValidationError(_("Version %(number)s is no longer waiting for approval: it is %(status)s.")
+                              % {"number": version.number, "status": version.get_status_display().lower()})
+    if reason := approval_refusal(by, version) or self_approval_refusal(by, version):
+        raise ValidationError(reason)
+    if effective_on < today:
+        raise ValidationError({"effective_on": _("The effective date can't be in the past.")})
+    now = timezone.now()
+    previous = standard.current_version
+    if previous is not None:
+        StandardVersion.objects.filter(pk=previous.pk).update(status=StandardVersion.Status.SUPERSEDED,
+                                                              superseded_at=now)
+    asks_again = standard.requires_acknowledgement and (
+        previous is None or version.needs_reacknowledgement or standard.ack_version_id is None)
+    version.status = StandardVersion.Status.CURRENT
+    version.decided_by = by
+    version.decided_at = now
+    version.effective_on = effective_on
+    version.returned_comment = ""
+    if asks_again:
+        version.ack_due_on = effective_on + timedelta(days=standard.ack_days)
+    version.save()
+    standard.current_version = version
+    standard.title = version.title
+    standard.status = Standard.Status.PUBLISHED
+    if standard.next_review_on is None:
+        standard.next_review_on = effective_on + timedelta(days=standard.review_interval_days)
+    standard.save(update_fields=["current_version", "title", "status", "next_review_on"])
+    record_event(actor=by, verb="version.approved", target=standard,
+                 details={"version": version.number, "effective_on": str(effective_on), "comment": comment})
+    record_event(actor=by, verb="standard.published", target=standard,
+                 details={"version": version.number, "asks_for_acknowledgement": asks_again})
+    if asks_again:
+        _ask_for_acknowledgement(standard, version, today=today, due_on=version.ack_due_on)
+    _notify_decision(version, by, _("%(version)s is approved") % {"version": version},
+                     _("%(person)s approved version %(number)s of %(code)s. It is effective from %(date)s.") % {
+                         "person": by, "number": version.number, "code": standard.code,
+                         "date": date_format(effective_on)})
+    return version
+
+
+@transaction.atomic
+def send_back(*, version: StandardVersion, by: User, comment: str) -> StandardVersion:
+    version = _locked_version(version)
+    if version.status != StandardVersion.Status.SUBMITTED:
+        raise ValidationError(_("Version %(number)s is no longer waiting for approval.") % {"number": version.number})
+    if reason := approval_refusal(by, version):
+        raise ValidationError(reason)
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what needs to change, so the author can fix it.")})
+    version.status = StandardVersion.Status.DRAFT
+    version.returned_comment = comment.strip()
+    version.save(update_fields=["status", "returned_comment"])
+    record_event(actor=by, verb="version.sent_back", target=version.standard,
+                 details={"version": version.number, "comment": version.returned_comment})
+    _notify_decision(version, by, _("%(version)s was sent back") % {"version": version},
+                     _("%(person)s sent version %(number)s back: %(comment)s") % {
+                         "person": by, "number": version.number, "comment": version.returned_comment})
+    return version
+
+
+def _wind_down(standard: Standard) -> None:
+    """What retiring stops: open drafts, pending acknowledgements and every reminder about it."""
+    standard.versions.filter(status__in=StandardVersion.OPEN).update(status=StandardVersion.Status.WITHDRAWN)
+    _withdraw_pending(standard)
+    reminders.cancel_for_target(standard)
+
+
+@transaction.atomic
+def retire_standard(*, standard: Standard, by: User, note: str = "") -> Standard:
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if standard.is_retired:
+        raise ValidationError(_("%(code)s is already retired.") % {"code": standard.code})
+    standard.status = Standard.Status.RETIRED
+    standard.next_review_on = None
+    standard.save(update_fields=["status", "next_review_on"])
+    _wind_down(standard)
+    record_event(actor=by, verb="standard.retired", target=standard, details={"note": note})
+    return standard
+
+
+@transaction.atomic
+def review_standard(*, standard: Standard, by: User, outcome: str, note: str = "",
+                    today: date | None = None) -> tuple[ReviewRecord, StandardVersion | None]:
+    """Record the owner's review; "updated" opens a new draft, "retired" retires the standard."""
+    if not standard.is_under_review():
+        raise ValidationError(_("Only a published standard is reviewed."))
+    record = reviews.record_review(item=standard, by=by, outcome=outcome, note=note, today=today)
+    draft = None
+    if outcome == ReviewRecord.Outcome.UPDATED:
+        draft = start_revision(standard=standard, by=by)
+    elif outcome == ReviewRecord.Outcome.RETIRED:
+        standard.refresh_from_db()
+        _wind_down(standard)
+        record_event(actor=by, verb="standard.retired", target=standard, details={"note": note})
+    return record, draft
+
+
+# Acknowledgements
+
+
+def _withdraw_pending(standard: Standard) -> int:
+    pending = Acknowledgement.objects.filter(standard=standard, status=Acknowledgement.Status.PENDING)
+    reminders.cancel_for_targets(Acknowledgement, pending.values("pk"), kinds=[ACK_DUE])
+    return pending.update(status=Acknowledgement.Status.WITHDRAWN)
+
+
+def _insert_pending(standard: Standard, version: StandardVersion, person_ids, due_on: date) -> int:
+    added = 0
+    batch: list[Acknowledgement] = []
+    now = timezone.now()
+    for person_id in person_ids:
+        batch.append(Acknowledgement(standard=standard, version=version, person_id=person_id, due_on=due_on,
+                                     created_at=now))
+        if len(batch) >= INSERT_BATCH:
+            added += len(Acknowledgement.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        added += len(Acknowledgement.objects.bulk_create(batch, ignore_conflicts=True))
+    return added
+
+
+def _ask_for_acknowledgement(standard: Standard, version: StandardVersion, *, today: date, due_on: date) -> int:
+    """Ask the whole audience to acknowledge `version`: earlier pending requests are withdrawn."""
+    _withdraw_pending(standard)
+    standard.ack_version = version
+    standard.save(update_fields=["ack_version"])
+    audience = standard.audience_people()
+    # Rows of this version withdrawn earlier (acknowledgement switched off, then on again) are asked again.
+    asked = Acknowledgement.objects.filter(version=version, status=Acknowledgement.Status.WITHDRAWN,
+                                           person__in=audience.values("pk")).update(
+        status=Acknowledgement.Status.PENDING, due_on=due_on)
+    people = audience.values_list("pk", flat=True).iterator(chunk_size=INSERT_BATCH)
+    asked += _insert_pending(standard, version, people, due_on)
+    from . import tasks  # tasks import this module
+
+    tasks.sweep_standard_acknowledgements.delay_on_commit(standard.pk)
+    return asked
+
+
+def sync_acknowledgements(*, standard: Standard, today: date) -> tuple[int, int]:
+    """Match the requests to today's audience: people who joined it are asked (with the joiners' deadline),
+    pending requests of people who left it are withdrawn. Returns (asked, withdrawn)."""
+    version = standard.ack_version
+    if version is None or standard.status != Standard.Status.PUBLISHED:
+        return 0, 0
+    audience = standard.audience_people()
+    rows = Acknowledgement.objects.filter(version=version)
+    due_on = today + timedelta(days=standard.joiner_ack_days)
+    back = rows.filter(status=Acknowledgement.Status.WITHDRAWN, person__in=audience.values("pk"))
+    returned = back.update(status=Acknowledgement.Status.PENDING, due_on=due_on)
+    joiners = audience.exclude(pk__in=rows.values("person_id")).values_list("pk", flat=True)
+    asked = _insert_pending(standard, version, joiners.iterator(chunk_size=INSERT_BATCH), due_on)
+    left = rows.filter(status=Acknowledgement.Status.PENDING).exclude(person__in=audience.values("pk"))
+    reminders.cancel_for_targets(Acknowledgement, left.values("pk"), kinds=[ACK_DUE])
+    withdrawn = left.update(status=Acknowledgement.Status.WITHDRAWN)
+    return asked + returned, withdrawn
+
+
+def must_acknowledge(standard: Standard, person: User) -> bool:
+    return (standard.status == Standard.Status.PUBLISHED and standard.ack_version_id is not None
+            and standard.audience_people().filter(pk=person.pk).exists())
+
+
+@transaction.atomic
+def acknowledge_standard(*, standard: Standard, by: User, today: date | None = None) -> Acknowledgement:
+    """Record that `by` read the standard. A second acknowledgement of the same version changes nothing."""
+    today = today or timezone.localdate()
+    standard = Standard.objects.select_related("ack_version").get(pk=standard.pk)
+    version = standard.ack_version
+    if version is None or standard.status != Standard.Status.PUBLISHED:
+        raise ValidationError(_("%(code)s does not ask for acknowledgement.") % {"code": standard.code})
+    row = Acknowledgement.objects.filter(version=version, person=by).first()
+    if row is None or row.status == Acknowledgement.Status.WITHDRAWN:
+        if not standard.audience_people().filter(pk=by.pk).exists():
+            raise ValidationError(_("%(code)s is not addressed to you.") % {"code": standard.code})
+    row, _created = Acknowledgement.objects.get_or_create(
+        version=version, person=by,
+        defaults={"standard": standard, "due_on": today + timedelta(days=standard.joiner_ack_days)},
+    )
+    row = Acknowledgement.objects.select_for_update().get(pk=row.pk)
+    if row.status == Acknowledgement.Status.ACKNOWLEDGED:
+        return row
+    row.status = Acknowledgement.Status.ACKNOWLEDGED
+    row.acknowledged_at = timezone.now()
+    row.read_version = standard.current_version
+    row.save(update_fields=["status", "acknowledged_at", "read_version"])
+    reminders.cancel_for_target(row)
+    record_event(actor=by, verb="standard.acknowledged", target=standard,
+                 details={"version": version.number, "current_version": standard.current_version.number})
+    return row
+
+
+# Communication plans
+
+
+@transaction.atomic
+def save_plan(*, plan: CommunicationPlan, by: User, audience_units=(), standards=(), principles=()) \
+        -> CommunicationPlan:
+    created = plan.pk is None
+    if created:
+        plan.created_by = by
+    plan.save()
+    plan.audience_units.set(audience_units)
+    plan.standards.set(standards)
+    plan.principles.set(principles)
+    record_event(actor=by, verb="plan.created" if created else "plan.updated", target=plan)
+    return plan
+
+
+@transaction.atomic
+def set_plan_archived(*, plan: CommunicationPlan, by: User, archived: bool) -> CommunicationPlan:
+    plan = CommunicationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.is_archived != archived:
+        plan.is_archived = archived
+        plan.save(update_fields=["is_archived"])
+        if archived:
+            for communication in plan.communications.filter(status=Communication.Status.PLANNED):
+                reminders.cancel_for_target(communication)
+        record_event(actor=by, verb="plan.archived" if archived else "plan.restored", target=plan)
+    return plan
+
+
+@transaction.atomic
+def save_communication(*, communication: Communication, by: User) -> Communication:
+    created = communication.pk is None
+    if not created:
+        current = Communication.objects.select_for_update().get(pk=communication.pk)
+        if current.status == Communication.Status.SENT:
+            raise ValidationError(_("This communication was sent; it can't change any more."))
+        if current.scheduled_on != communication.scheduled_on or current.owner_id != communication.owner_id:
+            reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
+    communication.save()
+    record_event(actor=by, verb="communication.created" if created else "communication.updated",
+                 target=communication, details={"plan": communication.plan_id})
+    return communication
+
+
+# Which status changes a person can make by hand. "Sent" by hand records a town hall held or a newsletter
+# published outside cxcoe; email sent by cxcoe itself goes through `send_communication`.
+STATUS_CHANGES = {
+    Communication.Status.PLANNED: {Communication.Status.READY, Communication.Status.CANCELLED},
+    Communication.Status.READY: {Communication.Status.PLANNED, Communication.Status.SENT,
+                                 Communication.Status.CANCELLED},
+    Communication.Status.CANCELLED: {Communication.Status.PLANNED},
+    Communication.Status.SENT: set(),
+}
+
+
+@transaction.atomic
+def set_communication_status(*, communication: Communication, by: User, status: str) -> Communication:
+    communication = Communication.objects.select_for_update().get(pk=communication.pk)
+    if status == communication.status:
+        return communication
+    if status not in STATUS_CHANGES[communication.status]:
+        raise ValidationError(_("A %(from)s communication can't be marked %(to)s.") % {
+            "from": communication.get_status_display().lower(),
+            "to": Communication.Status(status).label.lower()})
+    before = communication.status
+    communication.status = status
+    if status == Communication.Status.SENT:
+        communication.sent_at = timezone.now()
+        communication.sent_by = by
+    communication.save(update_fields=["status", "sent_at", "sent_by"])
+    if status != Communication.Status.PLANNED:
+        reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
+    record_event(actor=by, verb="communication.status_changed", target=communication,
+                 details={"status": [before, status]})
+    return communication
+
+
+@transaction.atomic
+def send_communication(*, communication: Communication, by: User) -> int:
+    """Send an email communication to its plan's audience through the notification machinery, once.
+
+    The row is locked and must be "ready": a second send (a double click, a second tab) finds it "sent" and
+    is refused. Each recipient's ledger row is the record of who it reached. Returns the number of recipients.
+    """
+    communication = Communication.objects.select_for_update().select_related("plan").get(pk=communication.pk)
+    if communication.status == Communication.Status.SENT:
+        raise ValidationError(_("This communication was already sent on %(date)s.") % {
+            "date": date_format(timezone.localtime(communication.sent_at), "DATETIME_FORMAT")})
+    if communication.channel != Communication.Channel.EMAIL:
+        raise ValidationError(_("Only email communications are sent by cxcoe; mark the others sent by hand."))
+    if communication.status != Communication.Status.READY:
+        raise ValidationError(_("Mark the communication ready before sending it."))
+    recipients = list(communication.plan.audience_people().only("pk"))
+    if not recipients:
+        raise ValidationError(_("Nobody is in the plan's audience, so there is nobody to send it to."))
+    communication.status = Communication.Status.SENT
+    communication.sent_at = timezone.now()
+    communication.sent_by = by
+    communication.recipient_count = len(recipients)
+    communication.save(update_fields=["status", "sent_at", "sent_by", "recipient_count"])
+    reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
+    reminders.notify(recipients=recipients, kind=COMMUNICATION, target=communication, key="sent",
+                     title=communication.title, body=communication.message,
+                     url=reverse("standards:communication-detail", args=[communication.pk]))
+    record_event(actor=by, verb="communication.sent", target=communication,
+                 details={"recipients": len(recipients)})
+    return len(recipients)
+
+
+def calendar_feed_for(person: User) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(person=person,
+                                                        defaults={"token": secrets.token_urlsafe(32)})
+    return feed
+
+
+@transaction.atomic
+def reset_calendar_feed(*, person: User) -> CalendarFeed:
+    """A new private address; the old one stops working at once."""
+    feed = calendar_feed_for(person)
+    feed.token = secrets.token_urlsafe(32)
+    feed.created_at = timezone.now()
+    feed.save(update_fields=["token", "created_at"])
+    record_event(actor=person, verb="calendar.reset", target=person)
+    return feed

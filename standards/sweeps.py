@@ -1,0 +1,154 @@
+"""The standards app's notification kinds and its two daily sweeps: acknowledgements and communications.
+
+Registered with the core engine (cxcoe/reminders.py) when the app is ready; the engine delivers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cxcoe import reminders
+from cxcoe.models import BusinessUnit, User
+from cxcoe.notifications import Kind, Message, register_kind
+
+from . import services
+from .models import Acknowledgement, Communication, Standard, StandardVersion
+
+
+def _render_ack_due(reminder, row: Acknowledgement) -> Message:
+    standard = row.standard
+    return Message(
+        title=_("Acknowledge %(standard)s: %(when)s") % {"standard": standard,
+                                                          "when": reminders.describe_due(row.due_on)},
+        body=_("Please read %(standard)s and acknowledge it by %(date)s. It takes one click on its page.") % {
+            "standard": standard, "date": date_format(row.due_on)},
+        url=standard.get_absolute_url(),
+    )
+
+
+def _ack_still_due(reminder, row: Acknowledgement) -> bool:
+    return row.status == Acknowledgement.Status.PENDING
+
+
+def _render_ack_escalation(reminder, version: StandardVersion) -> Message:
+    standard = version.standard
+    return Message(
+        title=_("Overdue acknowledgements: %(standard)s") % {"standard": standard},
+        body=_("People in your units have not acknowledged %(standard)s, due %(date)s. The standard's page shows "
+               "who is pending, unit by unit.") % {"standard": standard, "date": date_format(reminder.due_on)},
+        url=reverse("standards:standard-detail", args=[standard.pk]) + "#progress",
+    )
+
+
+def _escalation_still_due(reminder, version: StandardVersion) -> bool:
+    return version.standard.ack_version_id == version.pk and version.standard.status == Standard.Status.PUBLISHED
+
+
+def _render_not_ready(reminder, communication: Communication) -> Message:
+    return Message(
+        title=_("Get ready: %(title)s, %(when)s") % {"title": communication,
+                                                       "when": reminders.describe_due(communication.scheduled_on)},
+        body=_("The %(channel)s \u201c%(title)s\u201d of the plan \u201c%(plan)s\u201d is on %(date)s and is not "
+               "marked ready yet.") % {"channel": communication.get_channel_display().lower(),
+                                       "title": communication, "plan": communication.plan,
+                                       "date": date_format(communication.scheduled_on)},
+        url=communication.get_absolute_url(),
+    )
+
+
+def _not_ready_still_due(reminder, communication: Communication) -> bool:
+    return (communication.status == Communication.Status.PLANNED
+            and communication.scheduled_on == reminder.due_on and not communication.plan.is_archived)
+
+
+register_kind(Kind(services.APPROVAL_REQUESTED, gettext_lazy("Standards waiting for my approval")))
+register_kind(Kind(services.DECISION, gettext_lazy("Decisions on standards I wrote")))
+register_kind(Kind(services.ACK_DUE, gettext_lazy("Standards to acknowledge"), render=_render_ack_due,
+                   is_still_due=_ack_still_due))
+register_kind(Kind(services.ACK_ESCALATION, gettext_lazy("Overdue acknowledgements in my units"),
+                   render=_render_ack_escalation, is_still_due=_escalation_still_due, important=True))
+register_kind(Kind(services.COMMUNICATION, gettext_lazy("Communications from the CoE")))
+register_kind(Kind(services.COMMUNICATION_NOT_READY, gettext_lazy("Communications I must get ready"),
+                   render=_render_not_ready, is_still_due=_not_ready_still_due))
+
+
+def _leaders_by_unit(unit_ids: set[int]) -> dict[int, list[int]]:
+    leaders: dict[int, list[int]] = {}
+    rows = BusinessUnit.leaders.through.objects.filter(businessunit_id__in=unit_ids, user__is_active=True)
+    for unit_id, user_id in rows.values_list("businessunit_id", "user_id"):
+        leaders.setdefault(unit_id, []).append(user_id)
+    return leaders
+
+
+def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None) -> int:
+    """Ask people who joined an audience, withdraw those who left, then declare reminders for pending
+    acknowledgements and, past the escalation threshold, one escalation per leader, version and due date."""
+    standards = Standard.objects.published().filter(ack_version__isnull=False).select_related("ack_version")
+    if standard_ids is not None:
+        standards = standards.filter(pk__in=standard_ids)
+    standards = list(standards)
+    for standard in standards:
+        services.sync_acknowledgements(standard=standard, today=today)
+    horizon = today + timedelta(days=max(settings.CXCOE_REMINDER_OFFSETS))
+    rows = list(Acknowledgement.objects.pending().filter(version_id__in=[s.ack_version_id for s in standards],
+                                                          due_on__lte=horizon)
+                .values_list("pk", "person_id", "due_on", "version_id", "person__business_unit_id"))
+    row_type = ContentType.objects.get_for_model(Acknowledgement).pk
+    version_type = ContentType.objects.get_for_model(StandardVersion).pk
+    overdue = [row for row in rows if reminders.is_escalated(row[2], today)]
+    leaders = _leaders_by_unit({row[4] for row in overdue if row[4]})
+    staff = list(User.objects.active().coe_staff().values_list("pk", flat=True)) if overdue else []
+
+    def due_items() -> Iterator[reminders.Due]:
+        for pk, person_id, due_on, _version_id, _unit_id in rows:
+            yield reminders.Due(person_id, services.ACK_DUE, row_type, pk, reminders.reminder_period(due_on, today),
+                                due_on)
+        escalated = set()
+        for _pk, person_id, due_on, version_id, unit_id in overdue:
+            for leader in [person for person in leaders.get(unit_id, []) if person != person_id] or staff:
+                key = (leader, version_id, due_on)
+                if key not in escalated:
+                    escalated.add(key)
+                    yield reminders.Due(leader, services.ACK_ESCALATION, version_type, version_id,
+                                        reminders.escalation_period(due_on), due_on, is_escalation=True)
+
+    return reminders.declare(due_items())
+
+
+def sweep_communications(*, today: date) -> int:
+    """Remind each owner before a communication that is not ready yet, and weekly once it is overdue."""
+    horizon = today + timedelta(days=max(settings.CXCOE_REMINDER_OFFSETS))
+    rows = (Communication.objects.filter(status=Communication.Status.PLANNED, scheduled_on__lte=horizon,
+                                         plan__is_archived=False)
+            .values_list("pk", "scheduled_on", "owner_id", "owner__is_active", "plan__owner_id"))
+    type_id = ContentType.objects.get_for_model(Communication).pk
+    staff = None
+
+    def due_items() -> Iterator[reminders.Due]:
+        nonlocal staff
+        for pk, scheduled_on, owner_id, owner_active, plan_owner_id in rows.iterator(chunk_size=2000):
+            period = reminders.reminder_period(scheduled_on, today)
+            if owner_active:
+                recipients = [owner_id]
+            else:
+                if staff is None:
+                    staff = list(User.objects.active().coe_staff().values_list("pk", flat=True))
+                recipients = staff
+            for person in recipients:
+                yield reminders.Due(person, services.COMMUNICATION_NOT_READY, type_id, pk, period, scheduled_on)
+
+    return reminders.declare(due_items())
+
+
+reminders.register_sweep(reminders.Sweep("acknowledgements", gettext_lazy("Standard acknowledgements"),
+                                         sweep_acknowledgements))
+reminders.register_sweep(reminders.Sweep("communications", gettext_lazy("Communications not ready"),
+                                         sweep_communications))

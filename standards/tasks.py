@@ -1,0 +1,16 @@
+"""Celery tasks of the standards app: thin wrappers that pass ids and call one function each."""
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(acks_late=True)
+def sweep_standard_acknowledgements(standard_id: int) -> int:
+    """Right after publication: the first reminders of one standard, without waiting for the daily sweep."""
+    from cxcoe import tasks
+
+    from . import sweeps  # keeps the import graph one-way: sweeps import services, which queue this task
+
+    declared = sweeps.sweep_acknowledgements(today=timezone.localdate(), standard_ids=[standard_id])
+    tasks.send_reminders.delay()
+    return declared
