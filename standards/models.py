@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -12,7 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cxcoe.models import BusinessUnit, ReviewCycle, User
+from cxcoe.models import BusinessUnit, Reminder, ReviewCycle, User
+
+# The notification kind of a sent communication (services.COMMUNICATION): its ledger rows say who it reached.
+COMMUNICATION_KIND = "communication"
 
 standard_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", _("Use capitals, digits and dashes, such as CX-STD-012.")
@@ -83,7 +87,8 @@ class PrincipleQuerySet(models.QuerySet["Principle"]):
 
 class Principle(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=120, unique=True, help_text=_('Short and plain: "We make it easy".'))
+    title = models.CharField(_("title"), max_length=120, unique=True,
+                             help_text=_('Short and plain: "We make it easy".'))
     statement = models.CharField(_("statement"), max_length=300,
                                  help_text=_("One sentence saying what it means for the customer."))
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Why it matters. Markdown."))
@@ -148,7 +153,8 @@ class Standard(Audience, ReviewCycle):
         help_text=_("Everyone in the audience confirms they have read it, by a deadline."),
     )
     ack_days = models.PositiveSmallIntegerField(
-        _("days to acknowledge after publication"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)])
+        _("days to acknowledge after publication"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)])
     joiner_ack_days = models.PositiveSmallIntegerField(
         _("days to acknowledge for people who join later"), default=14,
         validators=[MinValueValidator(1), MaxValueValidator(365)])
@@ -377,12 +383,19 @@ class CommunicationPlan(Audience):
 
 class CommunicationQuerySet(models.QuerySet["Communication"]):
     def visible_to(self, user: User):
+        """Its managers (see `editable_by`), and the people a sent one reached: their notification links here."""
+        if user.is_coe_staff:
+            return self
+        received = Reminder.objects.filter(
+            recipient=user, kind=COMMUNICATION_KIND, target_type=ContentType.objects.get_for_model(Communication),
+        ).exclude(status=Reminder.Status.CANCELLED).values("target_id")
+        return self.filter(Q(owner=user) | Q(plan__owner=user) | Q(pk__in=received))
+
+    def editable_by(self, user: User):
+        """CoE staff, the communication's owner and its plan's owner."""
         if user.is_coe_staff:
             return self
         return self.filter(Q(owner=user) | Q(plan__owner=user))
-
-    def editable_by(self, user: User):
-        return self.visible_to(user)
 
     def scheduled(self):
         return self.exclude(status=Communication.Status.CANCELLED)
@@ -442,6 +455,10 @@ class Communication(models.Model):
         """Not done by its date: still planned or ready (not sent, not cancelled) after it."""
         return self.status in (self.Status.PLANNED, self.Status.READY) and self.scheduled_on < (
             today or timezone.localdate())
+
+    def is_managed_by(self, user: User) -> bool:
+        """The one-row version of `CommunicationQuerySet.editable_by` (with `plan` loaded)."""
+        return user.is_coe_staff or user.pk in (self.owner_id, self.plan.owner_id)
 
     @property
     def can_be_sent_by_cxcoe(self) -> bool:

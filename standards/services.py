@@ -459,9 +459,9 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
     if version is None or standard.status != Standard.Status.PUBLISHED:
         raise ValidationError(_("%(code)s does not ask for acknowledgement.") % {"code": standard.code})
     row = Acknowledgement.objects.filter(version=version, person=by).first()
-    if row is None or row.status == Acknowledgement.Status.WITHDRAWN:
-        if not standard.audience_people().filter(pk=by.pk).exists():
-            raise ValidationError(_("%(code)s is not addressed to you.") % {"code": standard.code})
+    asked = row is not None and row.status != Acknowledgement.Status.WITHDRAWN
+    if not asked and not standard.audience_people().filter(pk=by.pk).exists():
+        raise ValidationError(_("%(code)s is not addressed to you.") % {"code": standard.code})
     row, _created = Acknowledgement.objects.get_or_create(
         version=version, person=by,
         defaults={"standard": standard, "due_on": today + timedelta(days=standard.joiner_ack_days)},

@@ -128,20 +128,25 @@ def sweep_communications(*, today: date) -> int:
     horizon = today + timedelta(days=max(settings.CXCOE_REMINDER_OFFSETS))
     rows = (Communication.objects.filter(status=Communication.Status.PLANNED, scheduled_on__lte=horizon,
                                          plan__is_archived=False)
-            .values_list("pk", "scheduled_on", "owner_id", "owner__is_active", "plan__owner_id"))
+            .values_list("pk", "scheduled_on", "owner_id", "owner__is_active", "plan__owner_id",
+                         "plan__owner__is_active"))
     type_id = ContentType.objects.get_for_model(Communication).pk
-    staff = None
+    staff: list[int] | None = None
 
     def due_items() -> Iterator[reminders.Due]:
         nonlocal staff
-        for pk, scheduled_on, owner_id, owner_active, plan_owner_id in rows.iterator(chunk_size=2000):
-            period = reminders.reminder_period(scheduled_on, today)
+        for pk, scheduled_on, owner_id, owner_active, plan_owner_id, plan_owner_active in rows.iterator(
+                chunk_size=2000):
+            # The communication's owner, else the plan's owner, else (both left) CoE staff.
             if owner_active:
                 recipients = [owner_id]
+            elif plan_owner_active:
+                recipients = [plan_owner_id]
             else:
                 if staff is None:
                     staff = list(User.objects.active().coe_staff().values_list("pk", flat=True))
                 recipients = staff
+            period = reminders.reminder_period(scheduled_on, today)
             for person in recipients:
                 yield reminders.Due(person, services.COMMUNICATION_NOT_READY, type_id, pk, period, scheduled_on)
 

@@ -1,74 +1,481 @@
-"""Placeholder: being written."""
-from django.http import HttpResponse
+"""Standards: the list, a standard's page, its versions and their approval, acknowledgements and progress."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxcoe import reviews
+from cxcoe.csvexport import csv_response
+from cxcoe.models import AuditEvent, BusinessUnit, User
+from cxcoe.permissions import coe_staff_required
+
+from . import services
+from .compare import compare_versions
+from .forms import (
+    ApproveForm,
+    CompareForm,
+    RetireForm,
+    SendBackForm,
+    StandardFilterForm,
+    StandardReviewForm,
+    StandardSettingsForm,
+    VersionForm,
+)
+from .models import Acknowledgement, Standard, StandardVersion
+
+PAGE_SIZE = 50
+REVIEW_SOON_DAYS = 30
 
 
-def standard_list(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _visible(request: HttpRequest, pk: int) -> Standard:
+    return get_object_or_404(Standard.objects.visible_to(request.user).select_related(
+        "principle", "owner", "approver", "current_version", "ack_version"), pk=pk)
 
 
-def standard_export(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _editable(request: HttpRequest, pk: int) -> Standard:
+    standard = _visible(request, pk)
+    if not Standard.objects.editable_by(request.user).filter(pk=standard.pk).exists():
+        raise PermissionDenied
+    return standard
 
 
-def standard_create(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _standards(request: HttpRequest, filters: StandardFilterForm):
+    user = request.user
+    today = timezone.localdate()
+    done = Q(acknowledgements__version=F("ack_version"), acknowledgements__status=Acknowledgement.Status.ACKNOWLEDGED)
+    asked = Q(acknowledgements__version=F("ack_version")) & ~Q(
+        acknowledgements__status=Acknowledgement.Status.WITHDRAWN)
+    mine = Acknowledgement.objects.pending().filter(person=user, version=OuterRef("ack_version"))
+    awaiting = StandardVersion.objects.filter(standard=OuterRef("pk"), status=StandardVersion.Status.SUBMITTED)
+    standards = (Standard.objects.visible_to(user).select_related("principle", "owner")
+                 .annotate(ack_done=Count("acknowledgements", filter=done),
+                           ack_asked=Count("acknowledgements", filter=asked),
+                           pending_for_me=Exists(mine), is_awaiting=Exists(awaiting)).order_by("code"))
+    if not filters.is_valid():
+        return standards
+    data = filters.cleaned_data
+    if data["q"]:
+        standards = standards.filter(Q(code__icontains=data["q"]) | Q(title__icontains=data["q"]))
+    if data["principle"]:
+        standards = standards.filter(principle=data["principle"])
+    if data["status"] == "awaiting":
+        standards = standards.filter(is_awaiting=True)
+    elif data["status"]:
+        standards = standards.filter(status=data["status"])
+    if data["owner"] == "me":
+        standards = standards.filter(owner=user)
+    elif data["owner"] == "none":
+        standards = standards.filter(owner=None)
+    under_review = Q(status=Standard.Status.PUBLISHED)
+    if data["review"] == "stale":
+        standards = standards.filter(under_review, next_review_on__lt=today)
+    elif data["review"] == "soon":
+        standards = standards.filter(under_review, next_review_on__gte=today,
+                                     next_review_on__lte=today + timedelta(days=REVIEW_SOON_DAYS))
+    elif data["review"] == "ok":
+        standards = standards.filter(under_review, next_review_on__gt=today + timedelta(days=REVIEW_SOON_DAYS))
+    if data["ack"] == "required":
+        standards = standards.filter(requires_acknowledgement=True)
+    elif data["ack"] == "none":
+        standards = standards.filter(requires_acknowledgement=False)
+    elif data["ack"] == "pending_me":
+        standards = standards.filter(pending_for_me=True)
+    return standards
 
 
-def approval_list(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def standard_list(request: HttpRequest) -> HttpResponse:
+    filters = StandardFilterForm(request.GET or None)
+    page = Paginator(_standards(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "standards/standard_list.html", {
+        "filters": filters, "page_obj": page, "standards": page.object_list, "today": timezone.localdate(),
+        "can_create": request.user.is_coe_staff,
+    })
 
 
-def standard_detail(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def standard_export(request: HttpRequest) -> HttpResponse:
+    standards = _standards(request, StandardFilterForm(request.GET or None))
+    rows = (
+        [s.code, s.title, s.principle.title, s.get_status_display(), s.owner.email if s.owner else "",
+         s.next_review_on.isoformat() if s.next_review_on else "", "yes" if s.requires_acknowledgement else "no",
+         s.ack_asked, s.ack_done]
+        for s in standards.iterator(chunk_size=500)
+    )
+    return csv_response("standards.csv", ["code", "title", "principle", "status", "owner", "next_review",
+                                          "needs_acknowledgement", "asked", "acknowledged"], rows)
 
 
-def standard_edit(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _progress_units(user: User):
+    """The units whose acknowledgement progress `user` may see, or None for all of them (CoE staff)."""
+    if user.is_coe_staff:
+        return None
+    return user.led_units_subtree()
 
 
-def draft_edit(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _progress(standard: Standard, user: User) -> dict | None:
+    """Acknowledgement progress of the version being asked, by business unit: staff see every unit, leaders
+    their subtree, others nothing."""
+    if standard.ack_version_id is None or not (user.is_coe_staff or user.is_leader):
+        return None
+    rows = Acknowledgement.objects.filter(version_id=standard.ack_version_id).exclude(
+        status=Acknowledgement.Status.WITHDRAWN)
+    units = _progress_units(user)
+    if units is not None:
+        rows = rows.filter(person__business_unit__in=units)
+    today = timezone.localdate()
+    by_unit = list(rows.values("person__business_unit", "person__business_unit__name", "person__business_unit__path")
+                   .annotate(total=Count("pk"),
+                             done=Count("pk", filter=Q(status=Acknowledgement.Status.ACKNOWLEDGED)),
+                             overdue=Count("pk", filter=Q(status=Acknowledgement.Status.PENDING, due_on__lt=today)))
+                   .order_by("person__business_unit__path"))
+    for row in by_unit:
+        row["percent"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
+        row["pending"] = row["total"] - row["done"]
+    total = sum(row["total"] for row in by_unit)
+    done = sum(row["done"] for row in by_unit)
+    return {"units": by_unit, "total": total, "done": done, "pending": total - done,
+            "overdue": sum(row["overdue"] for row in by_unit),
+            "percent": round(100 * done / total) if total else 0, "scope_is_subtree": units is not None}
 
 
-def standard_revise(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _history(standard: Standard):
+    standard_type = ContentType.objects.get_for_model(Standard)
+    return AuditEvent.objects.filter(target_type=standard_type, target_id=str(standard.pk)).select_related("actor")
 
 
-def draft_submit(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _detail_context(request: HttpRequest, standard: Standard) -> dict:
+    user = request.user
+    is_editor = Standard.objects.editable_by(user).filter(pk=standard.pk).exists()
+    versions = list(standard.versions.select_related("decided_by", "created_by", "submitted_by"))
+    open_version = next((version for version in versions if version.is_open), None)
+    shown = versions if (is_editor or standard.approver_id == user.pk) else [
+        version for version in versions if version.was_published]
+    my_ack = None
+    if standard.ack_version_id:
+        my_ack = Acknowledgement.objects.filter(version_id=standard.ack_version_id, person=user).first()
+    last_ack = (Acknowledgement.objects.filter(standard=standard, person=user,
+                                               status=Acknowledgement.Status.ACKNOWLEDGED)
+                .select_related("version").order_by("-acknowledged_at").first())
+    return {
+        "standard": standard,
+        "version": standard.current_version,
+        "open_version": open_version if (is_editor or standard.approver_id == user.pk) else None,
+        "versions": shown,
+        "is_editor": is_editor,
+        "can_decide": open_version is not None and services.can_decide(user, open_version),
+        "self_refusal": open_version and services.self_approval_refusal(user, open_version),
+        "can_retire": user.is_coe_staff and not standard.is_retired,
+        "can_review": standard.is_under_review() and reviews.can_review(user, standard),
+        "review_records": reviews.reviews_of(standard)[:5],
+        "my_ack": my_ack,
+        "last_ack": last_ack,
+        "must_ack": my_ack is not None and my_ack.status == Acknowledgement.Status.PENDING,
+        "progress": _progress(standard, user),
+        "history": _history(standard)[:10] if (is_editor or user.is_coe_staff) else [],
+        "today": timezone.localdate(),
+    }
 
 
-def draft_recall(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def standard_detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
+    standard = _visible(request, pk)
+    context = _detail_context(request, standard)
+    context["approve_form"] = forms.get("approve_form") or ApproveForm()
+    context["send_back_form"] = forms.get("send_back_form") or SendBackForm()
+    context["review_form"] = forms.get("review_form") or StandardReviewForm(
+        can_retire=reviews.can_retire(request.user, standard))
+    return render(request, "standards/standard_detail.html", context)
 
 
-def version_approve(request, *args, **kwargs):
-    return HttpResponse(status=501)
+@coe_staff_required
+def standard_create(request: HttpRequest) -> HttpResponse:
+    settings_form = StandardSettingsForm(request.POST or None, prefix="standard")
+    version_form = VersionForm(request.POST or None, prefix="version", first_version=True)
+    if request.method == "POST" and settings_form.is_valid() and version_form.is_valid():
+        standard = settings_form.apply_people(settings_form.save(commit=False))
+        try:
+            standard = services.create_standard(standard=standard, draft=version_form.save(commit=False),
+                                                by=request.user,
+                                                audience_units=settings_form.cleaned_data["audience_units"])
+        except ValidationError as exc:
+            settings_form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(code)s is saved as a draft. Submit it for approval when it is ready.")
+                             % {"code": standard.code})
+            return redirect(standard)
+    return render(request, "standards/standard_form.html",
+                  {"settings_form": settings_form, "version_form": version_form, "standard": None})
 
 
-def version_send_back(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _editable(request, pk)
+    form = StandardSettingsForm(request.POST or None, instance=standard, prefix="standard")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_standard(standard=form.apply_people(form.save(commit=False)), by=request.user,
+                                     audience_units=form.cleaned_data["audience_units"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The settings of %(code)s are saved.") % {"code": standard.code})
+            return redirect(standard)
+    return render(request, "standards/standard_form.html",
+                  {"settings_form": form, "version_form": None, "standard": standard})
 
 
-def standard_retire(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _editable(request, pk)
+    version = standard.open_version()
+    if version is None or version.status != StandardVersion.Status.DRAFT:
+        if version is not None:
+            messages.info(request, _("Version %(number)s is waiting for approval. Take it back to draft to change it.")
+                          % {"number": version.number})
+        else:
+            messages.info(request, _("There is no draft. Start a new version to change the text."))
+        return redirect(standard)
+    form = VersionForm(request.POST or None, instance=version, first_version=standard.current_version_id is None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.save_draft(version=form.save(commit=False), by=request.user)
+            if "submit" in request.POST:
+                services.submit_version(version=version, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            submitted = _("Version %(number)s is submitted for approval.") % {"number": version.number}
+            messages.success(request, submitted if "submit" in request.POST else _("Draft saved."))
+            return redirect(standard)
+    return render(request, "standards/draft_form.html", {"form": form, "standard": standard, "version": version})
 
 
-def standard_review(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _act(request: HttpRequest, action, success: str) -> None:
+    """Run a service for a POST button; a refusal becomes an error message on the page it came back to."""
+    try:
+        action()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
 
 
-def standard_acknowledge(request, *args, **kwargs):
-    return HttpResponse(status=501)
+@require_POST
+def standard_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _editable(request, pk)
+    try:
+        services.start_revision(standard=standard, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(standard)
+    return redirect("standards:draft-edit", pk=standard.pk)
 
 
-def version_detail(request, *args, **kwargs):
-    return HttpResponse(status=501)
+@require_POST
+def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _editable(request, pk)
+    version = standard.open_version()
+    if version is None:
+        messages.error(request, _("There is no draft to submit."))
+    else:
+        _act(request, lambda: services.submit_version(version=version, by=request.user),
+             _("Version %(number)s is submitted for approval.") % {"number": version.number})
+    return redirect(standard)
 
 
-def version_compare(request, *args, **kwargs):
-    return HttpResponse(status=501)
+@require_POST
+def draft_recall(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _editable(request, pk)
+    version = standard.open_version()
+    if version is None:
+        messages.error(request, _("There is no version waiting for approval."))
+    else:
+        _act(request, lambda: services.withdraw_submission(version=version, by=request.user),
+             _("Version %(number)s is back to draft.") % {"number": version.number})
+    return redirect(standard)
 
 
-def progress_pending(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _submitted(request: HttpRequest, standard: Standard) -> StandardVersion | None:
+    """The version waiting for a decision, after checking that `request.user` is the one to decide."""
+    version = standard.open_version()
+    if version is None or version.status != StandardVersion.Status.SUBMITTED:
+        messages.error(request, _("No version of %(code)s is waiting for approval.") % {"code": standard.code})
+        return None
+    if services.approval_refusal(request.user, version):
+        raise PermissionDenied
+    return version
+
+
+@require_POST
+def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    version = _submitted(request, standard)
+    if version is None:
+        return redirect(standard)
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.approve_version(version=version, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Version %(number)s of %(code)s is approved and current.")
+                             % {"number": version.number, "code": standard.code})
+            return redirect(standard)
+    return standard_detail(request, pk, approve_form=form)
+
+
+@require_POST
+def version_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    version = _submitted(request, standard)
+    if version is None:
+        return redirect(standard)
+    form = SendBackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.send_back(version=version, by=request.user, comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Version %(number)s is sent back to its author.") % {"number": version.number})
+            return redirect(standard)
+    return standard_detail(request, pk, send_back_form=form)
+
+
+def standard_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    if not request.user.is_coe_staff:
+        raise PermissionDenied
+    form = RetireForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.retire_standard(standard=standard, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(code)s is retired. Its history stays readable.") % {"code": standard.code})
+            return redirect(standard)
+    pending = Acknowledgement.objects.pending().filter(standard=standard).count()
+    return render(request, "standards/standard_retire.html", {"standard": standard, "form": form,
+                                                               "pending": pending})
+
+
+@require_POST
+def standard_review(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    if not reviews.can_review(request.user, standard):
+        raise PermissionDenied
+    form = StandardReviewForm(request.POST, can_retire=reviews.can_retire(request.user, standard))
+    if form.is_valid():
+        try:
+            _record, draft = services.review_standard(standard=standard, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your review of %(code)s is recorded.") % {"code": standard.code})
+            if draft is not None:
+                return redirect("standards:draft-edit", pk=standard.pk)
+            return redirect(standard)
+    return standard_detail(request, pk, review_form=form)
+
+
+@require_POST
+def standard_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    try:
+        row = services.acknowledge_standard(standard=standard, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(standard)
+    if request.htmx:
+        return render(request, "standards/_acknowledgement.html",
+                      {"standard": standard, "my_ack": row, "must_ack": False, "just_acknowledged": True})
+    messages.success(request, _("Thank you: your acknowledgement of %(code)s is recorded.") % {"code": standard.code})
+    return redirect(standard)
+
+
+def _version_or_404(request: HttpRequest, standard: Standard, number: int) -> StandardVersion:
+    version = get_object_or_404(standard.versions.select_related("decided_by", "created_by"), number=number)
+    may_see_drafts = (Standard.objects.editable_by(request.user).filter(pk=standard.pk).exists()
+                      or standard.approver_id == request.user.pk)
+    if not version.was_published and not may_see_drafts:
+        raise Http404
+    return version
+
+
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    version = _version_or_404(request, standard, number)
+    previous = standard.versions.filter(number__lt=number).order_by("-number").first()
+    if previous is not None and not previous.was_published:
+        previous = standard.versions.filter(number__lt=number, status__in=[
+            StandardVersion.Status.CURRENT, StandardVersion.Status.SUPERSEDED]).order_by("-number").first()
+    return render(request, "standards/version_detail.html",
+                  {"standard": standard, "version": version, "previous": previous})
+
+
+def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = _visible(request, pk)
+    form = CompareForm(request.GET)
+    if form.is_valid():
+        old_number, new_number = sorted([form.cleaned_data["a"], form.cleaned_data["b"]])
+    else:
+        published = list(standard.versions.filter(status__in=[StandardVersion.Status.CURRENT,
+                                                                StandardVersion.Status.SUPERSEDED])
+                         .order_by("-number").values_list("number", flat=True)[:2])
+        if len(published) < 2:
+            return render(request, "standards/version_compare.html", {"standard": standard, "changes": None})
+        new_number, old_number = published
+    old = _version_or_404(request, standard, old_number)
+    new = _version_or_404(request, standard, new_number)
+    choices = [version for version in standard.versions.all()
+               if version.was_published or version.pk in (old.pk, new.pk)]
+    return render(request, "standards/version_compare.html", {
+        "standard": standard, "old": old, "new": new, "changes": compare_versions(old, new), "choices": choices,
+    })
+
+
+def progress_pending(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Who in one unit has not acknowledged yet: for CoE staff and the leaders above that unit."""
+    standard = _visible(request, pk)
+    units = _progress_units(request.user)
+    if units is None:
+        unit = get_object_or_404(BusinessUnit, pk=unit_pk)
+    elif request.user.is_leader:
+        unit = get_object_or_404(units, pk=unit_pk)
+    else:
+        raise Http404
+    if standard.ack_version_id is None:
+        raise Http404
+    rows = (Acknowledgement.objects.pending().filter(version_id=standard.ack_version_id, person__business_unit=unit)
+            .select_related("person").order_by("due_on", "person__display_name"))
+    if request.GET.get("format") == "csv":
+        data = ([row.person.display_name, row.person.email, row.due_on.isoformat()] for row in rows.iterator())
+        return csv_response(f"{standard.code}-{unit.code}-pending.csv", ["name", "email", "due_on"], data)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "standards/progress_pending.html", {
+        "standard": standard, "unit": unit, "page_obj": page, "rows": page.object_list, "today": timezone.localdate(),
+    })
+
+
+def approval_list(request: HttpRequest) -> HttpResponse:
+    """What waits for this person's decision, and their drafts that came back with comments."""
+    user = request.user
+    deciding = Q(standard__approver=user)
+    if user.is_coe_staff:
+        deciding |= Q(standard__approver=None)
+    waiting = (StandardVersion.objects.filter(deciding, status=StandardVersion.Status.SUBMITTED)
+               .select_related("standard", "submitted_by", "standard__principle").order_by("submitted_at"))
+    returned = (StandardVersion.objects.filter(status=StandardVersion.Status.DRAFT).exclude(returned_comment="")
+                .filter(standard__in=Standard.objects.editable_by(user))
+                .select_related("standard").order_by("standard__code"))
+    return render(request, "standards/approval_list.html", {"waiting": waiting, "returned": returned})

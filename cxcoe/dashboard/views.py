@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from standards.models import Acknowledgement, StandardVersion
+
 from .. import reviews
 from ..models import BusinessUnit, Notification
 from ..permissions import dashboard_access_required
@@ -24,12 +26,22 @@ def reviews_due_for(user, today) -> list:
     return sorted(items, key=lambda item: item.next_review_on)[:20]
 
 
+def approvals_waiting_for(user) -> list:
+    deciding = Q(standard__approver=user) | Q(standard__approver=None) if user.is_coe_staff else Q(
+        standard__approver=user)
+    return list(StandardVersion.objects.filter(deciding, status=StandardVersion.Status.SUBMITTED)
+                .select_related("standard").order_by("submitted_at")[:10])
+
+
 def my_work(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "assigned_training": [],
         "reviews_due": reviews_due_for(user, timezone.localdate()),
-        "acknowledgements_pending": [],
+        "acknowledgements_pending": Acknowledgement.objects.pending().filter(
+            person=user, standard__status="published").select_related("standard").order_by("due_on")[:20],
+        "approvals_waiting": approvals_waiting_for(user),
+        "today": timezone.localdate(),
         "notifications": Notification.objects.filter(recipient=user, read_at=None)[:5],
         "units_led": user.units_led,
     }

@@ -1,0 +1,45 @@
+"""A readable word-level comparison of two versions of a standard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import VERSION_TEXT_FIELDS, StandardVersion
+
+TOKEN = re.compile(r"\s+|[^\s\w]|\w+")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    changed: bool
+    html: SafeString  # the new text with removed words in <del> and added words in <ins>
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """Both texts escaped; words only in `old` wrapped in <del>, words only in `new` in <ins>."""
+    before, after = TOKEN.findall(old or ""), TOKEN.findall(new or "")
+    parts = []
+    for op, a1, a2, b1, b2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(before[a1:a2])))
+            continue
+        if op in ("delete", "replace"):
+            parts.append(f"<del>{escape(''.join(before[a1:a2]))}</del>")
+        if op in ("insert", "replace"):
+            parts.append(f"<ins>{escape(''.join(after[b1:b2]))}</ins>")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+def compare_versions(old: StandardVersion, new: StandardVersion) -> list[FieldChange]:
+    changes = []
+    for name in VERSION_TEXT_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        label = StandardVersion._meta.get_field(name).verbose_name
+        changes.append(FieldChange(str(label).capitalize(), before != after, word_diff(before, after)))
+    return changes
