@@ -120,7 +120,8 @@ class StandardQuerySet(models.QuerySet["Standard"]):
         if user.is_coe_staff:
             return self
         released = Q(status__in=[Standard.Status.PUBLISHED, Standard.Status.RETIRED])
-        for_them = Standard.objects.filter(released & audience_touching(user)).values("pk")
+        roles = [AudienceRole.EVERYONE, AudienceRole.LEADERS] if user.is_leader else [AudienceRole.EVERYONE]
+        for_them = Standard.objects.filter(released & audience_touching(user), audience_role__in=roles).values("pk")
         return self.filter(Q(pk__in=for_them) | Q(owner=user) | Q(approver=user))
 
     def editable_by(self, user: User):

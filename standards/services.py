@@ -143,7 +143,8 @@ def update_standard(*, standard: Standard, by: User, audience_units, today: date
     if standard.owner_id != before_row.owner_id:
         standard.owner_flagged = False
         reminders.cancel_for_target(standard, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
-    standard.save()
+    # Only the settings: an approval that lands meanwhile keeps its current version and status.
+    standard.save(update_fields=[name.removesuffix("_id") for name in SETTINGS_FIELDS] + ["owner_flagged"])
     standard.audience_units.set(audience_units)
     changes = _changes(before, {name: getattr(standard, name) for name in SETTINGS_FIELDS})
     units_changed = before_units != {unit.pk for unit in audience_units}
@@ -352,6 +353,9 @@ def _wind_down(standard: Standard) -> None:
     standard.versions.filter(status__in=StandardVersion.OPEN).update(status=StandardVersion.Status.WITHDRAWN)
     _withdraw_pending(standard)
     reminders.cancel_for_target(standard)
+    # Escalations and approval requests point at versions, not at the standard.
+    reminders.cancel_for_targets(StandardVersion, standard.versions.values("pk"),
+                                 kinds=[ACK_ESCALATION, APPROVAL_REQUESTED])
 
 
 @transaction.atomic
@@ -443,11 +447,6 @@ def sync_acknowledgements(*, standard: Standard, today: date) -> tuple[int, int]
     reminders.cancel_for_targets(Acknowledgement, left.values("pk"), kinds=[ACK_DUE])
     withdrawn = left.update(status=Acknowledgement.Status.WITHDRAWN)
     return asked + returned, withdrawn
-
-
-def must_acknowledge(standard: Standard, person: User) -> bool:
-    return (standard.status == Standard.Status.PUBLISHED and standard.ack_version_id is not None
-            and standard.audience_people().filter(pk=person.pk).exists())
 
 
 @transaction.atomic

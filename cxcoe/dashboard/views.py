@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from standards import metrics as standard_metrics
 from standards.models import Acknowledgement, StandardVersion
 
 from .. import reviews
@@ -59,12 +60,18 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
     )
     rows = list(units.order_by("path"))
     top = min((unit.depth for unit in rows), default=0)
+    rates = standard_metrics.acknowledgement_rates([unit.pk for unit in rows], today=timezone.localdate())
     for unit in rows:
         unit.indent = unit.depth - top  # a leader's own units start at the left edge
+        unit.ack_rate = rates.get(unit.pk)
+    overall = standard_metrics.AckRate(sum(rate.asked for rate in rates.values()),
+                                       sum(rate.done for rate in rates.values()),
+                                       sum(rate.overdue for rate in rates.values()))
     context = {
         "units": rows,
         "total_people": sum(unit.headcount for unit in rows),
         "units_without_leader": sum(1 for unit in rows if unit.leader_count == 0),
+        "ack_overall": overall,
         "scope_label": None if user.is_coe_staff else ", ".join(str(unit) for unit in user.units_led),
     }
     return render(request, "cxcoe/dashboard.html", context)
