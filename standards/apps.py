@@ -38,3 +38,9 @@ class StandardsConfig(AppConfig):
             "communication.sent": _("Communication sent"),
             "calendar.reset": _("Calendar address reset"),
         })
+
+    def seed_demo(self, *, stdout) -> None:
+        """Called by `manage.py seed_demo` once the demo organization exists."""
+        from . import demo
+
+        demo.seed(stdout)

@@ -37,7 +37,8 @@ class Audience(models.Model):
 
     audience_units = models.ManyToManyField(
         BusinessUnit, blank=True, related_name="+", verbose_name=_("audience units"),
-        help_text=_("People in these units and every unit below them. None: the whole organization."),
+        help_text=_("People in these units and every unit below them (Ctrl or ⌘ to choose several). None: the whole "
+                    "organization."),
     )
     audience_role = models.CharField(_("audience role"), max_length=16, choices=AudienceRole,
                                      default=AudienceRole.EVERYONE)

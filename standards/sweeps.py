@@ -69,7 +69,12 @@ def _not_ready_still_due(reminder, communication: Communication) -> bool:
             and communication.scheduled_on == reminder.due_on and not communication.plan.is_archived)
 
 
-register_kind(Kind(services.APPROVAL_REQUESTED, gettext_lazy("Standards waiting for my approval")))
+def _still_waiting(reminder, version: StandardVersion) -> bool:
+    return version.status == StandardVersion.Status.SUBMITTED
+
+
+register_kind(Kind(services.APPROVAL_REQUESTED, gettext_lazy("Standards waiting for my approval"),
+                   is_still_due=_still_waiting))
 register_kind(Kind(services.DECISION, gettext_lazy("Decisions on standards I wrote")))
 register_kind(Kind(services.ACK_DUE, gettext_lazy("Standards to acknowledge"), render=_render_ack_due,
                    is_still_due=_ack_still_due))

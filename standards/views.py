@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from cxcoe import reviews
 from cxcoe.csvexport import csv_response
@@ -395,7 +396,8 @@ def standard_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         row = services.acknowledge_standard(standard=standard, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(standard)
+        # htmx would follow a plain redirect and swap the whole page into the acknowledgement box.
+        return HttpResponseClientRedirect(standard.get_absolute_url()) if request.htmx else redirect(standard)
     if request.htmx:
         return render(request, "standards/_acknowledgement.html",
                       {"standard": standard, "my_ack": row, "must_ack": False, "just_acknowledged": True})

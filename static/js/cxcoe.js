@@ -11,3 +11,20 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const next = selector && document.querySelector(selector);
   if (next) next.focus();
 });
+
+// Controls that only work with JavaScript (a copy button) stay hidden without it.
+document.querySelectorAll("[data-needs-js]").forEach((element) => { element.hidden = false; });
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy-from]");
+  const field = button && document.getElementById(button.dataset.copyFrom);
+  if (!field || !navigator.clipboard) return;
+  navigator.clipboard.writeText(field.value).then(() => { button.textContent = button.dataset.copiedLabel; });
+});
+
+// A form that must act once (sending a communication) disables its button when submitted; the server refuses
+// a second send anyway, this only spares the person the error page after a double click.
+document.addEventListener("submit", (event) => {
+  if (!event.target.matches("[data-submit-once]")) return;
+  event.target.querySelectorAll("button[type=submit]").forEach((button) => { button.disabled = true; });
+});

@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -77,9 +78,19 @@ class Command(BaseCommand):
             User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
         self.schedule_reviews(units, people)
         self.stdout.write(f"Demo organization ready: {len(units)} units, {User.objects.count()} people.")
+        # Each app seeds its own demo data through its AppConfig: the core never imports an app (DESIGN.md §3).
+        for app_config in apps.get_app_configs():
+            seed = getattr(app_config, "seed_demo", None)
+            if callable(seed):
+                seed(stdout=self.stdout)
+        # The reminders exist from the start, once every app's data is in, and the worker delivers them as
+        # soon as it is up.
+        reminders.run_all_sweeps(today=timezone.localdate())
+        tasks.send_reminders.delay_on_commit()
 
     def schedule_reviews(self, units, people) -> None:
-        """Give the demo real reviews: one coming up for Leo, one overdue (and escalated) for Nadia."""
+        """Give the demo real reviews: one coming up for Leo, one overdue (and escalated) for Nadia. The sweep
+        at the end of `handle` turns them into reminders."""
         today = timezone.localdate()
         plan = {"SAL": ("leo@acme.example", 5), "SUP": ("nadia@acme.example", -16), "DIG": (None, 20)}
         for code, (owner_email, days) in plan.items():
@@ -88,9 +99,6 @@ class Command(BaseCommand):
                 BusinessUnit.objects.filter(pk=unit.pk).update(
                     owner=people.get(owner_email), next_review_on=today + timedelta(days=days)
                 )
-        # The reminders exist from the start, and the worker delivers them as soon as it is up.
-        reminders.run_sweep(name="reviews", today=today)
-        tasks.send_reminders.delay_on_commit()
 
     def seed_units(self) -> dict[str, BusinessUnit]:
         units: dict[str, BusinessUnit] = {}
