@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 
 from . import notifications
 from .audit import record_event
-from .models import Notification, Reminder, SweepRun, User
+from .models import BusinessUnit, Notification, Reminder, SweepRun, User
 
 log = logging.getLogger(__name__)
 DECLARE_BATCH = 1000
@@ -76,6 +76,26 @@ def describe_due(due_on: date | None, today: date | None = None) -> str:
     if days > 1:
         return str(_("due in %(days)d days") % {"days": days})
     return str(ngettext("overdue by %(days)d day", "overdue by %(days)d days", -days) % {"days": -days})
+
+
+def nearest_leaders(unit_ids: set[int]) -> dict[int, list[int]]:
+    """Who an escalation about someone in each unit goes to: the active leaders of the unit, or of the nearest
+    unit above it that has any. Units with none up to the top are left out (callers fall back to CoE staff).
+    Two queries, whatever the number of units."""
+    paths = dict(BusinessUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
+    codes = {code for path in paths.values() for code in path.strip("/").split("/")}
+    leaders_by_code: dict[str, list[int]] = defaultdict(list)
+    rows = BusinessUnit.leaders.through.objects.filter(businessunit__code__in=codes, businessunit__is_active=True,
+                                                       user__is_active=True)
+    for code, user_id in rows.values_list("businessunit__code", "user_id"):
+        leaders_by_code[code].append(user_id)
+    found = {}
+    for unit_id, path in paths.items():
+        for code in reversed(path.strip("/").split("/")):
+            if leaders_by_code.get(code):
+                found[unit_id] = leaders_by_code[code]
+                break
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from . import reminders
 from .audit import record_event
-from .models import BusinessUnit, ReviewCycle, ReviewRecord, User
+from .models import ReviewCycle, ReviewRecord, User
 from .notifications import Kind, Message, register_kind
 
 REVIEW_DUE = "review.due"
@@ -66,15 +66,6 @@ register_kind(Kind(REVIEW_ESCALATION, gettext_lazy("Overdue reviews of others"),
                    is_still_due=_still_due, important=True))
 
 
-def _escalation_recipients(unit_ids: set[int]) -> dict[int, list[int]]:
-    """The leaders of each unit, in one query."""
-    leaders: dict[int, list[int]] = {}
-    rows = BusinessUnit.leaders.through.objects.filter(businessunit_id__in=unit_ids, user__is_active=True)
-    for unit_id, user_id in rows.values_list("businessunit_id", "user_id"):
-        leaders.setdefault(unit_id, []).append(user_id)
-    return leaders
-
-
 def sweep_reviews(*, today: date) -> int:
     """Declare review reminders and escalations for every reviewable model; returns new ledger rows."""
     staff = list(User.objects.active().coe_staff().values_list("pk", flat=True))
@@ -84,7 +75,8 @@ def sweep_reviews(*, today: date) -> int:
         type_id = ContentType.objects.get_for_model(model).pk
         rows = list(model.under_review(model._default_manager.all()).filter(next_review_on__lte=horizon)
                     .values_list("pk", "next_review_on", "owner_id", "owner__is_active", "owner__business_unit_id"))
-        leaders = _escalation_recipients({row[4] for row in rows if row[4] and reminders.is_escalated(row[1], today)})
+        overdue_units = {row[4] for row in rows if row[4] and reminders.is_escalated(row[1], today)}
+        leaders = reminders.nearest_leaders(overdue_units)
 
         def due_items(rows=rows, leaders=leaders, type_id=type_id) -> Iterator[reminders.Due]:
             for pk, due_on, owner_id, owner_active, owner_unit in rows:

@@ -130,6 +130,11 @@ class SendBackForm(BootstrapFormMixin, forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}),
                               error_messages={"required": _("Say what needs to change, so the author can fix it.")})
 
+    def __init__(self, *args, **kwargs):
+        # Shown beside the approve form, which has a "comment" field too: element ids must differ.
+        kwargs.setdefault("auto_id", "send_back_%s")
+        super().__init__(*args, **kwargs)
+
 
 class RetireForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(label=_("Why it is retired"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),

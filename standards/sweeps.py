@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cxcoe import reminders
-from cxcoe.models import BusinessUnit, User
+from cxcoe.models import User
 from cxcoe.notifications import Kind, Message, register_kind
 
 from . import services
@@ -85,14 +85,6 @@ register_kind(Kind(services.COMMUNICATION_NOT_READY, gettext_lazy("Communication
                    render=_render_not_ready, is_still_due=_not_ready_still_due))
 
 
-def _leaders_by_unit(unit_ids: set[int]) -> dict[int, list[int]]:
-    leaders: dict[int, list[int]] = {}
-    rows = BusinessUnit.leaders.through.objects.filter(businessunit_id__in=unit_ids, user__is_active=True)
-    for unit_id, user_id in rows.values_list("businessunit_id", "user_id"):
-        leaders.setdefault(unit_id, []).append(user_id)
-    return leaders
-
-
 def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None) -> int:
     """Ask people who joined an audience, withdraw those who left, then declare reminders for pending
     acknowledgements and, past the escalation threshold, one escalation per leader, version and due date."""
@@ -109,7 +101,7 @@ def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None
     row_type = ContentType.objects.get_for_model(Acknowledgement).pk
     version_type = ContentType.objects.get_for_model(StandardVersion).pk
     overdue = [row for row in rows if reminders.is_escalated(row[2], today)]
-    leaders = _leaders_by_unit({row[4] for row in overdue if row[4]})
+    leaders = reminders.nearest_leaders({row[4] for row in overdue if row[4]})
     staff = list(User.objects.active().coe_staff().values_list("pk", flat=True)) if overdue else []
 
     def due_items() -> Iterator[reminders.Due]:

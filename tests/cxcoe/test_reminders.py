@@ -84,6 +84,15 @@ def test_overdue_reviews_escalate_to_the_owners_leader(owned_unit, leo, amir, ol
     assert rows == {("amir@acme.example", "review.due", False), (boss.email, "review.escalation", True)}
 
 
+def test_escalation_goes_to_the_nearest_leader_above_a_unit_without_one(owned_unit, leo, amir, olivia):
+    owned_unit.owner = amir  # Enterprise Sales has no leader of its own; Leo leads Sales above it
+    owned_unit.next_review_on = TODAY - timedelta(days=14)
+    owned_unit.save()
+    reviews.sweep_reviews(today=TODAY)
+    escalation = Reminder.objects.get(kind="review.escalation")
+    assert escalation.recipient == leo
+
+
 def test_escalation_without_a_leader_goes_to_coe_staff(owned_unit, leo, olivia):
     owned_unit.next_review_on = TODAY - timedelta(days=20)
     owned_unit.save()

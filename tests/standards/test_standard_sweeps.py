@@ -157,15 +157,17 @@ def test_overdue_acknowledgements_escalate_once_to_the_leaders_of_the_unit(suppo
     assert _sweep("acknowledgements", due + timedelta(days=15)) == 0
 
 
-def test_escalations_go_to_coe_staff_when_the_unit_has_no_leader(principle, olivia, oscar, sales, leo, amir):
+def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(principle, olivia, oscar, sales, leo,
+                                                                                amir):
     standard = _published(principle, olivia, oscar, "CX-STD-021", requires_acknowledgement=True,
                           audience_units=[sales])
     due = standard.ack_version.ack_due_on
     _sweep("acknowledgements", due + timedelta(days=20))
-    # Amir's unit has no leader; Leo leads Sales but is the one overdue there: CoE staff follow both up, once.
+    # Enterprise Sales has no leader, so Amir's delay goes to Leo, who leads Sales above it. Leo is overdue
+    # himself and nobody leads above Sales: CoE staff follow him up.
     escalated = Reminder.objects.filter(kind=services.ACK_ESCALATION)
-    assert sorted(escalated.values_list("recipient__email", flat=True)) == ["olivia@acme.example",
-                                                                           "oscar@acme.example"]
+    assert sorted(escalated.values_list("recipient__email", flat=True)) == [
+        "leo@acme.example", "olivia@acme.example", "oscar@acme.example"]
 
 
 def test_people_with_another_deadline_are_escalated_separately(support_standard, sofia, bianca, eve, support):
