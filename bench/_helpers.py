@@ -1,6 +1,7 @@
 """Shared by the benchmark scripts (bin/bench skips files whose names start with an underscore)."""
 
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 
 @contextmanager
@@ -14,3 +15,28 @@ def counting_queries(counter: list[int]):
 
     with connection.execute_wrapper(count):
         yield
+
+
+def server_connection(url: str):
+    """An autocommit connection to the maintenance database of the server `url` points at."""
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432, user=parts.username,
+                           password=parts.password, dbname="postgres", autocommit=True)
+
+
+def create_database(url: str, name: str) -> str:
+    """(Re)create the scratch database `name` on the server of `url`; returns its URL."""
+    with server_connection(url) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def drop_database(url: str, name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with server_connection(url) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -23,9 +23,8 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from _helpers import counting_queries
+from _helpers import counting_queries, create_database, drop_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB = "cxcoe_bench_reminders"
@@ -34,29 +33,6 @@ SENDER_ROWS = 5_000
 OWNERS = 2_000
 DEPARTMENTS = 100
 STAFF = 5
-
-
-def server_connection(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432, user=parts.username,
-                           password=parts.password, dbname="postgres", autocommit=True)
-
-
-def create_database(url: str) -> str:
-    with server_connection(url) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
-
-
-def drop_database(url: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with server_connection(url) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def seed_people() -> dict:
@@ -257,7 +233,7 @@ def main() -> int:
         print("Skipped: bench/reminders.py needs PostgreSQL. Set DATABASE_URL=postgres://user@host:5432/any to a "
               f"server where it may create and drop the database {BENCH_DB}.")
         return 0
-    os.environ["DATABASE_URL"] = create_database(url)
+    os.environ["DATABASE_URL"] = create_database(url, BENCH_DB)
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxcoe.settings")
     sys.path.insert(0, str(BASE_DIR))
@@ -280,7 +256,7 @@ def main() -> int:
             runs.append(measure(size, today))
         sender = measure_sender()
     finally:
-        drop_database(url)
+        drop_database(url, BENCH_DB)
 
     print()
     print(f"{'N due':>8} {'rows':>8} {'floor s':>8} {'sweep s':>8} {'sweep/floor':>11} {'queries':>8} "

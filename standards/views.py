@@ -134,11 +134,17 @@ def _progress(standard: Standard, user: User) -> dict | None:
     if units is not None:
         rows = rows.filter(person__business_unit__in=units)
     today = timezone.localdate()
-    by_unit = list(rows.values("person__business_unit", "person__business_unit__name", "person__business_unit__path")
+    # Counted by unit id alone, then named: grouping by name and path too made PostgreSQL sort every row by
+    # path before counting, where this sorts one row per unit (bench/acknowledgements.py).
+    by_unit = list(rows.values(unit_id=F("person__business_unit"))
                    .annotate(total=Count("pk"),
                              done=Count("pk", filter=Q(status=Acknowledgement.Status.ACKNOWLEDGED)),
                              overdue=Count("pk", filter=Q(status=Acknowledgement.Status.PENDING, due_on__lt=today)))
-                   .order_by("person__business_unit__path"))
+                   .order_by())
+    units_by_id = BusinessUnit.objects.in_bulk([row["unit_id"] for row in by_unit if row["unit_id"]])
+    for row in by_unit:
+        row["unit"] = units_by_id.get(row["unit_id"])
+    by_unit.sort(key=lambda row: row["unit"].path if row["unit"] else "~")  # people without a unit last
     for row in by_unit:
         row["percent"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
         row["pending"] = row["total"] - row["done"]

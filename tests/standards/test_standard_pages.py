@@ -264,7 +264,7 @@ def everyone_standard(olivia, oscar, leo, amir, bianca, eve, una, sales, enterpr
 
 
 def _progress_units(response) -> dict[str, tuple[int, int]]:
-    return {row["person__business_unit__name"]: (row["done"], row["total"])
+    return {row["unit"].name: (row["done"], row["total"])
             for row in response.context["progress"]["units"]}
 
 
