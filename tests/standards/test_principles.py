@@ -217,7 +217,8 @@ def test_staff_archive_and_restore_a_principle(client, olivia, eve, three):
     client.post(url, {"archived": "0"})
     three[1].refresh_from_db()
     assert not three[1].is_archived
-    assert list(AuditEvent.objects.filter(target_id=str(three[1].pk)).values_list("verb", flat=True)
+    assert list(AuditEvent.objects.filter(target_id=str(three[1].pk), verb__startswith="principle.")
+                .values_list("verb", flat=True)
                 .order_by("pk")) == ["principle.archived", "principle.restored"]
 
 
