@@ -69,8 +69,9 @@ class StandardSettingsForm(BootstrapFormMixin, forms.ModelForm):
 
     def clean_next_review_on(self):
         value = self.cleaned_data.get("next_review_on")
-        if value is not None and value < timezone.localdate() - timedelta(days=3650):
-            raise forms.ValidationError(_("Enter a real date."))
+        today = timezone.localdate()
+        if value is not None and not today - timedelta(days=3650) <= value <= today + timedelta(days=1095):
+            raise forms.ValidationError(_("Choose a date within the next three years."))
         return value
 
     def clean(self):

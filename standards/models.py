@@ -205,6 +205,15 @@ class Standard(Audience, ReviewCycle):
         return self.versions.filter(status__in=StandardVersion.OPEN).first()
 
 
+class StandardVersionQuerySet(models.QuerySet["StandardVersion"]):
+    def awaiting_decision_by(self, user: User):
+        """Submitted versions `user` is the one to decide on (see services.approver_of)."""
+        deciding = Q(standard__approver=user)
+        if user.is_coe_staff:  # standards without an approver, or whose approver left
+            deciding |= Q(standard__approver=None) | Q(standard__approver__is_active=False)
+        return self.filter(deciding, status=StandardVersion.Status.SUBMITTED)
+
+
 class StandardVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -244,6 +253,8 @@ class StandardVersion(models.Model):
     effective_on = models.DateField(_("effective from"), null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     ack_due_on = models.DateField(_("acknowledge by"), null=True, blank=True)
+
+    objects = StandardVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["standard", "-number"]
@@ -461,6 +472,10 @@ class Communication(models.Model):
     def is_managed_by(self, user: User) -> bool:
         """The one-row version of `CommunicationQuerySet.editable_by` (with `plan` loaded)."""
         return user.is_coe_staff or user.pk in (self.owner_id, self.plan.owner_id)
+
+    def may_be_sent_by(self, user: User) -> bool:
+        """Mass email in the CoE's name: CoE staff or the plan's owner, not whoever prepares one item."""
+        return user.is_coe_staff or user.pk == self.plan.owner_id
 
     @property
     def can_be_sent_by_cxcoe(self) -> bool:

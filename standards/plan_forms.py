@@ -53,7 +53,7 @@ class PlanForm(BootstrapFormMixin, forms.ModelForm):
             "principles": _("Optional. Hold Ctrl (⌘ on a Mac) to pick several."),
         }
 
-    def __init__(self, *args, owner: User | None = None, **kwargs):
+    def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         plan = self.instance
         linked_standards = Q(pk__in=plan.standards.values("pk")) if plan.pk else Q(pk__in=[])
@@ -62,16 +62,21 @@ class PlanForm(BootstrapFormMixin, forms.ModelForm):
         # Archived units, retired standards and archived principles are offered only when already linked.
         self.fields["audience_units"].queryset = BusinessUnit.objects.filter(
             Q(is_active=True) | linked_units).order_by("path")
-        self.fields["standards"].queryset = Standard.objects.filter(
+        # Only standards the editor may read: a plan owner outside CoE staff must not see others' drafts.
+        self.fields["standards"].queryset = Standard.objects.visible_to(user).filter(
             ~Q(status=Standard.Status.RETIRED) | linked_standards).order_by("code")
         self.fields["principles"].queryset = Principle.objects.filter(
             Q(is_archived=False) | linked_principles).order_by("position", "pk")
-        current_owner = plan.owner if plan.owner_id else owner
-        if current_owner is not None:
-            self.fields["owner_email"].initial = current_owner.email
+        self.fields["owner_email"].initial = (plan.owner if plan.owner_id else user).email
 
     def clean_owner_email(self) -> User:
         return _active_person(self.cleaned_data["owner_email"])
+
+    def clean_standards(self) -> list[Standard]:
+        # Links to standards the editor can't read (a CoE draft, say) are not offered, and stay as they are.
+        hidden = self.instance.standards.exclude(pk__in=self.fields["standards"].queryset.values("pk")) \
+            if self.instance.pk else Standard.objects.none()
+        return [*self.cleaned_data["standards"], *hidden]
 
     def clean(self):
         data = super().clean()

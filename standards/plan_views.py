@@ -111,7 +111,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _plan_form(request: HttpRequest, plan: CommunicationPlan | None) -> HttpResponse:
     # The form edits its own copy, so the page title keeps the saved name while the form shows what was typed.
     instance = CommunicationPlan.objects.get(pk=plan.pk) if plan else CommunicationPlan()
-    form = PlanForm(request.POST or None, instance=instance, owner=request.user)
+    form = PlanForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
         edited = form.save(commit=False)
         edited.owner = form.cleaned_data["owner_email"]
@@ -194,6 +194,7 @@ def communication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "communication": communication,
         "plan": communication.plan,
         "next_statuses": _next_statuses(communication),
+        "can_send": communication.can_be_sent_by_cxcoe and communication.may_be_sent_by(request.user),
         "delivery": _delivery(communication) if communication.status == Communication.Status.SENT else None,
     }
     return render(request, "standards/communication_detail.html", context)
@@ -275,6 +276,8 @@ def _send_refusal(communication: Communication, audience_size: int) -> str | Non
 def communication_send(request: HttpRequest, pk: int) -> HttpResponse:
     """GET confirms who it will reach; POST sends it, once."""
     communication = _visible_communication(request, pk, to_change=True)
+    if not communication.may_be_sent_by(request.user):
+        raise PermissionDenied
     plan = communication.plan
     error = None
     if request.method == "POST":
@@ -453,7 +456,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     person = feed.person
     since = timezone.localdate() - timedelta(days=FEED_HISTORY_DAYS)
     communications = (Communication.objects.scheduled().filter(Q(owner=person) | Q(plan__owner=person),
-                                                               scheduled_on__gte=since)
+                                                               scheduled_on__gte=since, plan__is_archived=False)
                       .select_related("plan").order_by("scheduled_on", "pk"))
     host = request.get_host().split(":")[0]
     stamp = f"{timezone.now():%Y%m%dT%H%M%SZ}"  # now() is in UTC

@@ -55,7 +55,9 @@ def save_principle(*, principle: Principle, by: User) -> Principle:
     if created:
         highest = Principle.objects.aggregate(highest=Max("position"))["highest"]
         principle.position = 0 if highest is None else highest + 1
-    principle.save()
+        principle.save()
+    else:  # its place and archived flag change through their own actions, maybe while the form was open
+        principle.save(update_fields=["title", "statement", "explanation", "examples"])
     record_event(actor=by, verb="principle.created" if created else "principle.updated", target=principle)
     return principle
 
@@ -135,7 +137,13 @@ SETTINGS_FIELDS = ["principle_id", "owner_id", "approver_id", "requires_acknowle
 def update_standard(*, standard: Standard, by: User, audience_units, today: date | None = None) -> Standard:
     """Save a standard's settings (not its text: that changes through a new version)."""
     today = today or timezone.localdate()
+    if not by.is_coe_staff:
+        raise ValidationError(_("Only CoE staff change who a standard is for, who approves it and who must "
+                                "acknowledge it."))
     before_row = Standard.objects.select_for_update().get(pk=standard.pk)
+    # What approvals decided meanwhile comes from the locked row, not from the form's copy.
+    standard.status, standard.current_version_id = before_row.status, before_row.current_version_id
+    standard.ack_version_id = before_row.ack_version_id
     if before_row.is_retired:
         raise ValidationError(_("A retired standard keeps its history and can't change."))
     before = {name: getattr(before_row, name) for name in SETTINGS_FIELDS}
@@ -188,7 +196,9 @@ def start_revision(*, standard: Standard, by: User) -> StandardVersion:
 
 
 def _locked_version(version: StandardVersion) -> StandardVersion:
-    return StandardVersion.objects.select_for_update().select_related("standard").get(pk=version.pk)
+    # of=("self",): lock the version row only. Approvals lock the standard and then the version; locking both
+    # here (in the database's order) could deadlock against them.
+    return StandardVersion.objects.select_for_update(of=("self",)).select_related("standard").get(pk=version.pk)
 
 
 @transaction.atomic
@@ -205,7 +215,8 @@ def save_draft(*, version: StandardVersion, by: User) -> StandardVersion:
 
 
 def _notify_approvers(version: StandardVersion, standard: Standard) -> None:
-    approvers = [standard.approver] if standard.approver_id else list(User.objects.active().coe_staff())
+    approver = approver_of(standard)
+    approvers = [approver] if approver else list(User.objects.active().coe_staff())
     approvers = [person for person in approvers if person.pk != version.submitted_by_id
                  or settings.CXCOE_ALLOW_SELF_APPROVAL]
     reminders.notify(
@@ -250,12 +261,18 @@ def withdraw_submission(*, version: StandardVersion, by: User) -> StandardVersio
     return version
 
 
+def approver_of(standard: Standard) -> User | None:
+    """The person who decides, or None for "any CoE staff member" (also when the named approver left)."""
+    approver = standard.approver
+    return approver if approver is not None and approver.is_active else None
+
+
 def approval_refusal(user: User, version: StandardVersion) -> str | None:
     """Why `user` may not decide on `version`, or None when they may."""
-    standard = version.standard
-    if standard.approver_id is not None and standard.approver_id != user.pk:
-        return _("Only %(person)s, the approver of this standard, can decide on it.") % {"person": standard.approver}
-    if standard.approver_id is None and not user.is_coe_staff:
+    approver = approver_of(version.standard)
+    if approver is not None and approver.pk != user.pk:
+        return _("Only %(person)s, the approver of this standard, can decide on it.") % {"person": approver}
+    if approver is None and not user.is_coe_staff:
         return _("Only CoE staff can decide on this standard.")
     return None
 
@@ -399,9 +416,17 @@ def review_standard(*, standard: Standard, by: User, outcome: str, note: str = "
 
 
 def _withdraw_pending(standard: Standard) -> int:
+    """Withdraw every pending request of `standard`, then their reminders: rows before reminders, the order
+    `acknowledge_standard` locks them in."""
     pending = Acknowledgement.objects.filter(standard=standard, status=Acknowledgement.Status.PENDING)
-    reminders.cancel_for_targets(Acknowledgement, pending.values("pk"), kinds=[ACK_DUE])
-    return pending.update(status=Acknowledgement.Status.WITHDRAWN)
+    ids = list(pending.values_list("pk", flat=True))
+    withdrawn = 0
+    for start in range(0, len(ids), INSERT_BATCH):
+        batch = ids[start:start + INSERT_BATCH]
+        withdrawn += Acknowledgement.objects.filter(pk__in=batch, status=Acknowledgement.Status.PENDING).update(
+            status=Acknowledgement.Status.WITHDRAWN)
+        reminders.cancel_for_targets(Acknowledgement, batch, kinds=[ACK_DUE])
+    return withdrawn
 
 
 def _insert_pending(standard: Standard, version: StandardVersion, people, due_on: date) -> int:
@@ -441,9 +466,15 @@ def _ask_for_acknowledgement(standard: Standard, version: StandardVersion, *, to
     return asked
 
 
+@transaction.atomic
 def sync_acknowledgements(*, standard: Standard, today: date) -> tuple[int, int]:
     """Match the requests to today's audience: people who joined it are asked (with the joiners' deadline),
-    pending requests of people who left it are withdrawn. Returns (asked, withdrawn)."""
+    pending requests of people who left it are withdrawn. Returns (asked, withdrawn).
+
+    Under the standard's lock and from its locked row: an approval or a retirement that lands while a sweep
+    runs must not have the old version's requests asked again.
+    """
+    standard = Standard.objects.select_for_update(of=("self",)).select_related("ack_version").get(pk=standard.pk)
     version = standard.ack_version
     if version is None or standard.status != Standard.Status.PUBLISHED:
         return 0, 0
@@ -464,9 +495,9 @@ def sync_acknowledgements(*, standard: Standard, today: date) -> tuple[int, int]
     withdrawn = 0
     for start in range(0, len(left), INSERT_BATCH):
         batch = left[start:start + INSERT_BATCH]
-        reminders.cancel_for_targets(Acknowledgement, batch, kinds=[ACK_DUE])
         withdrawn += Acknowledgement.objects.filter(pk__in=batch, status=Acknowledgement.Status.PENDING).update(
             status=Acknowledgement.Status.WITHDRAWN)
+        reminders.cancel_for_targets(Acknowledgement, batch, kinds=[ACK_DUE])
     return asked + returned, withdrawn
 
 
@@ -508,7 +539,9 @@ def save_plan(*, plan: CommunicationPlan, by: User, audience_units=(), standards
     created = plan.pk is None
     if created:
         plan.created_by = by
-    plan.save()
+        plan.save()
+    else:  # archiving is its own action, maybe taken while the form was open
+        plan.save(update_fields=["title", "objective", "owner", "audience_role", "starts_on", "ends_on"])
     plan.audience_units.set(audience_units)
     plan.standards.set(standards)
     plan.principles.set(principles)
@@ -538,7 +571,10 @@ def save_communication(*, communication: Communication, by: User) -> Communicati
             raise ValidationError(_("This communication was sent; it can't change any more."))
         if current.scheduled_on != communication.scheduled_on or current.owner_id != communication.owner_id:
             reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
-    communication.save()
+    if created:
+        communication.save()
+    else:  # the status moves through its own buttons, maybe while this form was open
+        communication.save(update_fields=["title", "channel", "scheduled_on", "owner", "message"])
     record_event(actor=by, verb="communication.created" if created else "communication.updated",
                  target=communication, details={"plan": communication.plan_id})
     return communication
@@ -584,7 +620,10 @@ def send_communication(*, communication: Communication, by: User) -> int:
     The row is locked and must be "ready": a second send (a double click, a second tab) finds it "sent" and
     is refused. Each recipient's ledger row is the record of who it reached. Returns the number of recipients.
     """
-    communication = Communication.objects.select_for_update().select_related("plan").get(pk=communication.pk)
+    communication = Communication.objects.select_for_update(of=("self",)).select_related("plan").get(
+        pk=communication.pk)
+    if not communication.may_be_sent_by(by):
+        raise ValidationError(_("Only CoE staff or the plan's owner send a communication to its audience."))
     if communication.status == Communication.Status.SENT:
         raise ValidationError(_("This communication was already sent on %(date)s.") % {
             "date": date_format(timezone.localtime(communication.sent_at), "DATETIME_FORMAT")})

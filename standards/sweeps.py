@@ -49,7 +49,16 @@ def _render_ack_escalation(reminder, version: StandardVersion) -> Message:
 
 
 def _escalation_still_due(reminder, version: StandardVersion) -> bool:
-    return version.standard.ack_version_id == version.pk and version.standard.status == Standard.Status.PUBLISHED
+    """While the version is still asked and someone the recipient follows up is still pending: people in the
+    units they lead, or anyone for CoE staff (who get the escalations nobody leads)."""
+    standard = version.standard
+    if standard.ack_version_id != version.pk or standard.status != Standard.Status.PUBLISHED:
+        return False
+    overdue = Acknowledgement.objects.pending().filter(version=version, due_on=reminder.due_on).exclude(
+        person=reminder.recipient_id)  # a leader's own delay is escalated to someone else
+    if not reminder.recipient.is_coe_staff:
+        overdue = overdue.filter(person__business_unit__in=reminder.recipient.led_units_subtree())
+    return overdue.exists()
 
 
 def _render_not_ready(reminder, communication: Communication) -> Message:

@@ -51,18 +51,30 @@ def _editable(request: HttpRequest, pk: int) -> Standard:
     return standard
 
 
+def shows_progress(user: User) -> bool:
+    """CoE staff see acknowledgement counts for everyone, leaders for their subtree, others only their own."""
+    return user.is_coe_staff or user.is_leader
+
+
 def _standards(request: HttpRequest, filters: StandardFilterForm):
     user = request.user
     today = timezone.localdate()
-    done = Q(acknowledgements__version=F("ack_version"), acknowledgements__status=Acknowledgement.Status.ACKNOWLEDGED)
-    asked = Q(acknowledgements__version=F("ack_version")) & ~Q(
-        acknowledgements__status=Acknowledgement.Status.WITHDRAWN)
-    mine = Acknowledgement.objects.pending().filter(person=user, version=OuterRef("ack_version"))
+    mine = Acknowledgement.objects.filter(person=user, version=OuterRef("ack_version"))
     awaiting = StandardVersion.objects.filter(standard=OuterRef("pk"), status=StandardVersion.Status.SUBMITTED)
+    if not user.is_coe_staff:  # an unreleased revision is news only for its owner and its approver
+        awaiting = awaiting.filter(Q(standard__owner=user) | Q(standard__approver=user))
     standards = (Standard.objects.visible_to(user).select_related("principle", "owner")
-                 .annotate(ack_done=Count("acknowledgements", filter=done),
-                           ack_asked=Count("acknowledgements", filter=asked),
-                           pending_for_me=Exists(mine), is_awaiting=Exists(awaiting)).order_by("code"))
+                 .annotate(pending_for_me=Exists(mine.filter(status=Acknowledgement.Status.PENDING)),
+                           done_by_me=Exists(mine.filter(status=Acknowledgement.Status.ACKNOWLEDGED)),
+                           is_awaiting=Exists(awaiting)).order_by("code"))
+    if shows_progress(user):
+        counted = Q(acknowledgements__version=F("ack_version"))
+        if not user.is_coe_staff:
+            counted &= Q(acknowledgements__person__business_unit__in=user.led_units_subtree())
+        done = counted & Q(acknowledgements__status=Acknowledgement.Status.ACKNOWLEDGED)
+        asked = counted & ~Q(acknowledgements__status=Acknowledgement.Status.WITHDRAWN)
+        standards = standards.annotate(ack_done=Count("acknowledgements", filter=done),
+                                       ack_asked=Count("acknowledgements", filter=asked))
     if not filters.is_valid():
         return standards
     data = filters.cleaned_data
@@ -100,20 +112,27 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_standards(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "standards/standard_list.html", {
         "filters": filters, "page_obj": page, "standards": page.object_list, "today": timezone.localdate(),
-        "can_create": request.user.is_coe_staff,
+        "can_create": request.user.is_coe_staff, "shows_progress": shows_progress(request.user),
     })
 
 
 def standard_export(request: HttpRequest) -> HttpResponse:
     standards = _standards(request, StandardFilterForm(request.GET or None))
-    rows = (
-        [s.code, s.title, s.principle.title, s.get_status_display(), s.owner.email if s.owner else "",
-         s.next_review_on.isoformat() if s.next_review_on else "", "yes" if s.requires_acknowledgement else "no",
-         s.ack_asked, s.ack_done]
-        for s in standards.iterator(chunk_size=500)
-    )
-    return csv_response("standards.csv", ["code", "title", "principle", "status", "owner", "next_review",
-                                          "needs_acknowledgement", "asked", "acknowledged"], rows)
+    header = ["code", "title", "principle", "status", "owner", "next_review", "needs_acknowledgement"]
+    if shows_progress(request.user):
+        header += ["asked", "acknowledged"]  # in the leader's units only, for a leader
+    else:
+        header += ["my_acknowledgement"]
+
+    def row(s: Standard) -> list:
+        fields = [s.code, s.title, s.principle.title, s.get_status_display(), s.owner.email if s.owner else "",
+                  s.next_review_on.isoformat() if s.next_review_on else "",
+                  "yes" if s.requires_acknowledgement else "no"]
+        if shows_progress(request.user):
+            return [*fields, s.ack_asked, s.ack_done]
+        return [*fields, "pending" if s.pending_for_me else "done" if s.done_by_me else ""]
+
+    return csv_response("standards.csv", header, (row(s) for s in standards.iterator(chunk_size=500)))
 
 
 def _progress_units(user: User):
@@ -224,7 +243,10 @@ def standard_create(request: HttpRequest) -> HttpResponse:
 
 
 def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    standard = _editable(request, pk)
+    """Audience, approver, acknowledgement and review settings: CoE staff only, as they are the controls."""
+    standard = _visible(request, pk)
+    if not request.user.is_coe_staff:
+        raise PermissionDenied
     form = StandardSettingsForm(request.POST or None, instance=standard, prefix="standard")
     if request.method == "POST" and form.is_valid():
         try:
@@ -478,10 +500,7 @@ def progress_pending(request: HttpRequest, pk: int, unit_pk: int) -> HttpRespons
 def approval_list(request: HttpRequest) -> HttpResponse:
     """What waits for this person's decision, and their drafts that came back with comments."""
     user = request.user
-    deciding = Q(standard__approver=user)
-    if user.is_coe_staff:
-        deciding |= Q(standard__approver=None)
-    waiting = (StandardVersion.objects.filter(deciding, status=StandardVersion.Status.SUBMITTED)
+    waiting = (StandardVersion.objects.awaiting_decision_by(user)
                .select_related("standard", "submitted_by", "standard__principle").order_by("submitted_at"))
     returned = (StandardVersion.objects.filter(status=StandardVersion.Status.DRAFT).exclude(returned_comment="")
                 .filter(standard__in=Standard.objects.editable_by(user))

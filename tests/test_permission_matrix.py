@@ -58,28 +58,29 @@ MATRIX = {
     "notification-read-all": row(LOGIN, 302, 302, 302, 302, method="post"),
     "notification-open": row(LOGIN, 404, 302, 404, 404, args=lambda o: [o["notification"].pk]),
     "notification-read": row(LOGIN, 404, 302, 404, 404, args=lambda o: [o["notification"].pk], method="post"),
-    # Standards. "standard" is published for Sales (the leader's unit); "submitted" waits for the leader's
-    # approval; the plan and its email communication belong to CoE staff; "token" is the leader's calendar.
+    # Standards. "standard" is published for Sales (the leader's unit) and Support (the employee's);
+    # "submitted" waits for the leader's approval; the plan and its email communication belong to CoE staff;
+    # "token" is the leader's calendar.
     "standards:standard-list": row(LOGIN, 200, 200, 200, 200),
     "standards:standard-export": row(LOGIN, 200, 200, 200, 200),
     "standards:standard-create": row(LOGIN, 403, 403, 403, 200),
     "standards:approval-list": row(LOGIN, 200, 200, 200, 200),
-    "standards:standard-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk]),
-    "standards:standard-edit": row(LOGIN, 404, 403, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:standard-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:standard-edit": row(LOGIN, 403, 403, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:draft-edit": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk]),
-    "standards:standard-revise": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["standard"].pk], method="post"),
+    "standards:standard-revise": row(LOGIN, 403, 403, 404, 302, args=lambda o: [o["standard"].pk], method="post"),
     "standards:draft-submit": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk], method="post"),
     "standards:draft-recall": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk], method="post"),
     # Only the named approver decides: CoE staff see the version but are not its approver.
     "standards:version-approve": row(LOGIN, 404, 302, 404, 403, args=lambda o: [o["submitted"].pk], method="post"),
     "standards:version-send-back": row(LOGIN, 404, 200, 404, 403, args=lambda o: [o["submitted"].pk],
                                        method="post"),
-    "standards:standard-retire": row(LOGIN, 404, 403, 404, 200, args=lambda o: [o["standard"].pk]),
-    "standards:standard-review": row(LOGIN, 404, 403, 404, 200, args=lambda o: [o["standard"].pk], method="post"),
-    "standards:standard-acknowledge": row(LOGIN, 404, 302, 404, 302, args=lambda o: [o["standard"].pk],
+    "standards:standard-retire": row(LOGIN, 403, 403, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:standard-review": row(LOGIN, 403, 403, 404, 200, args=lambda o: [o["standard"].pk], method="post"),
+    "standards:standard-acknowledge": row(LOGIN, 302, 302, 404, 302, args=lambda o: [o["standard"].pk],
                                           method="post"),
-    "standards:version-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk, 1]),
-    "standards:version-compare": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk]),
+    "standards:version-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk, 1]),
+    "standards:version-compare": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:progress-pending": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk, o["sales"].pk]),
     "standards:principle-list": row(LOGIN, 200, 200, 200, 200),
     "standards:principle-create": row(LOGIN, 403, 403, 403, 200),
@@ -138,10 +139,10 @@ def people(olivia, leo, una, amir, eve):
     return {"anonymous": None, "employee": eve, "leader": leo, "other_leader": una, "coe_staff": olivia}
 
 
-def standards_objects(*, olivia, leo, sales) -> dict:
+def standards_objects(*, olivia, leo, units) -> dict:
     principle = PrincipleFactory()
     standard = publish_standard(StandardFactory(principle=principle, owner=olivia, requires_acknowledgement=True),
-                                audience_units=[sales])
+                                audience_units=units)
     submitted = StandardFactory(principle=principle, approver=leo)
     submit_version(version=submitted.versions.get(), by=olivia)
     plan = PlanFactory(owner=olivia)
@@ -152,12 +153,12 @@ def standards_objects(*, olivia, leo, sales) -> dict:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(client, people, amir, olivia, leo, sales, name, role):
+def test_permission_matrix(client, people, amir, olivia, leo, sales, support, name, role):
     spec = MATRIX[name]
     objects = {
         "amir": amir,
         "sales": sales,
-        **standards_objects(olivia=olivia, leo=leo, sales=sales),
+        **standards_objects(olivia=olivia, leo=leo, units=[sales, support]),
         "job": ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID),
         "notification": Notification.objects.create(recipient=people["leader"], kind="message", title="Town hall",
                                                     url="/"),

@@ -28,10 +28,8 @@ def reviews_due_for(user, today) -> list:
 
 
 def approvals_waiting_for(user) -> list:
-    deciding = Q(standard__approver=user) | Q(standard__approver=None) if user.is_coe_staff else Q(
-        standard__approver=user)
-    return list(StandardVersion.objects.filter(deciding, status=StandardVersion.Status.SUBMITTED)
-                .select_related("standard").order_by("submitted_at")[:10])
+    return list(StandardVersion.objects.awaiting_decision_by(user).select_related("standard")
+                .order_by("submitted_at")[:10])
 
 
 def my_work(request: HttpRequest) -> HttpResponse:

@@ -45,7 +45,7 @@ def test_a_standard_goes_from_draft_to_acknowledged(sign_in, live_server):
     assert standard.versions.get().status == StandardVersion.Status.SUBMITTED
 
     page = _switch_to(page, sign_in, "nadia@acme.example")
-    approvals = page.get_by_role("region", name="Standards to acknowledge")
+    approvals = page.get_by_role("region", name="Waiting for your approval")
     approvals.get_by_role("link", name="Call back when we promise to").click()
     check_page(page, "standard-approve")
     page.get_by_role("button", name="Approve and publish").click()

@@ -1,0 +1,196 @@
+"""What each role may see and change beyond the permission matrix, and the races between people and sweeps.
+
+Olivia (CoE staff) writes standards; Oscar (CoE staff) approves them; Leo leads Sales (Amir works below him in
+Enterprise Sales); Bianca and Eve work in Customer Support.
+"""
+
+import csv
+import io
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import timezone
+
+from cxcoe.models import Reminder
+from standards import services
+from standards.models import Acknowledgement, Communication, Standard, StandardVersion
+from standards.sweeps import _escalation_still_due, sweep_acknowledgements
+
+from ..factories import UserFactory
+from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
+
+
+@pytest.fixture
+def oscar(acme):
+    return UserFactory(email="oscar@acme.example", display_name="Oscar Lind", business_unit=acme, coe_staff=True)
+
+
+@pytest.fixture
+def everyone_standard(olivia, oscar, leo, amir, bianca, eve):
+    """Published for the whole organization, acknowledged by Amir (Sales) and Bianca (Support)."""
+    standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
+    for person in (amir, bianca):
+        services.acknowledge_standard(standard=standard, by=person)
+    return standard
+
+
+def _rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_a_leader_sees_acknowledgement_counts_of_their_own_units_only(client, everyone_standard, leo):
+    client.force_login(leo)
+    listed = client.get(reverse("standards:standard-list")).context["standards"][0]
+    assert (listed.ack_done, listed.ack_asked) == (1, 2)  # Leo and Amir; not Support's or CoE staff's
+    header, row = _rows(client.get(reverse("standards:standard-export")))
+    assert row[header.index("asked")] == "2"
+    assert row[header.index("acknowledged")] == "1"
+
+
+def test_an_employee_sees_only_their_own_acknowledgement(client, everyone_standard, eve, bianca):
+    client.force_login(eve)
+    page = client.get(reverse("standards:standard-list"))
+    assert not hasattr(page.context["standards"][0], "ack_asked")
+    assert "to do" in page.content.decode()
+    header, row = _rows(client.get(reverse("standards:standard-export")))
+    assert "asked" not in header
+    assert row[header.index("my_acknowledgement")] == "pending"
+    client.force_login(bianca)
+    header, row = _rows(client.get(reverse("standards:standard-export")))
+    assert row[header.index("my_acknowledgement")] == "done"
+
+
+def test_a_revision_waiting_for_approval_is_news_only_for_its_owner_and_approver(client, everyone_standard, olivia,
+                                                                                 leo, eve):
+    services.submit_version(version=services.start_revision(standard=everyone_standard, by=olivia), by=olivia)
+    client.force_login(eve)
+    assert list(client.get(reverse("standards:standard-list"), {"status": "awaiting"}).context["standards"]) == []
+    client.force_login(olivia)
+    assert len(client.get(reverse("standards:standard-list"), {"status": "awaiting"}).context["standards"]) == 1
+
+
+def test_an_owner_outside_coe_staff_cannot_change_the_controls(client, olivia, oscar, leo):
+    standard = publish_standard(StandardFactory(author=olivia, owner=leo, requires_acknowledgement=True),
+                                approver=oscar)
+    client.force_login(leo)
+    response = client.post(reverse("standards:standard-edit", args=[standard.pk]),
+                           {"standard-principle": standard.principle_id, "standard-audience_role": "everyone",
+                            "standard-approver_email": leo.email, "standard-ack_days": 30,
+                            "standard-joiner_ack_days": 14, "standard-review_interval_days": 365})
+    assert response.status_code == 403
+    standard.refresh_from_db()
+    assert (standard.approver_id, standard.requires_acknowledgement) == (None, True)
+    with pytest.raises(ValidationError):
+        services.update_standard(standard=standard, by=leo, audience_units=[])
+
+
+def test_settings_saved_from_a_stale_form_still_ask_after_an_approval_that_landed_meanwhile(olivia, oscar, eve):
+    standard = StandardFactory(author=olivia)
+    stale_form_copy = Standard.objects.get(pk=standard.pk)  # opened while the standard was a draft
+    publish_standard(standard, approver=oscar)
+    stale_form_copy.requires_acknowledgement = True
+    services.update_standard(standard=stale_form_copy, by=olivia, audience_units=[])
+    standard.refresh_from_db()
+    assert standard.status == Standard.Status.PUBLISHED
+    assert standard.ack_version_id == standard.current_version_id
+    assert Acknowledgement.objects.filter(standard=standard, person=eve, status="pending").exists()
+
+
+def test_a_sweep_holding_an_old_copy_does_not_ask_for_the_superseded_version_again(olivia, oscar, eve):
+    standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
+    old_version = standard.ack_version
+    swept_copy = Standard.objects.select_related("ack_version").get(pk=standard.pk)  # read before the approval
+    draft = services.start_revision(standard=standard, by=olivia)
+    services.submit_version(version=draft, by=olivia)
+    services.approve_version(version=draft, by=oscar)
+    services.sync_acknowledgements(standard=swept_copy, today=timezone.localdate())
+    assert not Acknowledgement.objects.filter(version=old_version, status="pending").exists()
+    assert Acknowledgement.objects.filter(version=draft, person=eve, status="pending").exists()
+
+
+def test_a_retired_standard_gets_no_requests_back_from_a_sweep_in_flight(olivia, oscar, eve):
+    standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
+    swept_copy = Standard.objects.select_related("ack_version").get(pk=standard.pk)
+    services.retire_standard(standard=standard, by=olivia, note="Merged into CX-STD-001")
+    assert services.sync_acknowledgements(standard=swept_copy, today=standard.ack_version.effective_on) == (0, 0)
+    assert not Acknowledgement.objects.filter(standard=standard, status="pending").exists()
+
+
+def test_an_inactive_approver_hands_the_decision_to_coe_staff(olivia, oscar, leo):
+    standard = StandardFactory(author=olivia, approver=leo)
+    version = standard.open_version()
+    services.submit_version(version=version, by=olivia)
+    leo.is_active = False
+    leo.save()
+    services.approve_version(version=version, by=oscar)
+    assert StandardVersion.objects.get(pk=version.pk).status == StandardVersion.Status.CURRENT
+
+
+def test_escalations_stop_once_the_leaders_people_have_acknowledged(olivia, oscar, leo, amir):
+    standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
+    due = standard.ack_version.ack_due_on
+    sweep_acknowledgements(today=due + timedelta(days=15))
+    escalation = Reminder.objects.get(kind=services.ACK_ESCALATION, recipient=leo)
+    assert _escalation_still_due(escalation, standard.ack_version)
+    services.acknowledge_standard(standard=standard, by=amir)
+    assert not _escalation_still_due(escalation, standard.ack_version)
+
+
+def test_only_coe_staff_or_the_plan_owner_send_to_the_audience(client, olivia, eve):
+    plan = PlanFactory(owner=olivia)
+    communication = CommunicationFactory(plan=plan, owner=eve, channel="email", status="ready")
+    client.force_login(eve)
+    assert client.get(reverse("standards:communication-send", args=[communication.pk])).status_code == 403
+    assert client.post(reverse("standards:communication-send", args=[communication.pk])).status_code == 403
+    assert "Send to the audience" not in client.get(communication.get_absolute_url()).content.decode()
+    communication.refresh_from_db()
+    assert communication.status == Communication.Status.READY
+    assert not Reminder.objects.filter(kind=services.COMMUNICATION).exists()
+
+
+def test_a_plan_owner_is_not_offered_standards_they_cannot_read(client, olivia, leo):
+    StandardFactory(author=olivia, title="Secret draft of CX-STD-900")
+    published = publish_standard(StandardFactory(author=olivia, title="Answer every message"))
+    plan = PlanFactory(owner=leo)
+    plan.standards.add(StandardFactory(author=olivia, title="Draft linked by CoE staff"))
+    client.force_login(leo)
+    page = client.get(reverse("standards:plan-edit", args=[plan.pk])).content.decode()
+    assert "Secret draft" not in page
+    assert "Draft linked by CoE staff" not in page
+    assert published.title in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recalling_while_the_approver_approves_does_not_deadlock(olivia, oscar):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    standard = StandardFactory(author=olivia, principle=PrincipleFactory())
+    version = standard.open_version()
+    services.submit_version(version=version, by=olivia)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def act(action):
+        try:
+            barrier.wait()
+            action()
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=act, args=[lambda: services.approve_version(version=version, by=oscar)]),
+               threading.Thread(target=act, args=[lambda: services.withdraw_submission(version=version, by=olivia)])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "refused"]
+    version.refresh_from_db()
+    assert version.status in (StandardVersion.Status.CURRENT, StandardVersion.Status.DRAFT)
