@@ -11,9 +11,11 @@ reminder window, a third of them escalated), at N=10,000 and then N=100,000, and
 2. `reviews.sweep_reviews()` into the empty ledger (it must make exactly the floor's rows), counting queries;
 3. the same sweep again, which must insert nothing.
 
-Then it times `reminders.send_reminders()` on 5,000 pending rows with the locmem email backend.
-Targets: sweep ≤ 10 x floor; sweep queries grow at most with N/1000; second run ≤ 0.5 x first;
-sender ≥ 500 messages/s. Exits 1 when a target is missed.
+Then it times `reminders.send_reminders()` on 5,000 pending rows with the locmem email backend, against its
+floor: the same messages rendered, inserted in one statement, emailed over one connection and marked sent in
+one UPDATE (rolled back). Targets: sweep ≤ 10 x floor; sweep queries grow at most with N/1000; second run
+≤ 0.5 x first; sender ≤ 3 x its floor (it also claims rows in batches under row locks, checks each is still
+due, and reads preferences). Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -204,6 +206,40 @@ def measure(size: int, today: date) -> dict:
             "second": second, "second_queries": second_queries[0]}
 
 
+def sender_floor() -> float:
+    """The least work the sender's result needs, timed and rolled back: render the same messages, create their
+    notifications in one INSERT, send the same emails over one connection, mark the rows sent in one UPDATE."""
+    from django.core import mail
+    from django.core.mail import get_connection
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cxcoe import notifications
+    from cxcoe.models import BusinessUnit, Notification, Reminder
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        rows = list(Reminder.objects.filter(status=Reminder.Status.PENDING).select_related("recipient"))
+        units = BusinessUnit.objects.in_bulk([row.target_id for row in rows])
+        notes = []
+        for row in rows:
+            message = notifications.KINDS[row.kind].render(row, units[row.target_id])
+            notes.append(Notification(recipient_id=row.recipient_id, kind=row.kind, title=message.title,
+                                      body=message.body, url=message.url))
+        Notification.objects.bulk_create(notes)
+        with get_connection() as connection:
+            connection.send_messages([notifications.email_for(note, row.recipient) for note, row in zip(notes, rows,
+                                                                                                      strict=True)])
+        Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(status=Reminder.Status.SENT,
+                                                                         sent_at=timezone.now())
+        seconds = time.perf_counter() - started
+        if len(rows) != SENDER_ROWS or len(mail.outbox) != SENDER_ROWS:
+            sys.exit(f"The sender's floor made {len(rows)} rows and {len(mail.outbox)} emails, expected {SENDER_ROWS}")
+        transaction.set_rollback(True)
+    mail.outbox = []
+    return seconds
+
+
 def measure_sender() -> dict:
     from django.core import mail
     from django.db import connection
@@ -217,6 +253,7 @@ def measure_sender() -> dict:
                        f"(SELECT id FROM {table} ORDER BY id LIMIT %s)", [SENDER_ROWS])
     analyze()
     mail.outbox = []
+    floor = sender_floor()
     queries = [0]
     with counting_queries(queries):
         started = time.perf_counter()
@@ -224,7 +261,7 @@ def measure_sender() -> dict:
         seconds = time.perf_counter() - started
     if delivered != SENDER_ROWS or len(mail.outbox) != SENDER_ROWS or Notification.objects.count() != SENDER_ROWS:
         sys.exit(f"The sender delivered {delivered} rows and {len(mail.outbox)} emails, expected {SENDER_ROWS}")
-    return {"messages": delivered, "seconds": seconds, "queries": queries[0]}
+    return {"messages": delivered, "seconds": seconds, "queries": queries[0], "floor": floor}
 
 
 def main() -> int:
@@ -267,8 +304,10 @@ def main() -> int:
               f"{run['first'] / run['floor']:>11.1f} {run['queries']:>8,} {per_thousand:>10.2f} "
               f"{run['second']:>9.2f} {run['second_queries']:>6,} {run['second'] / run['first']:>8.2f}")
     rate = sender["messages"] / sender["seconds"]
+    sender_ratio = sender["seconds"] / sender["floor"]
     print(f"\nsender: {sender['messages']:,} messages in {sender['seconds']:.2f} s = {rate:,.0f} messages/s, "
-          f"{sender['queries']:,} queries ({sender['queries'] / sender['messages']:.2f} per message)")
+          f"{sender['queries']:,} queries ({sender['queries'] / sender['messages']:.2f} per message); "
+          f"floor {sender['floor']:.2f} s, sender/floor {sender_ratio:.1f}")
 
     small, large = runs[0], runs[-1]
     checks = [(f"sweep ≤ 10 x floor at N={run['size']:,}", run["first"] / run["floor"] <= 10) for run in runs]
@@ -276,7 +315,7 @@ def main() -> int:
                    large["queries"] / (large["size"] / 1000) <= small["queries"] / (small["size"] / 1000)))
     checks += [(f"second run ≤ 0.5 x first at N={run['size']:,}", run["second"] / run["first"] <= 0.5)
                for run in runs]
-    checks.append(("sender ≥ 500 messages/s", rate >= 500))
+    checks.append(("sender ≤ 3 x its floor", sender_ratio <= 3))
     print()
     for name, passed in checks:
         print(f"{'PASS' if passed else 'FAIL'}  {name}")
