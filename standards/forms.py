@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -156,11 +157,17 @@ class StandardFilterForm(BootstrapFormMixin, forms.Form):
     owner = forms.ChoiceField(label=_("Owner"), required=False,
                               choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("CoE staff (no owner)"))])
     review = forms.ChoiceField(label=_("Review"), required=False,
-                               choices=[("", _("Any review state")), ("stale", _("Stale")),
+                               choices=[("", _("Any")), ("stale", _("Stale")),
                                         ("soon", _("Due within 30 days")), ("ok", _("Up to date"))])
     ack = forms.ChoiceField(label=_("Acknowledgement"), required=False,
                             choices=[("", _("Any")), ("required", _("Needs acknowledgement")),
                                      ("pending_me", _("Pending for me")), ("none", _("No acknowledgement"))])
+    sort = forms.ChoiceField(label=_("Sort by"), required=False,
+                             choices=[("code", _("Code")), ("title", _("Title")), ("review", _("Next review")),
+                                      ("new", _("Newest first"))])
+
+    ORDER = {"code": ["code"], "title": ["title", "code"], "review": [F("next_review_on").asc(nulls_last=True), "code"],
+             "new": ["-created_at", "code"]}
 
 
 class CompareForm(forms.Form):

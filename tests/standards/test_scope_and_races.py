@@ -55,7 +55,7 @@ def test_an_employee_sees_only_their_own_acknowledgement(client, everyone_standa
     client.force_login(eve)
     page = client.get(reverse("standards:standard-list"))
     assert not hasattr(page.context["standards"][0], "ack_asked")
-    assert "to do" in page.content.decode()
+    assert "Please acknowledge" in page.content.decode()
     header, row = _rows(client.get(reverse("standards:standard-export")))
     assert "asked" not in header
     assert row[header.index("my_acknowledgement")] == "pending"
@@ -194,3 +194,21 @@ def test_recalling_while_the_approver_approves_does_not_deadlock(olivia, oscar):
     assert sorted(outcomes) == ["ok", "refused"]
     version.refresh_from_db()
     assert version.status in (StandardVersion.Status.CURRENT, StandardVersion.Status.DRAFT)
+
+
+def test_the_list_sorts_by_title_review_date_or_newest(client, olivia, oscar):
+    principle = PrincipleFactory()
+    zebra = publish_standard(StandardFactory(author=olivia, principle=principle, code="CX-STD-001",
+                                             title="Zero waiting on hold"), approver=oscar)
+    apple = publish_standard(StandardFactory(author=olivia, principle=principle, code="CX-STD-002",
+                                             title="Always say who you are"), approver=oscar)
+    Standard.objects.filter(pk=apple.pk).update(next_review_on=zebra.next_review_on + timedelta(days=10))
+    client.force_login(olivia)
+
+    def codes(sort):
+        return [s.code for s in client.get(reverse("standards:standard-list"), {"sort": sort}).context["standards"]]
+
+    assert codes("code") == ["CX-STD-001", "CX-STD-002"]
+    assert codes("title") == ["CX-STD-002", "CX-STD-001"]
+    assert codes("review") == ["CX-STD-001", "CX-STD-002"]
+    assert codes("new") == ["CX-STD-002", "CX-STD-001"]
