@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/versions/<int:number>/", views.version_detail, name="version-detail"),
     path("<int:pk>/compare/", views.version_compare, name="version-compare"),
     path("<int:pk>/progress/<int:unit_pk>/", views.progress_pending, name="progress-pending"),
+    path("<int:pk>/acknowledgements.csv", views.acknowledgement_export, name="acknowledgement-export"),
     path("principles/", principle_views.principle_list, name="principle-list"),
     path("principles/new/", principle_views.principle_create, name="principle-create"),
     path("principles/<int:pk>/", principle_views.principle_detail, name="principle-detail"),

@@ -515,6 +515,30 @@ def progress_pending(request: HttpRequest, pk: int, unit_pk: int) -> HttpRespons
     })
 
 
+def acknowledgement_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every request to acknowledge this standard, all versions, as evidence: CoE staff see everyone, leaders
+    their subtree."""
+    standard = _visible(request, pk)
+    if not shows_progress(request.user):
+        raise Http404
+    rows = (Acknowledgement.objects.filter(standard=standard)
+            .select_related("person__business_unit", "version", "read_version")
+            .order_by("-version__number", "person__display_name", "pk"))
+    units = _progress_units(request.user)
+    if units is not None:
+        rows = rows.filter(person__business_unit__in=units)
+    data = (
+        [row.person.display_name, row.person.email, row.person.business_unit.name if row.person.business_unit else "",
+         row.version.number, row.get_status_display(), row.due_on.isoformat(),
+         timezone.localtime(row.acknowledged_at).isoformat() if row.acknowledged_at else "",
+         row.read_version.number if row.read_version else ""]
+        for row in rows.iterator(chunk_size=2000)
+    )
+    return csv_response(f"{standard.code}-acknowledgements.csv",
+                        ["name", "email", "unit", "version_asked", "status", "due_on", "acknowledged_at",
+                         "version_read"], data)
+
+
 def approval_list(request: HttpRequest) -> HttpResponse:
     """What waits for this person's decision, and their drafts that came back with comments."""
     user = request.user

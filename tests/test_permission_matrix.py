@@ -82,6 +82,8 @@ MATRIX = {
     "standards:version-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk, 1]),
     "standards:version-compare": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:progress-pending": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk, o["sales"].pk]),
+    # Evidence of who acknowledged what: CoE staff for everyone, leaders for their own units.
+    "standards:acknowledgement-export": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:principle-list": row(LOGIN, 200, 200, 200, 200),
     "standards:principle-create": row(LOGIN, 403, 403, 403, 200),
     "standards:principle-detail": row(LOGIN, 200, 200, 200, 200, args=lambda o: [o["principle"].pk]),

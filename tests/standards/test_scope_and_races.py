@@ -212,3 +212,21 @@ def test_the_list_sorts_by_title_review_date_or_newest(client, olivia, oscar):
     assert codes("title") == ["CX-STD-002", "CX-STD-001"]
     assert codes("review") == ["CX-STD-001", "CX-STD-002"]
     assert codes("new") == ["CX-STD-002", "CX-STD-001"]
+
+
+def test_the_acknowledgement_export_is_evidence_scoped_to_the_reader(client, everyone_standard, olivia, leo, amir,
+                                                                     eve):
+    url = reverse("standards:acknowledgement-export", args=[everyone_standard.pk])
+    client.force_login(olivia)
+    header, *rows = _rows(client.get(url))
+    by_email = {row[header.index("email")]: row for row in rows}
+    assert {"amir@acme.example", "eve@acme.example", "leo@acme.example"} <= by_email.keys()
+    amir_row = by_email["amir@acme.example"]
+    assert (amir_row[header.index("status")], amir_row[header.index("version_asked")],
+            amir_row[header.index("version_read")]) == ("Acknowledged", "1", "1")
+    assert by_email["eve@acme.example"][header.index("acknowledged_at")] == ""
+    client.force_login(leo)
+    header, *rows = _rows(client.get(url))
+    assert sorted(row[header.index("email")] for row in rows) == ["amir@acme.example", "leo@acme.example"]
+    client.force_login(eve)
+    assert client.get(url).status_code == 404
