@@ -12,6 +12,22 @@ def _time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker, showing and reading ISO dates."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def active_person_by_email(email: str) -> User | None:
+    """The active person with this address (any case); None for a blank; a clear error when nobody has it."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    person = User.objects.active().filter(email__iexact=email).first()
+    if person is None:
+        raise forms.ValidationError(_("Nobody active has the address %(email)s.") % {"email": email})
+    return person
+
+
 class BootstrapFormMixin:
     """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers."""
 
@@ -89,7 +105,7 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
         model = BusinessUnit
         fields = ["code", "name", "parent", "is_active", "review_interval_days", "next_review_on"]
         help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}
-        widgets = {"next_review_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"next_review_on": date_input()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,13 +123,7 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
         return self.cleaned_data["code"].strip().upper()
 
     def clean_owner_email(self) -> User | None:
-        email = self.cleaned_data["owner_email"].strip().lower()
-        if not email:
-            return None
-        owner = User.objects.active().filter(email__iexact=email).first()
-        if owner is None:
-            raise forms.ValidationError(_("Nobody active has the address %(email)s.") % {"email": email})
-        return owner
+        return active_person_by_email(self.cleaned_data["owner_email"])
 
     def clean_review_interval_days(self) -> int:
         days = self.cleaned_data["review_interval_days"]
@@ -158,8 +168,8 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
     verb = forms.ChoiceField(label=_("Action"), required=False,
                              choices=_verb_choices)
     actor = forms.CharField(label=_("Actor email"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=date_input())
+    until = forms.DateField(label=_("To"), required=False, widget=date_input())
 
     def clean(self):
         data = super().clean()

@@ -200,6 +200,10 @@ class Standard(Audience, ReviewCycle):
     def is_retired(self) -> bool:
         return self.status == self.Status.RETIRED
 
+    def is_editable_by(self, user: User) -> bool:
+        """The one-row version of `StandardQuerySet.editable_by`."""
+        return user.is_coe_staff or (self.owner_id == user.pk and not self.is_retired)
+
     def open_version(self) -> StandardVersion | None:
         """The draft or submitted version, if one is being worked on."""
         return self.versions.filter(status__in=StandardVersion.OPEN).first()

@@ -26,8 +26,8 @@ from cxcoe.models import Reminder, User
 from cxcoe.permissions import coe_staff_required
 
 from . import services
+from .forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm
 from .models import CalendarFeed, Communication, CommunicationPlan, Standard
-from .plan_forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm
 
 PAGE_SIZE = 25
 OPEN = [Communication.Status.PLANNED, Communication.Status.READY]

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from cxcoe.permissions import coe_staff_required
 
 from . import services
+from .forms import ArchiveForm, MoveForm, PrincipleForm
 from .models import CommunicationPlan, Principle, Standard
-from .principle_forms import ArchiveForm, MoveForm, PrincipleForm
 
 
 def _list_anchor(principle: Principle) -> str:

@@ -46,7 +46,7 @@ def _visible(request: HttpRequest, pk: int) -> Standard:
 
 def _editable(request: HttpRequest, pk: int) -> Standard:
     standard = _visible(request, pk)
-    if not Standard.objects.editable_by(request.user).filter(pk=standard.pk).exists():
+    if not standard.is_editable_by(request.user):
         raise PermissionDenied
     return standard
 
@@ -199,7 +199,7 @@ def _history(standard: Standard):
 
 def _detail_context(request: HttpRequest, standard: Standard) -> dict:
     user = request.user
-    is_editor = Standard.objects.editable_by(user).filter(pk=standard.pk).exists()
+    is_editor = standard.is_editable_by(user)
     versions = list(standard.versions.select_related("decided_by", "created_by", "submitted_by"))
     open_version = next((version for version in versions if version.is_open), None)
     shown = versions if (is_editor or standard.approver_id == user.pk) else [
@@ -304,17 +304,6 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "standards/draft_form.html", {"form": form, "standard": standard, "version": version})
 
 
-def _act(request: HttpRequest, action, success: str) -> None:
-    """Run a service for a POST button; a refusal becomes an error message on the page it came back to."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, success)
-
-
 @require_POST
 def standard_revise(request: HttpRequest, pk: int) -> HttpResponse:
     standard = _editable(request, pk)
@@ -326,28 +315,35 @@ def standard_revise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("standards:draft-edit", pk=standard.pk)
 
 
-@require_POST
-def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def _on_open_version(request: HttpRequest, pk: int, service, *, missing: str, success: str) -> HttpResponse:
+    """An editor's button on the open version (submit, recall); `success` is formatted with its number.
+    A refusal (submitted twice, say) becomes an error message on the standard's page."""
     standard = _editable(request, pk)
     version = standard.open_version()
     if version is None:
-        messages.error(request, _("There is no draft to submit."))
+        messages.error(request, missing)
+        return redirect(standard)
+    try:
+        service(version=version, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
     else:
-        _act(request, lambda: services.submit_version(version=version, by=request.user),
-             _("Version %(number)s is submitted for approval.") % {"number": version.number})
+        messages.success(request, success % {"number": version.number})
     return redirect(standard)
+
+
+@require_POST
+def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _on_open_version(request, pk, services.submit_version, missing=_("There is no draft to submit."),
+                            success=_("Version %(number)s is submitted for approval."))
 
 
 @require_POST
 def draft_recall(request: HttpRequest, pk: int) -> HttpResponse:
-    standard = _editable(request, pk)
-    version = standard.open_version()
-    if version is None:
-        messages.error(request, _("There is no version waiting for approval."))
-    else:
-        _act(request, lambda: services.withdraw_submission(version=version, by=request.user),
-             _("Version %(number)s is back to draft.") % {"number": version.number})
-    return redirect(standard)
+    return _on_open_version(request, pk, services.withdraw_submission,
+                            missing=_("There is no version waiting for approval."),
+                            success=_("Version %(number)s is back to draft."))
 
 
 def _submitted(request: HttpRequest, standard: Standard) -> StandardVersion | None:
@@ -453,8 +449,7 @@ def standard_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _version_or_404(request: HttpRequest, standard: Standard, number: int) -> StandardVersion:
     version = get_object_or_404(standard.versions.select_related("decided_by", "created_by"), number=number)
-    may_see_drafts = (Standard.objects.editable_by(request.user).filter(pk=standard.pk).exists()
-                      or standard.approver_id == request.user.pk)
+    may_see_drafts = standard.is_editable_by(request.user) or standard.approver_id == request.user.pk
     if not version.was_published and not may_see_drafts:
         raise Http404
     return version
