@@ -35,6 +35,8 @@ class Kind:
     render: Callable[[Reminder, Model], Message] | None = None
     is_still_due: Callable[[Reminder, Model], bool] = lambda reminder, target: True
     important: bool = False  # always emailed at once, whatever the person's preference
+    # Relations of the object that `render` and `is_still_due` read, fetched with it (select_related) by the sender.
+    related: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {}

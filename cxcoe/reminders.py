@@ -227,13 +227,16 @@ def _still_ours(rows: list[Reminder]):
 
 
 def _targets(rows: list[Reminder]) -> dict[tuple[int, int], object]:
+    """The objects of a batch: one query per model, with the relations their kinds read (`Kind.related`)."""
     wanted = defaultdict(set)
+    related = defaultdict(set)
     for row in rows:
         wanted[row.target_type_id].add(row.target_id)
+        related[row.target_type_id].update(notifications.KINDS.get(row.kind, notifications.MESSAGE).related)
     found = {}
     for type_id, ids in wanted.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
-        for obj in model._default_manager.filter(pk__in=ids):
+        for obj in model._default_manager.select_related(*related[type_id]).filter(pk__in=ids):
             found[(type_id, obj.pk)] = obj
     return found
 

@@ -86,12 +86,13 @@ register_kind(Kind(services.APPROVAL_REQUESTED, gettext_lazy("Standards waiting 
                    is_still_due=_still_waiting))
 register_kind(Kind(services.DECISION, gettext_lazy("Decisions on standards I wrote")))
 register_kind(Kind(services.ACK_DUE, gettext_lazy("Standards to acknowledge"), render=_render_ack_due,
-                   is_still_due=_ack_still_due))
+                   is_still_due=_ack_still_due, related=("standard",)))
 register_kind(Kind(services.ACK_ESCALATION, gettext_lazy("Overdue acknowledgements in my units"),
-                   render=_render_ack_escalation, is_still_due=_escalation_still_due, important=True))
+                   render=_render_ack_escalation, is_still_due=_escalation_still_due, important=True,
+                   related=("standard",)))
 register_kind(Kind(services.COMMUNICATION, gettext_lazy("Communications from the CoE")))
 register_kind(Kind(services.COMMUNICATION_NOT_READY, gettext_lazy("Communications I must get ready"),
-                   render=_render_not_ready, is_still_due=_not_ready_still_due))
+                   render=_render_not_ready, is_still_due=_not_ready_still_due, related=("plan",)))
 
 
 def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None) -> int:

@@ -12,9 +12,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cxcoe import reminders
 from cxcoe.models import Reminder
 from standards import services
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
@@ -230,3 +232,19 @@ def test_the_acknowledgement_export_is_evidence_scoped_to_the_reader(client, eve
     assert sorted(row[header.index("email")] for row in rows) == ["amir@acme.example", "leo@acme.example"]
     client.force_login(eve)
     assert client.get(url).status_code == 404
+
+
+def test_the_sender_delivers_acknowledgement_reminders_in_the_same_queries_for_more_people(olivia, oscar, acme,
+                                                                                        everyone_standard, amir):
+    def deliver() -> tuple[int, int]:
+        sweep_acknowledgements(today=timezone.localdate())
+        with CaptureQueriesContext(connection) as queries:
+            delivered = reminders.send_reminders()
+        return delivered, len(queries)
+
+    few, few_queries = deliver()
+    UserFactory.create_batch(12, business_unit=acme)
+    publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
+    many, many_queries = deliver()
+    assert many > few > 0
+    assert many_queries == few_queries
