@@ -123,3 +123,84 @@ def test_a_leader_sees_progress_and_who_is_pending_in_their_units(sign_in, live_
     page.locator("#progress").get_by_role("link", name=re.compile("Who is pending")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Not yet acknowledged in")
     check_page(page, "progress-pending")
+
+
+def test_staff_plan_a_communication_and_send_it_once(sign_in, live_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cxcoe.models import Reminder
+    from standards.models import Communication
+
+    today = timezone.localdate()
+    page = sign_in("olivia@acme.example")
+    page.goto(f"{live_server.url}/standards/plans/")
+    page.get_by_role("link", name="New plan").first.click()
+    page.get_by_label("Title").fill("Support week of promises")
+    page.get_by_label("Objective").fill("Every Support agent knows **CX-STD-003** by the end of the month.")
+    page.get_by_label("Starts").fill(f"{today:%Y-%m-%d}")
+    page.get_by_label("Ends").fill(f"{today - timedelta(days=1):%Y-%m-%d}")
+    page.get_by_label("Audience units").select_option(label="Customer Support")
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.locator("#id_ends_on_errors")).to_be_visible()  # the end is before the start: nothing saved
+    expect(page.get_by_label("Title")).to_have_value("Support week of promises")
+    check_page(page, "plan-form-error")
+    page.get_by_label("Ends").fill(f"{today + timedelta(days=30):%Y-%m-%d}")
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Support week of promises")
+
+    page.get_by_role("link", name="Add communication").click()
+    page.get_by_label("Title").fill("Your call-back promise")
+    page.get_by_label("Channel").select_option(label="Email")
+    page.get_by_label("Date").fill(f"{today + timedelta(days=2):%Y-%m-%d}")
+    page.get_by_label("Message").fill("From Monday we call back **when we said we would**.")
+    check_page(page, "communication-form")
+    page.get_by_role("button", name="Save communication").click()
+    page.get_by_role("link", name="Your call-back promise").click()
+    page.get_by_role("button", name="Mark ready").click()
+    page.get_by_role("link", name="Send to the audience…").click()
+    check_page(page, "communication-send")
+    page.get_by_role("button", name=re.compile(r"^Send to \d+ people$")).click()
+    expect(page.get_by_text(re.compile("is on its way to"))).to_be_visible()
+    communication = Communication.objects.get(title="Your call-back promise")
+    assert communication.status == Communication.Status.SENT
+    reached = Reminder.objects.filter(kind="communication", target_id=communication.pk).count()
+    assert reached == communication.recipient_count > 0
+    page.goto(f"{live_server.url}{communication.get_absolute_url()}send/")
+    expect(page.get_by_text(re.compile("already sent"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Send to"))).to_have_count(0)
+
+
+def test_staff_revise_retire_and_curate(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    standard = Standard.objects.get(code="CX-STD-011")
+    page.goto(f"{live_server.url}{standard.get_absolute_url()}")
+    page.get_by_role("link", name="Settings").click()
+    check_page(page, "standard-settings")
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("button", name="Start a new version").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("draft of version 2")
+    page.get_by_label("What changed").fill("Name the insight's source")
+    check_page(page, "draft-form")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("link", name="v1").click()
+    check_page(page, "version-detail")
+    page.goto(f"{live_server.url}{standard.get_absolute_url()}")
+    page.get_by_role("link", name="Retire").click()
+    check_page(page, "standard-retire")
+    page.get_by_label("Why it is retired").fill("Folded into the team meeting kit")
+    page.get_by_role("button", name="Retire the standard").click()
+    expect(page.get_by_text("This standard is retired.")).to_be_visible()
+    standard.refresh_from_db()
+    assert standard.status == Standard.Status.RETIRED
+    assert standard.versions.get(number=2).status == StandardVersion.Status.WITHDRAWN
+
+    page.goto(f"{live_server.url}/standards/principles/new/")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#id_title_errors")).to_be_visible()
+    check_page(page, "principle-form-error")
+    page.goto(f"{live_server.url}/standards/principles/")
+    page.get_by_role("link", name="We keep our promises").first.click()
+    page.get_by_role("link", name="Delete").click()
+    check_page(page, "principle-delete")
