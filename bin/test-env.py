@@ -22,10 +22,14 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Tests get a var/ of their own, so uploads, the file cache and the filesystem broker never touch
 # the data of a `make run` on the same checkout.
 TEST_VAR_DIR = ROOT / "var" / "test"
+# Two checkouts on one machine can run their suites side by side by choosing their own database name
+# (pytest-django prefixes it with test_) and their own pair of Redis databases (broker, cache).
+TEST_DATABASE = os.environ.get("CXCOE_TEST_DATABASE", "cxcoe")
+TEST_REDIS_DBS = os.environ.get("CXCOE_TEST_REDIS_DBS", "14,15").split(",")
 
 
 def postgres_problem() -> str | None:
-    """Return None when PostgreSQL answers (creating the `cxcoe` database if absent), else why not."""
+    """Return None when PostgreSQL answers (creating the test database if absent), else why not."""
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - psycopg is a dependency
@@ -33,9 +37,9 @@ def postgres_problem() -> str | None:
     try:
         with psycopg.connect(host=HOST, port=PG_PORT, user="postgres", dbname="postgres",
                              connect_timeout=3, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'cxcoe'").fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [TEST_DATABASE]).fetchone()
             if not exists:
-                conn.execute("CREATE DATABASE cxcoe")
+                conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return None
@@ -85,9 +89,9 @@ def main() -> int:
     if not pg and not rd:
         print(f"cxcoe tests: on PostgreSQL and Redis at {HOST}", file=sys.stderr)
         env |= {
-            "DATABASE_URL": f"postgres://postgres@{HOST}:{PG_PORT}/cxcoe",
-            "CELERY_BROKER_URL": f"redis://{HOST}:{REDIS_PORT}/14",
-            "CACHE_URL": f"redis://{HOST}:{REDIS_PORT}/15",
+            "DATABASE_URL": f"postgres://postgres@{HOST}:{PG_PORT}/{TEST_DATABASE}",
+            "CELERY_BROKER_URL": f"redis://{HOST}:{REDIS_PORT}/{TEST_REDIS_DBS[0]}",
+            "CACHE_URL": f"redis://{HOST}:{REDIS_PORT}/{TEST_REDIS_DBS[1]}",
             "CELERY_TASK_ALWAYS_EAGER": "0",
         }
     else:
