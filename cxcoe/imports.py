@@ -50,7 +50,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import services
+from . import queueing, services
 from .audit import record_event
 from .csvexport import FORMULA_PREFIXES
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User, unit_code_validator
@@ -756,13 +756,12 @@ def create_import(*, by: User | None, units_name: str = "", units_text: str = ""
 @transaction.atomic
 def start_import(*, by: User, units_file=None, people_file=None, deactivate_missing: bool = False) -> ImportJob:
     """Store the uploaded files as a job and queue its validation for when this transaction commits."""
-    from . import tasks  # tasks import this module
-
     units_name, units_text = _read_upload(units_file)
     people_name, people_text = _read_upload(people_file)
     job = create_import(by=by, units_name=units_name, units_text=units_text, people_name=people_name,
                         people_text=people_text, deactivate_missing=deactivate_missing)
-    tasks.validate_import.delay_on_commit(job.pk)
+    queueing.enqueue("cxcoe.tasks.validate_import", job.pk,
+                     label=_("Check the import %(files)s") % {"files": job.files_label})
     return job
 
 
@@ -812,11 +811,10 @@ def claim_apply(*, job: ImportJob, by: User | None) -> bool:
 @transaction.atomic
 def request_apply(*, job: ImportJob, by: User) -> bool:
     """Claim the job for applying and queue the work for when this transaction commits; False if not PREVIEW."""
-    from . import tasks  # tasks import this module
-
     if not claim_apply(job=job, by=by):
         return False
-    tasks.apply_import.delay_on_commit(job.pk)
+    queueing.enqueue("cxcoe.tasks.apply_import", job.pk,
+                     label=_("Apply the import %(files)s") % {"files": job.files_label})
     return True
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import notifications, tasks
+from . import notifications, queueing
 from .audit import record_event
 from .models import Notification, NotificationPreference, Reminder, User
 
@@ -62,5 +62,5 @@ def retry_failed_reminder(*, reminder: Reminder, by: User, request=None) -> bool
     record_event(actor=by, verb="reminder.retried", target=row, request=request,
                  details={"recipient": row.recipient.email, "kind": row.kind, "period": row.period,
                           "attempts": row.attempts, "last_error": row.last_error[:200]})
-    tasks.send_reminders.delay_on_commit()
+    queueing.nudge("cxcoe.tasks.send_reminders")
     return True

@@ -2,10 +2,13 @@ import contextlib
 import zoneinfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from . import queueing
 from .permissions import is_coe_staff
 
 
@@ -36,5 +39,23 @@ def require_staff_mfa(get_response):
             if not request.path.startswith(allowed) and not Authenticator.objects.filter(user=request.user).exists():
                 return redirect(reverse("mfa_activate_totp"))
         return get_response(request)
+
+    return middleware
+
+
+def queue_outage_notice(get_response):
+    """Tell the person when work they started could not be handed to the background worker yet.
+
+    The work is saved and waits in the database (cxcoe.queueing); it starts once the broker is back.
+    Listed after the message middleware, so the message is stored with this response.
+    """
+
+    def middleware(request):
+        unsent = queueing.collect_unsent()
+        response = get_response(request)
+        if unsent and request.user.is_authenticated:
+            messages.warning(request, _("The background worker can't be reached right now. What you started is "
+                                        "saved and queued: it starts as soon as the worker is reachable again."))
+        return response
 
     return middleware

@@ -394,6 +394,12 @@ class ImportJob(models.Model):
         return reverse("import-detail", args=[self.pk])
 
     @property
+    def files_label(self) -> str:
+        """The uploaded files by name: "units.csv and people.csv"."""
+        names = [name for name in (self.units_filename, self.people_filename) if name]
+        return _(" and ").join(names) if names else str(self)
+
+    @property
     def is_running(self) -> bool:
         return self.status in {self.Status.VALIDATING, self.Status.APPLYING}
 
@@ -545,3 +551,69 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class QueuedTaskQuerySet(models.QuerySet["QueuedTask"]):
+    def waiting(self):
+        return self.filter(status__in=[QueuedTask.Status.PENDING, QueuedTask.Status.RUNNING])
+
+
+class QueuedTask(models.Model):
+    """Work that a request or a service queued for the background worker (cxcoe.queueing).
+
+    The row, not the broker's message, says that the work waits: the message only nudges the worker.
+    A nudge lost while the broker was down is sent again, and a second nudge finds the row claimed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    label = models.CharField(max_length=200, blank=True)  # what the work is, in words, for the operations page
+    # The task and its arguments as one string: at most one waiting row per piece of work.
+    key = models.CharField(max_length=500)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    token = models.UUIDField(unique=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    nudged_at = models.DateTimeField(default=timezone.now)
+    nudges = models.PositiveIntegerField(default=0)
+    # Why the last nudge could not be sent (the broker was unreachable); empty once one got through.
+    nudge_error = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    objects = QueuedTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(status="pending"), name="one_pending_task_per_key"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "running", "done", "failed"]),
+                                   name="queued_task_status_valid"),
+            models.CheckConstraint(condition=~Q(status="running") | Q(started_at__isnull=False),
+                                   name="queued_task_running_is_started"),
+        ]
+        indexes = [models.Index(fields=["status", "nudged_at"], condition=Q(status__in=["pending", "running"]),
+                                name="queued_task_waiting")]
+
+    def __str__(self) -> str:
+        return self.label or self.task
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the heartbeat task that beat sends every minute."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return self.hostname

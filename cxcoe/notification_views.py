@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import inbox, notifications, reminders
+from . import health, inbox, notifications, queueing, reminders
 from .csvexport import csv_response
 from .forms import NotificationFilterForm, NotificationPreferencesForm, ReminderFilterForm
 from .models import Notification, NotificationPreference, Reminder, SweepRun
@@ -132,7 +132,11 @@ def operations(request: HttpRequest) -> HttpResponse:
     failed = Reminder.objects.filter(status=Reminder.Status.FAILED).select_related("recipient") \
         .order_by("-created_at", "-pk")[:FAILED_SHOWN]
     page = Paginator(_ledger(filters), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    checks = health.run_checks()
     context = {
+        "checks": checks,
+        "checks_failing": [check for check in checks if not check.ok],
+        "queue": queueing.summary(),
         "sweeps": _last_runs(),
         "sweep_hour": settings.CXCOE_SWEEP_HOUR,
         "counts": [(value, label, counts.get(value, 0)) for value, label in Reminder.Status.choices],

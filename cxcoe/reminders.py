@@ -23,7 +23,6 @@ from itertools import islice
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -31,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import notifications
+from . import notifications, queueing
 from .audit import record_event
 from .models import BusinessUnit, Notification, Reminder, SweepRun, User
 
@@ -169,9 +168,7 @@ def notify(*, recipients: Iterable[User], kind: str, target, key: str, title: st
                   title=title[:200], body=body, url=url or target.get_absolute_url()) for person in recipients],
         ignore_conflicts=True,
     )
-    from . import tasks  # tasks import this module
-
-    tasks.send_reminders.delay_on_commit()
+    queueing.nudge("cxcoe.tasks.send_reminders")
 
 
 def cancel_for_people(person_ids: list[int]) -> int:
@@ -425,15 +422,13 @@ def run_all_sweeps(*, today: date | None = None) -> int:
     return declared
 
 
+@transaction.atomic
 def request_sweep(*, name: str, by: User) -> bool:
     """Queue a sweep from the operations page. A second press while one is queued or running adds nothing."""
-    from . import tasks  # tasks import this module
-
     recent = timezone.now() - timedelta(minutes=5)
     if SweepRun.objects.filter(name=name, status=SweepRun.Status.RUNNING, started_at__gte=recent).exists():
         return False
-    if not cache.add(f"sweep-requested:{name}", "1", timeout=60):
+    if not queueing.enqueue("cxcoe.tasks.run_sweep", name, label=_("Sweep: %(sweep)s") % {"sweep": SWEEPS[name].label}):
         return False
     record_event(actor=by, verb="sweep.requested", details={"sweep": name})
-    tasks.run_sweep.delay_on_commit(name)
     return True

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "cxcoe.middleware.user_time_zone",
     "cxcoe.middleware.require_staff_mfa",
+    "cxcoe.middleware.queue_outage_notice",
 ]
 
 ROOT_URLCONF = "cxcoe.urls"
@@ -126,7 +127,9 @@ if PRODUCTION and not CACHE_URL.startswith("redis"):
     # Rate limits and import progress must be shared by every web process and worker.
     raise ImproperlyConfigured("Production mode needs CACHE_URL=redis://...")
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # While Redis is down the cache falls back to each process's memory instead of failing the request.
+    CACHES = {"default": {"BACKEND": "cxcoe.cache.FallbackRedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
@@ -224,7 +227,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost//")
 # Redis hands an unacknowledged task to another worker after this long: four times the hard time limit
 # below, so a slow task is never run twice. Nothing is queued with an ETA: future reminders are dates.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+# A web request that queues work must not wait long for a broker that is down (cxcoe.queueing).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -263,10 +268,15 @@ CXCOE_SENDING_TIMEOUT_SECONDS = int(env("CXCOE_SENDING_TIMEOUT_SECONDS", "600"))
 CXCOE_SENDER_BUDGET_SECONDS = int(env("CXCOE_SENDER_BUDGET_SECONDS", "240"))
 CXCOE_DELIVERY_MAX_ATTEMPTS = int(env("CXCOE_DELIVERY_MAX_ATTEMPTS", "5"))
 CXCOE_BASE_URL = env("CXCOE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Queued work (cxcoe.queueing) still waiting this long after its last nudge is nudged again, at beat's tick.
+CXCOE_RENUDGE_AFTER_SECONDS = int(env("CXCOE_RENUDGE_AFTER_SECONDS", "180"))
+CXCOE_RENUDGE_EVERY_SECONDS = float(env("CXCOE_RENUDGE_EVERY_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     # Every sweep an app registers (cxcoe.reminders.register_sweep) runs in this one daily entry.
     "sweeps": {"task": "cxcoe.tasks.run_all_sweeps", "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
     "send-reminders": {"task": "cxcoe.tasks.send_reminders", "schedule": 60.0},
+    "renudge-waiting": {"task": "cxcoe.tasks.renudge_waiting", "schedule": CXCOE_RENUDGE_EVERY_SECONDS},
+    "worker-heartbeat": {"task": "cxcoe.tasks.record_heartbeat", "schedule": 60.0},
     "send-daily-digests": {"task": "cxcoe.tasks.send_digests", "args": ["daily"],
                            "schedule": crontab(hour=(CXCOE_SWEEP_HOUR + 1) % 24, minute=0)},
     "send-weekly-digests": {"task": "cxcoe.tasks.send_digests", "args": ["weekly"],

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import imports, reminders
+from . import imports, queueing, reminders
 
 
 @shared_task(acks_late=True)
@@ -34,3 +34,19 @@ def send_reminders() -> int:
 @shared_task(acks_late=True)
 def send_digests(frequency: str) -> int:
     return reminders.send_digests(frequency=frequency)
+
+
+@shared_task(acks_late=True)
+def run_queued(queued_id: int) -> str:
+    """The nudge that cxcoe.queueing sends: run the work that one QueuedTask row describes."""
+    return queueing.run_queued(queued_id=queued_id)
+
+
+@shared_task(acks_late=True)
+def renudge_waiting() -> int:
+    return queueing.renudge_waiting()
+
+
+@shared_task(bind=True, acks_late=True, expires=120)
+def record_heartbeat(self) -> None:
+    queueing.record_heartbeat(hostname=self.request.hostname or "worker")

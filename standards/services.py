@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cxcoe import reminders, reviews
+from cxcoe import queueing, reminders, reviews
 from cxcoe.audit import record_event
 from cxcoe.models import ReviewRecord, User
 
@@ -460,9 +460,8 @@ def _ask_for_acknowledgement(standard: Standard, version: StandardVersion, *, to
                                            person__in=audience.values("pk")).update(
         status=Acknowledgement.Status.PENDING, due_on=due_on)
     asked += _insert_pending(standard, version, audience, due_on)
-    from . import tasks  # tasks import this module
-
-    tasks.sweep_standard_acknowledgements.delay_on_commit(standard.pk)
+    queueing.enqueue("standards.tasks.sweep_standard_acknowledgements", standard.pk,
+                     label=_("First acknowledgement reminders of %(code)s") % {"code": standard.code})
     return asked
 
 

@@ -7,8 +7,9 @@ allauth's pages and the site admin are left out: they carry their own access rul
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder
+from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, WorkerHeartbeat
 from standards.services import calendar_feed_for, submit_version
 
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
@@ -29,6 +30,8 @@ MATRIX = {
     "dashboard": row(LOGIN, 403, 200, 200, 200),
     "profile": row(LOGIN, 200, 200, 200, 200),
     "healthz": row(200, 200, 200, 200, 200),
+    # Load balancers probe readiness without signing in; the objects below include a worker that just reported in.
+    "readyz": row(200, 200, 200, 200, 200),
     "person-list": row(LOGIN, 403, 403, 403, 200),
     "person-export": row(LOGIN, 403, 403, 403, 200),
     "person-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["amir"].pk]),
@@ -162,6 +165,7 @@ def test_permission_matrix(client, people, amir, olivia, leo, sales, support, na
         "sales": sales,
         **standards_objects(olivia=olivia, leo=leo, units=[sales, support]),
         "job": ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID),
+        "heartbeat": WorkerHeartbeat.objects.create(hostname="worker@cxcoe", seen_at=timezone.now()),
         "notification": Notification.objects.create(recipient=people["leader"], kind="message", title="Town hall",
                                                     url="/"),
         "failed_reminder": Reminder.objects.create(

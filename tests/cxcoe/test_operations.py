@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxcoe import reminders
-from cxcoe.models import AuditEvent, BusinessUnit, Notification, Reminder, SweepRun
+from cxcoe.models import AuditEvent, BusinessUnit, Notification, QueuedTask, Reminder, SweepRun
 
 from ..factories import UserFactory
 
@@ -65,17 +65,25 @@ def test_a_sweep_that_never_ran_says_so(client, olivia):
 
 def test_run_now_twice_queues_the_sweep_once(client, olivia, owned_sales, leo, django_capture_on_commit_callbacks):
     client.force_login(olivia)
-    with django_capture_on_commit_callbacks(execute=True):
+    # The first press waits in the queue (its nudge is held back here), so the second one finds it there.
+    with django_capture_on_commit_callbacks(execute=False) as nudges:
         first = client.post(reverse("operations-run-sweep", args=["reviews"]), follow=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        second = client.post(reverse("operations-run-sweep", args=["reviews"]), follow=True)
+    second = client.post(reverse("operations-run-sweep", args=["reviews"]), follow=True)
     assert "Review cycles: queued." in first.text
     assert "Review cycles: already queued or running." in second.text
+    waiting = QueuedTask.objects.get()
+    assert (waiting.task, waiting.args, waiting.status) == ("cxcoe.tasks.run_sweep", ["reviews"], "pending")
+    assert [row.label for row in second.context["queue"]["rows"]] == ["Sweep: Review cycles"]
+    for nudge in nudges:
+        nudge()
     run = SweepRun.objects.get(name="reviews")
     assert (run.status, run.declared) == (SweepRun.Status.OK, 1)
     assert Reminder.objects.get().recipient == leo
     assert AuditEvent.objects.filter(verb="sweep.requested", actor=olivia).count() == 1
-    assert dict((sweep.name, run) for sweep, run in second.context["sweeps"])["reviews"] == run
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.runs) == ("done", 1)
+    after = client.get(reverse("operations"))
+    assert dict((sweep.name, run) for sweep, run in after.context["sweeps"])["reviews"] == run
 
 
 def test_an_unknown_sweep_answers_404(client, olivia):

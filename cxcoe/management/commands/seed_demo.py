@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from cxcoe import reminders, services, tasks
+from cxcoe import queueing, reminders, services
 from cxcoe.models import BusinessUnit, User
 
 DEMO_PASSWORD = "cxcoe-demo"  # noqa: S105 - printed for the demo only
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         # The reminders exist from the start, once every app's data is in, and the worker delivers them as
         # soon as it is up.
         reminders.run_all_sweeps(today=timezone.localdate())
-        tasks.send_reminders.delay_on_commit()
+        queueing.nudge("cxcoe.tasks.send_reminders")
 
     def schedule_reviews(self, units, people) -> None:
         """Give the demo real reviews: one coming up for Leo, one overdue (and escalated) for Nadia. The sweep

@@ -1,0 +1,123 @@
+"""Readiness: whether each service cxcoe depends on answers (`/readyz` and the operations page).
+
+`/healthz` stays a cheap liveness check (the process and the database answer). The checks here are
+django-health-check's, and our own where the question is ours: the cache behind its fallback, the
+broker, and how long ago a worker last reported in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from celery import current_app
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from health_check.base import HealthCheck
+from health_check.checks import Database
+from health_check.exceptions import HealthCheckException, ServiceUnavailable
+from health_check.views import HealthCheckView
+
+from .models import WorkerHeartbeat
+
+WORKER_SILENT_AFTER = timedelta(minutes=5)
+
+
+@dataclasses.dataclass
+class CacheServer(HealthCheck):
+    """The cache server itself: Redis behind its per-process fallback (which would always answer), else a write."""
+
+    timeout = timedelta(seconds=3)
+
+    def run(self) -> None:
+        try:
+            if hasattr(cache, "ping"):
+                cache.ping()
+            else:
+                cache.set("cxcoe-readiness", "ok", 10)
+                if cache.get("cxcoe-readiness") != "ok":
+                    raise ServiceUnavailable(_("The cache does not keep what is written to it."))
+        except HealthCheckException:
+            raise
+        except Exception as exc:
+            raise ServiceUnavailable(_("The cache server can't be reached.")) from exc
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker accepts a connection."""
+
+    timeout = timedelta(seconds=3)
+
+    def run(self) -> None:
+        try:
+            with current_app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+        except Exception as exc:
+            raise ServiceUnavailable(_("The task broker can't be reached.")) from exc
+
+
+@dataclasses.dataclass
+class Worker(HealthCheck):
+    """A worker ran the heartbeat that beat sends every minute, within the last five minutes."""
+
+    def run(self) -> None:
+        last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+        if last is None:
+            raise ServiceUnavailable(_("No background worker has reported in yet."))
+        if timezone.now() - last > WORKER_SILENT_AFTER:
+            raise ServiceUnavailable(_("No background worker has reported in for %(minutes)d minutes.")
+                                     % {"minutes": (timezone.now() - last).total_seconds() // 60})
+
+
+CHECKS = [
+    (_("Database"), Database),
+    (_("Cache"), CacheServer),
+    (_("Task broker"), Broker),
+    (_("Background worker"), Worker),
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    label: str
+    problem: str  # empty when the check passed
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def run_checks() -> list[Result]:
+    """Every check, one after the other in this thread (for the operations page)."""
+    results = []
+    for label, check in CHECKS:
+        try:
+            check().run()
+        except HealthCheckException as exc:
+            results.append(Result(str(label), str(exc.message)))
+        except Exception as exc:
+            results.append(Result(str(label), type(exc).__name__))
+        else:
+            results.append(Result(str(label), ""))
+    return results
+
+
+class ReadinessView(HealthCheckView):
+    """django-health-check's report of the same checks, as plain text or JSON (`?format=json`, or by Accept).
+
+    It answers 503 when a check fails, so that a load balancer or an orchestrator can act on it.
+    """
+
+    checks = [check for _label, check in CHECKS]
+
+    def render_to_response(self, context, **kwargs):
+        # The library's HTML page styles itself inline, which our Content-Security-Policy refuses.
+        return self.render_to_response_text(kwargs.get("status", 200))
+
+    async def get(self, request, *args, **kwargs):
+        response = await super().get(request, *args, **kwargs)
+        if response.status_code == 500:
+            response.status_code = 503
+        return response
