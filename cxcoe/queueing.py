@@ -20,12 +20,12 @@ import logging
 import uuid
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .celery import app as celery_app
 from .models import QueuedTask, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def run_queued(*, queued_id: int) -> str:
         return "skipped"
     row = QueuedTask.objects.get(pk=queued_id)
     try:
-        current_app.tasks[row.task].run(*row.args)
+        celery_app.tasks[row.task].run(*row.args)
     except Exception as exc:
         log.exception("Queued task %s failed", row)
         QueuedTask.objects.filter(pk=row.pk).update(status=QueuedTask.Status.FAILED, finished_at=timezone.now(),
@@ -130,12 +130,14 @@ def _nudge_row(pk: int) -> None:
 
 def _publish(task: str, args: list) -> str:
     """Send one task message. Returns why it could not be sent, or "" once it was."""
-    if current_app.conf.task_always_eager:
-        # Tests (and CELERY_TASK_ALWAYS_EAGER) run the task right here; its errors are theirs to see.
-        current_app.tasks[task].apply_async(args=args)
+    if celery_app.conf.task_always_eager:
+        # Tests (and CELERY_TASK_ALWAYS_EAGER) run the task right here; its errors are theirs to see. The
+        # web process never imports the task modules otherwise, so they are loaded here first.
+        celery_app.loader.import_default_modules()
+        celery_app.tasks[task].apply_async(args=args)
         return ""
     try:
-        current_app.send_task(task, args=args, retry=True, retry_policy=PUBLISH_RETRY)
+        celery_app.send_task(task, args=args, retry=True, retry_policy=PUBLISH_RETRY)
     except Exception as exc:  # whatever the transport raises, the request that queued the work must succeed
         log.warning("Could not reach the broker to queue %s%r; it is sent again when the broker is back: %s",
                     task, tuple(args), exc)

@@ -1,12 +1,10 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import import_views, notification_views, views
+from . import health, import_views, notification_views, views
 from .dashboard import views as dashboard
-from .health import ReadinessView
 
 # The admin signs in through allauth, so its login has the same rate limits and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -17,7 +15,7 @@ urlpatterns = [
     path("dashboard/", dashboard.leader_dashboard, name="dashboard"),
     path("me/", views.profile, name="profile"),
     path("healthz", views.healthz, name="healthz"),
-    path("readyz", login_not_required(ReadinessView.as_view()), name="readyz"),
+    path("readyz", health.readiness, name="readyz"),
     path("manage/people/", views.person_list, name="person-list"),
     path("manage/people/export.csv", views.person_export, name="person-export"),
     path("manage/people/<int:pk>/", views.person_detail, name="person-detail"),
