@@ -56,7 +56,7 @@ class Broker(HealthCheck):
     def run(self) -> None:
         try:
             with celery_app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, timeout=2)
+                connection.ensure_connection(max_retries=0, timeout=2)
         except Exception as exc:
             raise ServiceUnavailable(_("The task broker can't be reached.")) from exc
 
