@@ -1,4 +1,5 @@
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -6,8 +7,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cxcoe import inbox, reminders
-from cxcoe.models import BusinessUnit, Notification, NotificationPreference, Reminder, SweepRun, User
+from cxcoe import inbox, queueing, reminders
+from cxcoe.models import (
+    BusinessUnit,
+    Notification,
+    NotificationPreference,
+    QueuedTask,
+    Reminder,
+    SweepRun,
+    User,
+    WorkerHeartbeat,
+)
 
 from .conftest import check_page
 
@@ -86,12 +96,21 @@ def test_coe_staff_operations_page(sign_in, live_server):
                             target_type=ContentType.objects.get_for_model(BusinessUnit), attempts=5,
                             target_id=amir.business_unit_id,
                             last_error="SMTPRecipientsRefused: {'amir@acme.example': (550, b'Mailbox unavailable')}")
+    # The worker was last seen ten minutes ago, and an import waits that could not be handed to the broker.
+    WorkerHeartbeat.objects.create(hostname="celery@web-1", seen_at=timezone.now() - timedelta(minutes=10))
+    QueuedTask.objects.create(task="cxcoe.tasks.validate_import", args=[1], key="cxcoe.tasks.validate_import:[1]",
+                              token=uuid.uuid4(), label="Check the import people.csv",
+                              nudge_error="OperationalError: Error 111 connecting to redis:6379. Connection refused.")
     page = sign_in("olivia@acme.example")
     page.get_by_role("button", name="Manage").click()
     page.get_by_role("link", name="Operations").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Operations")
+    expect(page.get_by_role("alert").filter(has_text="Background work is held up")).to_contain_text(
+        "No background worker has reported in for 10 minutes.")
+    expect(page.get_by_role("cell", name="Check the import people.csv")).to_be_visible()
     expect(page.get_by_role("cell", name="Mailbox unavailable")).to_be_visible()
     check_page(page, "operations")
+    queueing.record_heartbeat(hostname="celery@web-1")
     runs = SweepRun.objects.filter(name="reviews").count()
     page.get_by_role("button", name="Run now: Review cycles").click()
     expect(page.get_by_text("Review cycles: queued.")).to_be_visible()
