@@ -3,15 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from oidc_provider.models import Client, ResponseType, RSAKey
 
-# Name, email, password at the provider. The test decides who exists (and how) on the cxcoe side.
-PEOPLE = [
-    ("olivia", "Olivia", "Hart", "olivia@acme.example"),
-    ("leo", "Leo", "Marsh", "leo@acme.example"),
-    ("eve", "Eve", "Walker", "eve@acme.example"),
-    ("sam", "Sam", "Stranger", "sam@elsewhere.example"),
-    ("uma", "Uma", "Unverified", "amir@acme.example"),
-]
-PASSWORD = "provider-pass-2026"
+from tests.sso_provider.people import PASSWORD, PEOPLE
 
 
 class Command(BaseCommand):
