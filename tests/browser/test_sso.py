@@ -52,12 +52,13 @@ def identity_provider(live_server, tmp_path_factory):
     for name in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
     django = [sys.executable, "-m", "django"]
-    subprocess.run([*django, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*django, "setup_provider", "--client-id", CLIENT_ID, "--secret", CLIENT_SECRET,
-                    "--redirect-uri", f"{live_server.url}/accounts/oidc/sso/login/callback/",
-                    "--post-logout-redirect-uri", f"{live_server.url}/accounts/login/"],
-                   env=env, check=True, cwd=ROOT, capture_output=True)
-    server = subprocess.Popen([*django, "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
+    subprocess.run([*django, "migrate", "-v0"], env=env, check=True, cwd=ROOT)  # noqa: S603 - fixed arguments
+    setup = [*django, "setup_provider", "--client-id", CLIENT_ID, "--secret", CLIENT_SECRET,
+             "--redirect-uri", f"{live_server.url}/accounts/oidc/sso/login/callback/",
+             "--post-logout-redirect-uri", f"{live_server.url}/accounts/login/"]
+    subprocess.run(setup, env=env, check=True, cwd=ROOT, capture_output=True)  # noqa: S603 - fixed arguments
+    serve = [*django, "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"]
+    server = subprocess.Popen(serve,  # noqa: S603 - fixed arguments
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     discovery = f"{url}/openid/.well-known/openid-configuration"
     deadline = time.monotonic() + 30
