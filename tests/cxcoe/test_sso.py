@@ -68,7 +68,7 @@ def test_a_deactivated_person_is_refused_and_nothing_changes(rf, eve):
     eve.save(update_fields=["is_active"])
     _request, response = provider_answers(rf, email="eve@acme.example")
     assert response.status_code == 403
-    assert "deactivated" in response.text and "ask CoE staff to reactivate" in response.text
+    assert "ask CoE staff to reactivate your account" in response.text
     eve.refresh_from_db()
     assert eve.check_password(PASSWORD)
     assert not SocialAccount.objects.exists()
