@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# allauth's record of how this session authenticated has no public reader; pinned with allauth.
+# allauth's record of how this session authenticated has no public reader (tests/cxcoe/test_sso.py checks it).
 from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType

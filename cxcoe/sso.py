@@ -13,7 +13,7 @@ import requests
 from allauth.account import app_settings as account_settings
 
 # allauth keeps a list of how this session authenticated (password, socialaccount, mfa...). It has no
-# public reader; this one is pinned with allauth in pyproject.toml.
+# public reader; tests/cxcoe/test_sso.py fails if this internal one changes.
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
@@ -61,6 +61,11 @@ UNVERIFIED = Refusal(
                  "account is yours. Ask your IT team to mark the address as verified at the provider, then "
                  "sign in again."),
 )
+NO_EMAIL = Refusal(
+    "auth.sso_refused_unverified", gettext_lazy("Your provider sent no address"),
+    gettext_lazy("%(provider)s did not tell cxcoe your email address, so cxcoe can't tell which account is "
+                 "yours. Ask your IT team to release the email and email_verified claims to cxcoe."),
+)
 OTHER_PERSON = Refusal(
     "auth.sso_reauthentication_refused", gettext_lazy("That was a different account"),
     gettext_lazy("You signed in to %(provider)s with an account that is not yours in cxcoe (%(email)s). "
@@ -91,7 +96,7 @@ def _provider_name(request, sociallogin) -> str:
 
 
 def _refuse(request, sociallogin, refusal: Refusal, *, user=None):
-    email = _provider_email(sociallogin) or (user.email if user is not None else "") or _("no address")
+    email = _provider_email(sociallogin) or (user.email if user is not None else "")
     name = _provider_name(request, sociallogin)
     record_event(actor=request.user if request.user.is_authenticated else None, verb=refusal.verb, target=user,
                  details={"email": email, "provider": name}, request=request)
@@ -119,6 +124,8 @@ def check_sign_in(request, sociallogin, *, signup_open: bool) -> None:
         return
     if signup_open:
         return
+    if not sociallogin.email_addresses:
+        _refuse(request, sociallogin, NO_EMAIL)
     if not any(address.verified for address in sociallogin.email_addresses):
         _refuse(request, sociallogin, UNVERIFIED)
     _refuse(request, sociallogin, UNKNOWN)

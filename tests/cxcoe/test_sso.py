@@ -41,7 +41,7 @@ def provider_answers(rf, *, email, verified=True, uid=None, signed_in=None, stat
     with context.request_context(request):
         provider = get_social_adapter().get_provider(request, "sso")
         sociallogin = provider.sociallogin_from_response(request, {"userinfo": {
-            "sub": uid or email, "email": email, "email_verified": verified, "name": "Someone"}})
+            "sub": uid or email or "someone", "email": email, "email_verified": verified, "name": "Someone"}})
         sociallogin.state = state or {"process": "login"}
         response = complete_social_login(request, sociallogin)
     request.session.save()
@@ -94,6 +94,13 @@ def test_an_unconfirmed_address_is_refused_without_touching_the_person(rf, amir)
     assert amir.check_password(PASSWORD)
     assert not SocialAccount.objects.exists()
     assert AuditEvent.objects.filter(verb="auth.sso_refused_unverified").count() == 1
+
+
+def test_a_provider_that_sends_no_address_is_named_as_the_problem(rf, eve):
+    _request, response = provider_answers(rf, email="")
+    assert response.status_code == 403
+    assert "release the email and email_verified claims" in response.text
+    assert AuditEvent.objects.get(verb="auth.sso_refused_unverified").details == {"email": "", "provider": "Acme ID"}
 
 
 def test_an_address_someone_registered_themselves_stays_unverified(rf, eve):
