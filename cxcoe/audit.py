@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# allauth's record of how this session authenticated has no public reader (tests/cxcoe/test_sso.py checks it).
+from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -36,8 +38,20 @@ def record_event(
     )
 
 
+# How a session authenticated first (allauth's records), as the audit verb for the sign-in.
+SIGN_IN_VERBS = {"password": "auth.signed_in_password", "socialaccount": "auth.signed_in_sso"}
+SECOND_FACTORS = {"totp": "authenticator app", "recovery_codes": "recovery code", "webauthn": "security key"}
+
+
 def _on_signed_in(sender, request, user, **kwargs) -> None:
-    record_event(actor=user, verb="auth.signed_in", target=user, request=request)
+    records = get_authentication_records(request, user) if request is not None else []
+    verb = SIGN_IN_VERBS.get(records[0]["method"], "auth.signed_in") if records else "auth.signed_in"
+    details = {}
+    if records and records[0]["method"] == "socialaccount":
+        details["provider"] = str(records[0].get("provider", ""))
+    if second := [record for record in records if record["method"] == "mfa"]:
+        details["second_factor"] = SECOND_FACTORS.get(second[-1].get("type"), str(second[-1].get("type")))
+    record_event(actor=user, verb=verb, target=user, details=details, request=request)
 
 
 def _on_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:

@@ -16,3 +16,14 @@ def navigation(request) -> dict:
             "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
         }
     }
+
+
+def provider_sign_out(request) -> dict:
+    """After signing out of a single sign-on session, the sign-in page offers the provider's sign-out."""
+    if request.GET.get("signed_out") != "sso" or getattr(request, "user", None) is None \
+            or request.user.is_authenticated:
+        return {}
+    from . import sso
+
+    url = sso.end_session_url(request)
+    return {"provider_sign_out": {"url": url, "name": sso.provider(request).name}} if url else {}

@@ -28,15 +28,24 @@ def user_time_zone(get_response):
 
 
 def require_staff_mfa(get_response):
-    """With CXCOE_REQUIRE_STAFF_MFA on, CoE staff and site admins must set up an authenticator first."""
+    """With CXCOE_REQUIRE_STAFF_MFA on, CoE staff and site admins must set up an authenticator first.
+
+    Setting one up happens under /accounts/ (re-authenticating at the provider too, for people without a
+    password), so those pages stay open. With CXCOE_TRUST_PROVIDER_MFA on, a single sign-on session is
+    enough: the provider asked for its own second factor.
+    """
 
     def middleware(request):
         user = request.user
         if settings.CXCOE_REQUIRE_STAFF_MFA and (is_coe_staff(user) or (user.is_authenticated and user.is_superuser)):
             from allauth.mfa.models import Authenticator
 
+            from . import sso
+
             allowed = ("/accounts/",)
-            if not request.path.startswith(allowed) and not Authenticator.objects.filter(user=request.user).exists():
+            if (not request.path.startswith(allowed)
+                    and not (settings.CXCOE_TRUST_PROVIDER_MFA and sso.signed_in_by_sso(request, user))
+                    and not Authenticator.objects.filter(user=request.user).exists()):
                 return redirect(reverse("mfa_activate_totp"))
         return get_response(request)
 

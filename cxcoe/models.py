@@ -278,6 +278,13 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 AUDIT_VERBS = {
     "auth.signed_in": _("Signed in"),
+    "auth.signed_in_password": _("Signed in with a password"),
+    "auth.signed_in_sso": _("Signed in by single sign-on"),
+    "auth.sso_refused_inactive": _("Single sign-on refused: account deactivated"),
+    "auth.sso_refused_unknown": _("Single sign-on refused: no account with this address"),
+    "auth.sso_refused_unverified": _("Single sign-on refused: provider did not confirm the address"),
+    "auth.sso_reauthenticated": _("Confirmed identity by signing in again at the provider"),
+    "auth.sso_reauthentication_refused": _("Confirming identity at the provider failed"),
     "auth.sign_in_failed": _("Sign-in failed"),
     "role.granted": _("Role granted"),
     "role.revoked": _("Role revoked"),

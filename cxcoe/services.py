@@ -70,9 +70,23 @@ def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, r
     if "email" in changed:
         # allauth also signs people in by the addresses it keeps; the old one must stop working.
         EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email).delete()
+        verify_directory_address(person=person)
     record_event(actor=by, verb="person.updated", target=person, request=request,
                  details={name: [before[name], str(value or "")] for name, value in changed.items()})
     return [*changed, "is_coe_staff"] if role_changed else list(changed)
+
+
+def verify_directory_address(*, person: User) -> None:
+    """Mark the address on a person's record as verified for allauth, unless allauth already keeps it.
+
+    The record's address comes from the organization (the people import, CoE staff, a site admin), which
+    vouches for it. Single sign-on links a provider account by a verified address and would otherwise
+    wipe the password of an address it doesn't know. An address someone registered themselves (open
+    sign-up) has a row of its own, left as it is.
+    """
+    if not EmailAddress.objects.filter(user=person, email__iexact=person.email).exists():
+        EmailAddress.objects.create(user=person, email=person.email, verified=True,
+                                    primary=not EmailAddress.objects.filter(user=person, primary=True).exists())
 
 
 def _end_sessions(queryset) -> None:

@@ -7,6 +7,7 @@ and CACHE_URL). Production mode is DJANGO_ENV=production, or DEBUG turned off.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cxcoe.context_processors.navigation",
+                "cxcoe.context_processors.provider_sign_out",
             ],
         },
     },
@@ -175,20 +177,57 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "cxcoe")
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# A person re-authenticates (before setting up two-factor, say) with their password, their authenticator,
+# or a fresh sign-in at the identity provider (cxcoe.sso). Not by a code mailed to them: the provider
+# is the stronger proof for people who have no password.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+# With CXCOE_REQUIRE_STAFF_MFA on, a CoE staff member who signed in by single sign-on need not also set
+# up an authenticator in cxcoe: the organization's provider asks for its own second factor.
+CXCOE_TRUST_PROVIDER_MFA = env_bool("CXCOE_TRUST_PROVIDER_MFA", False)
+
+
+def single_sign_on_providers(*, client_id: str, secret: str, server_url: str, name: str = "Single sign-on",
+                             provider_id: str = "sso") -> dict:
+    """SOCIALACCOUNT_PROVIDERS for one OpenID Connect provider (a function, so tests can point it elsewhere)."""
+    return {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": provider_id,
+                    "name": name,
+                    "client_id": client_id,
+                    "secret": secret,
+                    "settings": {"server_url": server_url},
+                }
+            ],
+            "OAUTH_PKCE_ENABLED": True,
+            "SCOPE": ["openid", "email", "profile"],
+        }
+    }
+
+
+def origin_of(url: str) -> str:
+    """The scheme://host[:port] of a URL: what a Content-Security-Policy source names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def form_action_sources(*, server_url: str = "", extra: list[str] | None = None) -> list[str]:
+    """Where forms may go: cxcoe itself, the provider (signing in redirects a form post there) and extras."""
+    provider = origin_of(server_url)
+    return ["'self'", *([provider] if provider else []), *(extra or [])]
+
+
+OIDC_SERVER_URL = env("OIDC_SERVER_URL")
 SOCIALACCOUNT_PROVIDERS = {}
 if env("OIDC_CLIENT_ID"):
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env("OIDC_PROVIDER_ID", "sso"),
-                "name": env("OIDC_NAME", "Single sign-on"),
-                "client_id": env("OIDC_CLIENT_ID"),
-                "secret": env("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": env("OIDC_SERVER_URL")},
-            }
-        ],
-        "OAUTH_PKCE_ENABLED": True,
-    }
+    SOCIALACCOUNT_PROVIDERS = single_sign_on_providers(
+        client_id=env("OIDC_CLIENT_ID"),
+        secret=env("OIDC_CLIENT_SECRET"),
+        server_url=OIDC_SERVER_URL,
+        name=env("OIDC_NAME", "Single sign-on"),
+        provider_id=env("OIDC_PROVIDER_ID", "sso"),
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "UTC")
@@ -306,7 +345,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "form-action": ["'self'", *env_list("CSP_FORM_ACTION")],
+        "form-action": form_action_sources(server_url=OIDC_SERVER_URL if env("OIDC_CLIENT_ID") else "",
+                                           extra=env_list("CSP_FORM_ACTION")),
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import health, import_views, notification_views, views
+from . import health, import_views, notification_views, sso_views, views
 from .dashboard import views as dashboard
 
 # The admin signs in through allauth, so its login has the same rate limits and MFA.
@@ -50,6 +50,8 @@ urlpatterns = [
     path("ambassadors/", include("ambassadors.urls")),
     # Email addresses come from the directory; people don't add or swap their own.
     path("accounts/email/", RedirectView.as_view(pattern_name="profile"), name="account_email"),
+    # Under /accounts/ so that staff who must set up two-factor first can reach it.
+    path("accounts/reauthenticate/sso/", sso_views.reauthenticate, name="sso-reauthenticate"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
