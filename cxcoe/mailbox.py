@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage as ParsedEmail
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -81,6 +81,10 @@ class SentMail:
     text: str = ""
     has_html: bool = False
 
+    @property
+    def to_addresses(self) -> list[str]:
+        return [address for _name, address in getaddresses([self.to]) if address]
+
     @classmethod
     def from_parsed(cls, name: str, parsed: ParsedEmail, *, with_body: bool) -> SentMail:
         try:
@@ -90,7 +94,7 @@ class SentMail:
         text, has_html = "", False
         if with_body:
             if (part := parsed.get_body(preferencelist=("plain",))) is not None:
-                text = part.get_content().replace("\r\n", "\n")  # the file has CRLF line ends
+                text = part.get_content().replace("\r\n", "\n").rstrip()  # the file has CRLF line ends
             has_html = parsed.get_body(preferencelist=("html",)) is not None
         return cls(name=name, sent_at=sent_at, sender=str(parsed["From"] or ""), to=str(parsed["To"] or ""),
                    cc=str(parsed["Cc"] or ""), bcc=str(parsed["Bcc"] or ""), subject=str(parsed["Subject"] or ""),
