@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from . import mailbox
@@ -47,3 +48,24 @@ def sent_mail_detail(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     return render(request, "cxcoe/sent_mail_detail.html",
                   {"email": email, "path": mailbox.mail_dir() / f"{email.name}.eml"})
+
+
+# The email's own HTML is not ours to trust: it is served on its own, under a policy that sandboxes it (no
+# scripts, no forms, a unique origin, so no cookies) and lets it load nothing but our images and its own
+# inline styles, and only the Sent mail page may frame it.
+EMAIL_HTML_POLICY = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+                     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+
+
+@embedded_mail_only
+@coe_staff_required
+@require_GET
+@xframe_options_sameorigin
+def sent_mail_html(request: HttpRequest, name: str) -> HttpResponse:
+    email = mailbox.read_sent_mail(name)
+    if email is None or not email.has_html:
+        raise Http404
+    response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = EMAIL_HTML_POLICY  # django-csp leaves a header that is already set
+    response["Cache-Control"] = "private, no-store"
+    return response

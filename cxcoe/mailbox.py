@@ -79,7 +79,11 @@ class SentMail:
     bcc: str
     subject: str
     text: str = ""
-    has_html: bool = False
+    html: str = ""
+
+    @property
+    def has_html(self) -> bool:
+        return bool(self.html)
 
     @property
     def to_addresses(self) -> list[str]:
@@ -91,14 +95,15 @@ class SentMail:
             sent_at = parsedate_to_datetime(parsed["Date"]) if parsed["Date"] else None
         except (TypeError, ValueError):
             sent_at = None
-        text, has_html = "", False
+        text = html = ""
         if with_body:
             if (part := parsed.get_body(preferencelist=("plain",))) is not None:
                 text = part.get_content().replace("\r\n", "\n").rstrip()  # the file has CRLF line ends
-            has_html = parsed.get_body(preferencelist=("html",)) is not None
+            if (part := parsed.get_body(preferencelist=("html",))) is not None:
+                html = part.get_content()
         return cls(name=name, sent_at=sent_at, sender=str(parsed["From"] or ""), to=str(parsed["To"] or ""),
                    cc=str(parsed["Cc"] or ""), bcc=str(parsed["Bcc"] or ""), subject=str(parsed["Subject"] or ""),
-                   text=text, has_html=has_html)
+                   text=text, html=html)
 
 
 def sent_mail_names() -> list[str]:

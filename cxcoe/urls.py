@@ -40,6 +40,7 @@ urlpatterns = [
     path("manage/operations/reminders/<int:pk>/retry/", notification_views.operations_retry, name="operations-retry"),
     path("manage/sent-mail/", mail_views.sent_mail_list, name="sent-mail-list"),
     path("manage/sent-mail/<slug:name>/", mail_views.sent_mail_detail, name="sent-mail-detail"),
+    path("manage/sent-mail/<slug:name>/html/", mail_views.sent_mail_html, name="sent-mail-html"),
     path("notifications/", notification_views.notification_list, name="notification-list"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notification-read-all"),
     path("notifications/preferences/", notification_views.notification_preferences, name="notification-preferences"),

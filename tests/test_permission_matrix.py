@@ -57,6 +57,7 @@ MATRIX = {
     # The mail the embedded mode kept instead of sending (the tests run in that mode; elsewhere these are 404).
     "sent-mail-list": row(LOGIN, 403, 403, 403, 200),
     "sent-mail-detail": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["sent_mail"]]),
+    "sent-mail-html": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["sent_mail"]]),
     # Everyone has an inbox; a notification is its recipient's alone (the leader's here), others get 404.
     "notification-list": row(LOGIN, 200, 200, 200, 200),
     "notification-preferences": row(LOGIN, 200, 200, 200, 200),
@@ -164,8 +165,9 @@ def test_permission_matrix(client, settings, tmp_path, people, amir, olivia, leo
     spec = MATRIX[name]
     settings.CXCOE_EMBEDDED_MAIL = True
     settings.CXCOE_MAIL_DIR = tmp_path / "mail"
-    mail.get_connection("cxcoe.mailbox.EmlFileBackend").send_messages(
-        [mail.EmailMessage("Your training is due", "Hello", to=[amir.email])])
+    kept = mail.EmailMultiAlternatives("Your training is due", "Hello", to=[amir.email])
+    kept.attach_alternative("<p>Hello</p>", "text/html")
+    mail.get_connection("cxcoe.mailbox.EmlFileBackend").send_messages([kept])
     objects = {
         "amir": amir,
         "sales": sales,

@@ -45,5 +45,6 @@ def test_coe_staff_find_an_email_under_manage_and_read_it(sign_in, kept_mail):
     page.get_by_role("link", name="CX-STD-008 waits for your approval").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("CX-STD-008 waits for your approval")
     expect(page.get_by_text("leo@acme.example")).to_be_visible()
-    expect(page.get_by_text("It also has an HTML version")).to_be_visible()
+    html = page.frame_locator("iframe[title='HTML version of the email']")
+    expect(html.get_by_text("CX-STD-008 waits for your approval").first).to_be_visible()
     check_page(page, "sent-mail-detail")

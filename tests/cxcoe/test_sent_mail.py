@@ -118,8 +118,29 @@ def test_staff_see_the_sent_mail_newest_first_and_read_one(client, olivia, eve, 
     sent_at = emails[1].sent_at
     assert f'{sent_at.day} {sent_at:%B %Y}' in html  # the month in words: "1 December 2026"
     assert "/standards/" in html  # the text part
-    assert "It also has an HTML version" in html
+    html_url = reverse("sent-mail-html", args=[emails[1].name])
+    assert f'<iframe class="mail-html" sandbox src="{html_url}"' in html
     assert "<table" not in html.split("<main")[-1]  # the HTML part itself is never put in the page
+
+
+def test_the_html_part_is_served_on_its_own_under_a_sandbox(client, olivia, eve, mail_dir):
+    message = EmailMultiAlternatives("Town hall", "Bring a story.", to=["eve@acme.example"])
+    message.attach_alternative('<p>Bring a <b>story</b>.</p><script>alert("kept")</script>', "text/html")
+    message.send()
+    mail.send_mail("Plain only", "No HTML here.", None, ["eve@acme.example"])
+    plain, rich = mailbox.sent_mail_names()
+    client.force_login(olivia)
+    response = client.get(reverse("sent-mail-html", args=[rich]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    policy = [part.strip() for part in response["Content-Security-Policy"].split(";")]
+    assert policy[0] == "sandbox"  # no scripts, no forms, an origin of its own: no cookies
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "<b>story</b>" in response.text  # shown as the mail program would, the sandbox keeps it inert
+    assert client.get(reverse("sent-mail-html", args=[plain])).status_code == 404
+    assert "<iframe" not in client.get(reverse("sent-mail-detail", args=[plain])).text
 
 
 def test_a_subject_with_markup_is_shown_as_text(client, olivia, eve, mail_dir):
@@ -187,3 +208,4 @@ def test_in_the_services_mode_the_pages_do_not_exist(client, olivia, eve, mail_d
     client.force_login(olivia)
     assert client.get(reverse("sent-mail-list")).status_code == 404
     assert client.get(reverse("sent-mail-detail", args=[name])).status_code == 404
+    assert client.get(reverse("sent-mail-html", args=[name])).status_code == 404
