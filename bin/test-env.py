@@ -3,13 +3,16 @@
 
 Services mode: PostgreSQL and Redis answer on 127.0.0.1, so the tests use them (as CI does).
 Embedded mode: one of them is missing, so the tests use SQLite and eager Celery, and say so in one line.
-With CXCOE_REQUIRE_SERVICES=1 a missing PostgreSQL, Redis, Chromium or axe-core is an error instead.
+Without Chromium or axe-core it says in one line that the browser tests are skipped, and the command that
+installs what is missing. With CXCOE_REQUIRE_SERVICES=1 a missing PostgreSQL, Redis, Chromium or axe-core is
+an error instead.
 
 Run by bin/test with the project's virtualenv; messages go to stderr, the exports to stdout.
 """
 
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -61,6 +64,23 @@ def redis_problem() -> str | None:
     return None
 
 
+def browser_problems() -> tuple[list[str], str]:
+    """What the browser tests miss (Chromium, axe-core), and the one command that installs it."""
+    missing, packages = [], []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Chromium ({CHROMIUM})")
+        packages.append("chromium")
+    if not AXE.is_file():
+        missing.append(f"axe-core ({AXE.relative_to(ROOT)})")
+        # bin/test runs npm ci itself when npm is there, so without npm that is what to install.
+        if not shutil.which("npm"):
+            packages.append("npm")
+    commands = [f"apt-get install -y {' '.join(packages)}"] if packages else []
+    if not AXE.is_file():
+        commands.append("npm ci")
+    return missing, " && ".join(commands)
+
+
 def main() -> int:
     require = os.environ.get("CXCOE_REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
     pg = postgres_problem()
@@ -71,15 +91,15 @@ def main() -> int:
         problems.append(f"PostgreSQL on {HOST}:{PG_PORT} (role postgres): {pg}")
     if rd:
         problems.append(f"Redis on {HOST}:{REDIS_PORT}: {rd}")
-    if not os.access(CHROMIUM, os.X_OK):
-        problems.append(f"Chromium: {CHROMIUM} not found (apt-get install -y chromium)")
-    if not AXE.is_file():
-        problems.append(f"axe-core: {AXE.relative_to(ROOT)} not found (npm ci)")
+    browser_missing, install = browser_problems()
+    problems.extend(browser_missing)
 
     if require and problems:
         print("cxcoe tests: CXCOE_REQUIRE_SERVICES=1 but these are missing:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
+        if browser_missing:
+            print(f"  install the browser tools with: {install}", file=sys.stderr)
         return 1
 
     env = {
@@ -104,9 +124,9 @@ def main() -> int:
             "CACHE_URL": "locmem://",
             "CELERY_TASK_ALWAYS_EAGER": "1",
         }
-    browser_missing = [problem for problem in problems if problem.startswith(("Chromium", "axe-core"))]
     if browser_missing:
-        print(f"cxcoe tests: browser tests will be skipped, missing {'; '.join(browser_missing)}", file=sys.stderr)
+        print(f"cxcoe tests: the browser tests (tests/browser/) will be skipped, missing "
+              f"{' and '.join(browser_missing)}; install with: {install}", file=sys.stderr)
 
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}")

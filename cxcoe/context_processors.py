@@ -1,5 +1,7 @@
+from django.conf import settings
+
 from .models import Notification
-from .permissions import can_manage_people, can_view_dashboard
+from .permissions import can_manage_people, can_view_dashboard, is_coe_staff
 
 
 def navigation(request) -> dict:
@@ -12,6 +14,7 @@ def navigation(request) -> dict:
             "signed_in": True,
             "dashboard": can_view_dashboard(user),
             "manage": can_manage_people(user),
+            "sent_mail": settings.CXCOE_EMBEDDED_MAIL and is_coe_staff(user),
             # One COUNT on the partial index of unread notifications.
             "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
         }

@@ -1,3 +1,4 @@
+import functools
 import re
 import zoneinfo
 
@@ -8,8 +9,11 @@ from . import notifications
 from .models import AUDIT_VERBS, BusinessUnit, NotificationPreference, Reminder, ReviewRecord, User
 
 
-def _time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+@functools.cache
+def _time_zone_choices() -> tuple[tuple[str, str], ...]:
+    # available_timezones() walks the tz database on disk (about 40 ms), and the database only changes
+    # with a package upgrade, which restarts the process: build the list once per process.
+    return tuple((name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()))
 
 
 def date_input() -> forms.DateInput:

@@ -250,9 +250,13 @@ STORAGES = {
     },
 }
 
+# The embedded mode (no EMAIL_BACKEND, not production) writes each email to CXCOE_MAIL_DIR as an .eml file
+# and logs one line for it; CoE staff read them on the Sent mail page, which exists only in this mode.
+CXCOE_EMBEDDED_MAIL = not PRODUCTION and not env("EMAIL_BACKEND")
+CXCOE_MAIL_DIR = Path(env("CXCOE_MAIL_DIR", str(VAR_DIR / "mail")))
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    "cxcoe.mailbox.EmlFileBackend" if CXCOE_EMBEDDED_MAIL else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))

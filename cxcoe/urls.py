@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import health, import_views, notification_views, sso_views, views
+from . import health, import_views, mail_views, notification_views, sso_views, views
 from .dashboard import views as dashboard
 
 # The admin signs in through allauth, so its login has the same rate limits and MFA.
@@ -39,6 +39,9 @@ urlpatterns = [
     path("manage/operations/sweeps/<str:name>/run/", notification_views.operations_run_sweep,
          name="operations-run-sweep"),
     path("manage/operations/reminders/<int:pk>/retry/", notification_views.operations_retry, name="operations-retry"),
+    path("manage/sent-mail/", mail_views.sent_mail_list, name="sent-mail-list"),
+    path("manage/sent-mail/<slug:name>/", mail_views.sent_mail_detail, name="sent-mail-detail"),
+    path("manage/sent-mail/<slug:name>/html/", mail_views.sent_mail_html, name="sent-mail-html"),
     path("notifications/", notification_views.notification_list, name="notification-list"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notification-read-all"),
     path("notifications/preferences/", notification_views.notification_preferences, name="notification-preferences"),

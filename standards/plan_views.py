@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from calendar import Calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import icalendar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
@@ -397,31 +398,11 @@ def calendar_feed_reset(request: HttpRequest) -> HttpResponse:
     return redirect("standards:calendar")
 
 
-# The iCalendar feed (RFC 5545), written by hand: a few properties of all-day events.
+# The iCalendar feed (RFC 5545). The icalendar library escapes TEXT values, folds long lines at 75 octets
+# without splitting a UTF-8 character and ends every line with CRLF.
 
 
-def _ical_text(value: str) -> str:
-    """A TEXT value: backslashes, semicolons, commas and line breaks escaped."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def _ical_fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space, never inside a UTF-8 character."""
-    parts, current, size = [], "", 0
-    for char in line:
-        octets = len(char.encode())
-        if size + octets > 75:
-            parts.append(current)
-            current, size = char, 1 + octets  # the continuation's leading space counts too
-        else:
-            current += char
-            size += octets
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
-def _ical_event(communication: Communication, *, host: str, stamp: str, url: str) -> list[str]:
+def _ical_event(communication: Communication, *, host: str, stamp: datetime, url: str) -> icalendar.Event:
     status = communication.get_status_display()
     if communication.is_overdue():
         status = _("%(status)s, overdue") % {"status": status}
@@ -431,19 +412,19 @@ def _ical_event(communication: Communication, *, host: str, stamp: str, url: str
         _("Channel: %(channel)s") % {"channel": communication.get_channel_display()},
         url,
     ])
-    return [
-        "BEGIN:VEVENT",
-        f"UID:communication-{communication.pk}@{host}",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{communication.scheduled_on:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{communication.scheduled_on + timedelta(days=1):%Y%m%d}",
-        "SUMMARY:" + _ical_text(f"{communication.get_channel_display()}: {communication.title}"),
-        "DESCRIPTION:" + _ical_text(description),
-        "URL:" + url,
-        "STATUS:" + ("TENTATIVE" if communication.status == Communication.Status.PLANNED else "CONFIRMED"),
-        "TRANSP:TRANSPARENT",
-        "END:VEVENT",
-    ]
+    event = icalendar.Event()
+    # The UID stays the same between fetches, so calendar apps update an event instead of adding a copy.
+    event.add("uid", f"communication-{communication.pk}@{host}")
+    event.add("dtstamp", stamp)
+    # A date (not a datetime) makes an all-day event: VALUE=DATE, ending the next day (DTEND is exclusive).
+    event.add("dtstart", communication.scheduled_on)
+    event.add("dtend", communication.scheduled_on + timedelta(days=1))
+    event.add("summary", f"{communication.get_channel_display()}: {communication.title}")
+    event.add("description", description)
+    event.add("url", url)
+    event.add("status", "TENTATIVE" if communication.status == Communication.Status.PLANNED else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 @login_not_required
@@ -459,14 +440,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
                                                                scheduled_on__gte=since, plan__is_archived=False)
                       .select_related("plan").order_by("scheduled_on", "pk"))
     host = request.get_host().split(":")[0]
-    stamp = f"{timezone.now():%Y%m%dT%H%M%SZ}"  # now() is in UTC
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//cxcoe//Communications//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "X-WR-CALNAME:" + _ical_text(_("CX communications"))]
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//cxcoe//Communications//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", _("CX communications"))
+    stamp = timezone.now().replace(microsecond=0)  # in UTC, so DTSTAMP ends in Z
     for communication in communications.iterator(chunk_size=500):
         url = request.build_absolute_uri(communication.get_absolute_url())
-        lines.extend(_ical_event(communication, host=host, stamp=stamp, url=url))
-    lines.append("END:VCALENDAR")
-    response = HttpResponse("".join(_ical_fold(line) + "\r\n" for line in lines),
-                            content_type="text/calendar; charset=utf-8")
+        calendar.add_component(_ical_event(communication, host=host, stamp=stamp, url=url))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response

@@ -6,9 +6,11 @@ allauth's pages and the site admin are left out: they carry their own access rul
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from cxcoe import mailbox
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, WorkerHeartbeat
 from standards.services import calendar_feed_for, submit_version
 
@@ -55,6 +57,10 @@ MATRIX = {
     "operations-export": row(LOGIN, 403, 403, 403, 200),
     "operations-run-sweep": row(LOGIN, 403, 403, 403, 302, args=lambda o: ["reviews"], method="post"),
     "operations-retry": row(LOGIN, 403, 403, 403, 302, args=lambda o: [o["failed_reminder"].pk], method="post"),
+    # The mail the embedded mode kept instead of sending (the tests run in that mode; elsewhere these are 404).
+    "sent-mail-list": row(LOGIN, 403, 403, 403, 200),
+    "sent-mail-detail": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["sent_mail"]]),
+    "sent-mail-html": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["sent_mail"]]),
     # Everyone has an inbox; a notification is its recipient's alone (the leader's here), others get 404.
     "notification-list": row(LOGIN, 200, 200, 200, 200),
     "notification-preferences": row(LOGIN, 200, 200, 200, 200),
@@ -158,8 +164,13 @@ def standards_objects(*, olivia, leo, units) -> dict:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(client, people, amir, olivia, leo, sales, support, name, role):
+def test_permission_matrix(client, settings, tmp_path, people, amir, olivia, leo, sales, support, name, role):
     spec = MATRIX[name]
+    settings.CXCOE_EMBEDDED_MAIL = True
+    settings.CXCOE_MAIL_DIR = tmp_path / "mail"
+    kept = mail.EmailMultiAlternatives("Your training is due", "Hello", to=[amir.email])
+    kept.attach_alternative("<p>Hello</p>", "text/html")
+    mail.get_connection("cxcoe.mailbox.EmlFileBackend").send_messages([kept])
     objects = {
         "amir": amir,
         "sales": sales,
@@ -172,6 +183,7 @@ def test_permission_matrix(client, people, amir, olivia, leo, sales, support, na
             recipient=amir, kind="review.due", target_type=ContentType.objects.get_for_model(BusinessUnit),
             target_id=amir.business_unit_id, period="2026-03-09/before-7", status=Reminder.Status.FAILED,
         ),
+        "sent_mail": mailbox.sent_mail_names()[0],
     }
     if people[role] is not None:
         client.force_login(people[role])

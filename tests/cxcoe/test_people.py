@@ -1,10 +1,13 @@
+import zoneinfo
+from unittest import mock
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import services
+from cxcoe import forms, services
 from cxcoe.models import AuditEvent, User
 
 from ..factories import UserFactory
@@ -205,6 +208,22 @@ def test_profile_rejects_an_unknown_time_zone(client, eve):
     assert "Select a valid choice" in response.text
     eve.refresh_from_db()
     assert eve.time_zone == "UTC"
+
+
+def test_the_time_zone_list_is_built_once_not_on_every_profile_page(client, eve):
+    # Reading the tz database on disk made the profile page the slowest page (56 ms against 16-37 ms).
+    forms._time_zone_choices.cache_clear()
+    client.force_login(eve)
+    with mock.patch.object(zoneinfo, "available_timezones", wraps=zoneinfo.available_timezones) as scan:
+        first = client.get(reverse("profile"))
+        second = client.get(reverse("profile"))
+        client.post(reverse("profile"), {"display_name": "Eve", "job_title": "", "time_zone": "Asia/Tokyo"})
+    assert scan.call_count == 1
+    for response in (first, second):
+        assert '<option value="Asia/Tokyo">Asia/Tokyo</option>' in response.text
+        assert '<option value="America/New_York">America/New York</option>' in response.text
+    eve.refresh_from_db()
+    assert eve.time_zone == "Asia/Tokyo"
 
 
 def test_people_list_query_count_does_not_grow(client, olivia, sales, support, django_assert_num_queries):

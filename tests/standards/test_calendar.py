@@ -3,6 +3,7 @@ iCalendar feed."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import icalendar
@@ -280,9 +281,10 @@ def test_uids_are_stable_between_fetches(client, leo):
 def test_the_feed_text_follows_rfc_5545(client, leo):
     title = ("Town hall, Q3; the new standard\nfor every team, with café and naïve examples, "
              "a back\\slash, and 🎉 once more, long enough to need folding, twice over, at least")
-    CommunicationFactory(plan=PlanFactory(owner=leo, title="Plan; with, punctuation"), title=title,
-                         channel="town_hall")
+    communication = CommunicationFactory(plan=PlanFactory(owner=leo, title="Plan; with, punctuation"), title=title,
+                                         channel="town_hall")
     response = client.get(_feed_url(leo))
+    # Checked on the raw text, not only through the icalendar library that also writes the feed.
     raw = response.content
     assert raw.endswith(b"\r\n")
     assert b"\n" not in raw.replace(b"\r\n", b"")  # every line ends with CRLF
@@ -295,6 +297,13 @@ def test_the_feed_text_follows_rfc_5545(client, leo):
     assert "SUMMARY:Town hall: Town hall\\, Q3\\; the new standard\\nfor every team" in unfolded
     assert "back\\\\slash" in unfolded
     assert "Plan: Plan\\; with\\, punctuation" in unfolded
+    content_lines = unfolded.removesuffix("\r\n").split("\r\n")
+    assert content_lines[0] == "BEGIN:VCALENDAR"
+    assert content_lines[-1] == "END:VCALENDAR"
+    assert {"VERSION:2.0", "BEGIN:VEVENT", "END:VEVENT", f"UID:communication-{communication.pk}@testserver",
+            f"DTSTART;VALUE=DATE:{communication.scheduled_on:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{communication.scheduled_on + timedelta(days=1):%Y%m%d}"} <= set(content_lines)
+    assert any(re.fullmatch(r"DTSTAMP:\d{8}T\d{6}Z", line) for line in content_lines)  # UTC, whole seconds
     event = next(iter(_events(response).values()))
     assert str(event["SUMMARY"]) == f"Town hall: {title}"
 
