@@ -2,6 +2,7 @@ import re
 import zoneinfo
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
@@ -26,6 +27,31 @@ def active_person_by_email(email: str) -> User | None:
     if person is None:
         raise forms.ValidationError(_("Nobody active has the address %(email)s.") % {"email": email})
     return person
+
+
+# The widest key any of our databases holds (a 64-bit integer): SQLite raises OverflowError on a bigger one in
+# "id IN (...)", which Django's choice fields don't catch.
+LARGEST_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no table can hold before asking the database about them, as an invalid choice."""
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for pk in value if isinstance(value, list | tuple) else []:
+                text = str(pk).strip()
+                if text.lstrip("-").isdigit() and (len(text) > 20 or abs(int(text)) > LARGEST_ID):
+                    raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                                params={"value": text[:20]})
+        return super()._check_values(value)
+
+
+def model_form_field(db_field, **kwargs):
+    """Every model form's fields, as Django makes them, but many-to-many choices through the field above."""
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    return db_field.formfield(**kwargs)
 
 
 class BootstrapFormMixin:
@@ -57,6 +83,7 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
 
     class Meta:
+        formfield_callback = model_form_field
         model = User
         fields = ["display_name", "job_title", "time_zone"]
 
@@ -70,6 +97,7 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
 
     class Meta:
+        formfield_callback = model_form_field
         model = User
         fields = ["display_name", "email", "business_unit", "job_title", "time_zone"]
 
@@ -102,6 +130,7 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = model_form_field
         model = BusinessUnit
         fields = ["code", "name", "parent", "is_active", "review_interval_days", "next_review_on"]
         help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}
