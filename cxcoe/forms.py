@@ -1,4 +1,5 @@
 import re
+import uuid
 import zoneinfo
 
 from django import forms
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import notifications
 from .models import AUDIT_VERBS, BusinessUnit, NotificationPreference, Reminder, ReviewRecord, User
+from .submissions import ONCE_FIELD, parse_token
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -52,6 +54,27 @@ def model_form_field(db_field, **kwargs):
     if isinstance(db_field, models.ManyToManyField):
         kwargs.setdefault("form_class", ModelMultipleChoiceField)
     return db_field.formfield(**kwargs)
+
+
+class OnceFormMixin:
+    """A create form's one-time token, issued in a hidden field, so that the form sent twice saves one row.
+
+    The view spends it with cxcoe.submissions.save_once; an edit form (an instance with a pk) has none, since
+    saving the same values twice changes nothing.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is None or instance.pk is None:
+            self.fields[ONCE_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def add_prefix(self, field_name: str) -> str:
+        # The same name whatever the form's prefix, so that @saves_once finds it before any form is built.
+        return field_name if field_name == ONCE_FIELD else super().add_prefix(field_name)
+
+    def clean_submission_token(self) -> uuid.UUID | None:
+        return parse_token(self.cleaned_data.get(ONCE_FIELD))
 
 
 class BootstrapFormMixin:
@@ -114,7 +137,7 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
         return email
 
 
-class UnitForm(BootstrapFormMixin, forms.ModelForm):
+class UnitForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     # Email addresses rather than a list of everyone: an organization has tens of thousands of people.
     leader_emails = forms.CharField(
         label=_("Leaders"),

@@ -549,3 +549,26 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, spent in the transaction that saves its row (cxcoe/submissions.py).
+
+    The unique token is what makes a form sent twice (a resend, a second tab, two requests at once) save one row:
+    the second insert of the same token fails, or waits for the first to commit and then fails.
+    """
+
+    token = models.UUIDField(unique=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    target_type = models.ForeignKey(ContentType, models.CASCADE, null=True, blank=True, related_name="+")
+    target_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Form {self.token} by {self.by_id}"
+
+    @property
+    def target(self) -> models.Model | None:
+        if self.target_type is None:
+            return None
+        return self.target_type.model_class()._default_manager.filter(pk=self.target_id).first()

@@ -10,14 +10,21 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cxcoe.forms import BootstrapFormMixin, ReviewForm, active_person_by_email, date_input, model_form_field
+from cxcoe.forms import (
+    BootstrapFormMixin,
+    OnceFormMixin,
+    ReviewForm,
+    active_person_by_email,
+    date_input,
+    model_form_field,
+)
 from cxcoe.models import BusinessUnit, User
 from cxcoe.ranges import VERSION_NUMBER
 
 from .models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
 
 
-class StandardSettingsForm(BootstrapFormMixin, forms.ModelForm):
+class StandardSettingsForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     """Who owns, approves and must acknowledge a standard, and its review schedule. Its text is in versions."""
 
     owner_email = forms.EmailField(label=_("Owner"), required=False,
@@ -174,7 +181,7 @@ class CompareForm(forms.Form):
 # Principles
 
 
-class PrincipleForm(BootstrapFormMixin, forms.ModelForm):
+class PrincipleForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         formfield_callback = model_form_field
         model = Principle
@@ -207,7 +214,7 @@ class MoveForm(forms.Form):
 # Communication plans and the calendar
 
 
-class PlanForm(BootstrapFormMixin, forms.ModelForm):
+class PlanForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     owner_email = forms.EmailField(label=_("Owner"),
                                    help_text=_("Email address of the person who runs this plan and gets its "
                                                "reminders."))
@@ -274,7 +281,7 @@ class PlanForm(BootstrapFormMixin, forms.ModelForm):
         return data
 
 
-class CommunicationForm(BootstrapFormMixin, forms.ModelForm):
+class CommunicationForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     owner_email = forms.EmailField(label=_("Owner"),
                                    help_text=_("Email address of the person who prepares it and is reminded "
                                                "until it is ready."))
