@@ -42,10 +42,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         if not self.to_field_name:
             for pk in value if isinstance(value, list | tuple) else []:
-                text = str(pk).strip()
-                if text.lstrip("-").isdigit() and (len(text) > 20 or abs(int(text)) > LARGEST_ID):
+                try:
+                    number = int(str(pk))
+                except ValueError:  # not a number at all: Django's own check refuses it
+                    continue
+                if abs(number) > LARGEST_ID:
                     raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                                params={"value": text[:20]})
+                                                params={"value": str(pk)[:20]})
         return super()._check_values(value)
 
 
