@@ -5,7 +5,8 @@ Services mode: PostgreSQL and Redis answer on 127.0.0.1, so the tests use them (
 Embedded mode: one of them is missing, so the tests use SQLite and eager Celery, and say so in one line.
 Without Chromium or axe-core it says in one line that the browser tests are skipped, and the command that
 installs what is missing. With CXCOE_REQUIRE_SERVICES=1 a missing PostgreSQL, Redis, Chromium or axe-core is
-an error instead.
+an error instead. With CXCOE_TEST_MODE=sqlite the tests use the embedded mode even when the services answer
+(CI runs the form fuzz test a second time this way: SQLite fails differently on bad input).
 
 Run by bin/test with the project's virtualenv; messages go to stderr, the exports to stdout.
 """
@@ -83,8 +84,16 @@ def browser_problems() -> tuple[list[str], str]:
 
 def main() -> int:
     require = os.environ.get("CXCOE_REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
-    pg = postgres_problem()
-    rd = redis_problem()
+    mode = os.environ.get("CXCOE_TEST_MODE", "auto").strip().lower() or "auto"
+    if mode not in {"auto", "sqlite"}:
+        print(f"cxcoe tests: CXCOE_TEST_MODE is {mode!r}; use auto or sqlite", file=sys.stderr)
+        return 1
+    if mode == "sqlite":
+        pg, rd = "CXCOE_TEST_MODE=sqlite", "CXCOE_TEST_MODE=sqlite"
+        require = False  # the services are left out on purpose
+    else:
+        pg = postgres_problem()
+        rd = redis_problem()
 
     problems = []
     if pg:
@@ -115,8 +124,12 @@ def main() -> int:
             "CELERY_TASK_ALWAYS_EAGER": "0",
         }
     else:
-        missing = "/".join(name for name, problem in (("PostgreSQL", pg), ("Redis", rd)) if problem)
-        print(f"cxcoe tests: {missing} not reachable on {HOST}, running on SQLite with eager Celery", file=sys.stderr)
+        if mode == "sqlite":
+            print("cxcoe tests: CXCOE_TEST_MODE=sqlite, running on SQLite with eager Celery", file=sys.stderr)
+        else:
+            missing = "/".join(name for name, problem in (("PostgreSQL", pg), ("Redis", rd)) if problem)
+            print(f"cxcoe tests: {missing} not reachable on {HOST}, running on SQLite with eager Celery",
+                  file=sys.stderr)
         env |= {
             # pytest-django runs SQLite tests on an in-memory database; this file is only the default.
             "DATABASE_URL": f"sqlite:///{TEST_VAR_DIR / 'cxcoe.sqlite3'}",

@@ -1,12 +1,15 @@
 import functools
 import re
+import uuid
 import zoneinfo
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
 from .models import AUDIT_VERBS, BusinessUnit, NotificationPreference, Reminder, ReviewRecord, User
+from .submissions import ONCE_FIELD, parse_token
 
 
 @functools.cache
@@ -30,6 +33,55 @@ def active_person_by_email(email: str) -> User | None:
     if person is None:
         raise forms.ValidationError(_("Nobody active has the address %(email)s.") % {"email": email})
     return person
+
+
+# The widest key any of our databases holds (a 64-bit integer): SQLite raises OverflowError on a bigger one in
+# "id IN (...)", which Django's choice fields don't catch.
+LARGEST_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no table can hold before asking the database about them, as an invalid choice."""
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for pk in value if isinstance(value, list | tuple) else []:
+                try:
+                    number = int(str(pk))
+                except ValueError:  # not a number at all: Django's own check refuses it
+                    continue
+                if abs(number) > LARGEST_ID:
+                    raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                                params={"value": str(pk)[:20]})
+        return super()._check_values(value)
+
+
+def model_form_field(db_field, **kwargs):
+    """Every model form's fields, as Django makes them, but many-to-many choices through the field above."""
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    return db_field.formfield(**kwargs)
+
+
+class OnceFormMixin:
+    """A create form's one-time token, issued in a hidden field, so that the form sent twice saves one row.
+
+    The view spends it with cxcoe.submissions.save_once; an edit form (an instance with a pk) has none, since
+    saving the same values twice changes nothing.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is None or instance.pk is None:
+            self.fields[ONCE_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def add_prefix(self, field_name: str) -> str:
+        # The same name whatever the form's prefix, so that @saves_once finds it before any form is built.
+        return field_name if field_name == ONCE_FIELD else super().add_prefix(field_name)
+
+    def clean_submission_token(self) -> uuid.UUID | None:
+        return parse_token(self.cleaned_data.get(ONCE_FIELD))
 
 
 class BootstrapFormMixin:
@@ -61,6 +113,7 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
 
     class Meta:
+        formfield_callback = model_form_field
         model = User
         fields = ["display_name", "job_title", "time_zone"]
 
@@ -74,6 +127,7 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
 
     class Meta:
+        formfield_callback = model_form_field
         model = User
         fields = ["display_name", "email", "business_unit", "job_title", "time_zone"]
 
@@ -90,7 +144,7 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
         return email
 
 
-class UnitForm(BootstrapFormMixin, forms.ModelForm):
+class UnitForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     # Email addresses rather than a list of everyone: an organization has tens of thousands of people.
     leader_emails = forms.CharField(
         label=_("Leaders"),
@@ -106,6 +160,7 @@ class UnitForm(BootstrapFormMixin, forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = model_form_field
         model = BusinessUnit
         fields = ["code", "name", "parent", "is_active", "review_interval_days", "next_review_on"]
         help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}

@@ -3,10 +3,10 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .forms import BootstrapFormMixin
+from .forms import BootstrapFormMixin, OnceFormMixin
 
 
-class ImportForm(BootstrapFormMixin, forms.Form):
+class ImportForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
     units_file = forms.FileField(
         label=_("Business units CSV"), required=False,
         help_text=_("Columns: code, name, parent_code, leader_emails (separated by ';')."),

@@ -11,6 +11,7 @@ from . import imports
 from .forms_import import ImportForm
 from .models import ImportJob
 from .permissions import coe_staff_required
+from .submissions import save_once, saves_once
 
 PAGE_SIZE = 20
 # The stored files can be megabytes; pages that do not show them never load them.
@@ -20,10 +21,12 @@ LIST_FIELDS = ["pk", "status", "created_at", "finished_at", "units_filename", "p
 
 @coe_staff_required
 @require_http_methods(["GET", "POST"])
+@saves_once
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = imports.start_import(by=request.user, **form.cleaned_data)
+        fields = {name: form.cleaned_data[name] for name in ["units_file", "people_file", "deactivate_missing"]}
+        job = save_once(form, by=request.user, save=lambda: imports.start_import(by=request.user, **fields))
         messages.info(request, _("Your files are uploaded. cxcoe is checking them; nothing changes until you apply."))
         return redirect(job)
     jobs = ImportJob.objects.select_related("created_by").only(*LIST_FIELDS)

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .ranges import REVIEW_INTERVAL_DAYS, between, range_check
+
 COE_STAFF_GROUP = "CoE staff"
 PATH_SEPARATOR = "/"
 
@@ -54,7 +56,8 @@ class ReviewCycle(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner"),
         help_text=_("Reviews it and gets the reminders. Without an owner, CoE staff do."),
     )
-    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=90)
+    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=90,
+                                                            validators=between(*REVIEW_INTERVAL_DAYS))
     next_review_on = models.DateField(_("next review"), null=True, blank=True, db_index=True)
     owner_flagged = models.BooleanField(
         _("needs a new owner"), default=False, help_text=_("Its owner left; CoE staff look after it until reassigned.")
@@ -65,8 +68,8 @@ class ReviewCycle(models.Model):
 
     class Meta:
         abstract = True
-        constraints = [models.CheckConstraint(condition=Q(review_interval_days__gte=1),
-                                              name="%(app_label)s_%(class)s_review_interval_positive")]
+        constraints = [range_check("review_interval_days", *REVIEW_INTERVAL_DAYS,
+                                   name="%(app_label)s_%(class)s_review_interval_range")]
 
     @classmethod
     def under_review(cls, queryset):
@@ -128,7 +131,8 @@ class BusinessUnit(ReviewCycle):
 
     # A unit's owner confirms twice a year that its name, place, leaders and people are still right:
     # dashboards, acknowledgements and escalations all follow the organization as recorded here.
-    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=180)
+    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=180,
+                                                            validators=between(*REVIEW_INTERVAL_DAYS))
     retire_needs_coe_staff = True  # archiving a unit changes everyone's scope
 
     objects = BusinessUnitQuerySet.as_manager()
@@ -624,3 +628,26 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, spent in the transaction that saves its row (cxcoe/submissions.py).
+
+    The unique token is what makes a form sent twice (a resend, a second tab, two requests at once) save one row:
+    the second insert of the same token fails, or waits for the first to commit and then fails.
+    """
+
+    token = models.UUIDField(unique=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    target_type = models.ForeignKey(ContentType, models.CASCADE, null=True, blank=True, related_name="+")
+    target_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Form {self.token} by {self.by_id}"
+
+    @property
+    def target(self) -> models.Model | None:
+        if self.target_type is None:
+            return None
+        return self.target_type.model_class()._default_manager.filter(pk=self.target_id).first()

@@ -23,6 +23,7 @@ from .forms import (
 )
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
 from .permissions import coe_staff_required
+from .submissions import save_once, saves_once
 
 PAGE_SIZE = 50
 
@@ -217,8 +218,8 @@ def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
         unit = form.save(commit=False)
         unit.owner = form.cleaned_data["owner_email"]
         try:
-            unit = services.save_unit(unit=unit, by=request.user, request=request,
-                                      leaders=form.cleaned_data["leader_emails"])
+            unit = save_once(form, by=request.user, save=lambda: services.save_unit(
+                unit=unit, by=request.user, request=request, leaders=form.cleaned_data["leader_emails"]))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -228,6 +229,7 @@ def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
 
 
 @coe_staff_required
+@saves_once
 def unit_create(request: HttpRequest) -> HttpResponse:
     return _unit_form(request, BusinessUnit())
 

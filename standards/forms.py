@@ -10,13 +10,21 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cxcoe.forms import BootstrapFormMixin, ReviewForm, active_person_by_email, date_input
+from cxcoe.forms import (
+    BootstrapFormMixin,
+    OnceFormMixin,
+    ReviewForm,
+    active_person_by_email,
+    date_input,
+    model_form_field,
+)
 from cxcoe.models import BusinessUnit, User
+from cxcoe.ranges import VERSION_NUMBER
 
 from .models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
 
 
-class StandardSettingsForm(BootstrapFormMixin, forms.ModelForm):
+class StandardSettingsForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     """Who owns, approves and must acknowledge a standard, and its review schedule. Its text is in versions."""
 
     owner_email = forms.EmailField(label=_("Owner"), required=False,
@@ -26,6 +34,7 @@ class StandardSettingsForm(BootstrapFormMixin, forms.ModelForm):
         help_text=_("A leader or CoE staff member who approves new versions. Empty: any CoE staff member."))
 
     class Meta:
+        formfield_callback = model_form_field
         model = Standard
         fields = ["code", "principle", "audience_units", "audience_role", "requires_acknowledgement", "ack_days",
                   "joiner_ack_days", "review_interval_days", "next_review_on"]
@@ -83,6 +92,7 @@ class StandardSettingsForm(BootstrapFormMixin, forms.ModelForm):
 
 class VersionForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = model_form_field
         model = StandardVersion
         fields = ["title", "statement", "rationale_customers", "rationale_employees", "rationale_business", "metric",
                   "target", "data_source", "change_summary", "needs_reacknowledgement"]
@@ -164,15 +174,16 @@ class StandardFilterForm(BootstrapFormMixin, forms.Form):
 
 
 class CompareForm(forms.Form):
-    a = forms.IntegerField(min_value=1)
-    b = forms.IntegerField(min_value=1)
+    a = forms.IntegerField(min_value=VERSION_NUMBER[0], max_value=VERSION_NUMBER[1])
+    b = forms.IntegerField(min_value=VERSION_NUMBER[0], max_value=VERSION_NUMBER[1])
 
 
 # Principles
 
 
-class PrincipleForm(BootstrapFormMixin, forms.ModelForm):
+class PrincipleForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = model_form_field
         model = Principle
         fields = ["title", "statement", "explanation", "examples"]
         widgets = {
@@ -203,12 +214,13 @@ class MoveForm(forms.Form):
 # Communication plans and the calendar
 
 
-class PlanForm(BootstrapFormMixin, forms.ModelForm):
+class PlanForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     owner_email = forms.EmailField(label=_("Owner"),
                                    help_text=_("Email address of the person who runs this plan and gets its "
                                                "reminders."))
 
     class Meta:
+        formfield_callback = model_form_field
         model = CommunicationPlan
         fields = ["title", "objective", "audience_units", "audience_role", "standards", "principles", "starts_on",
                   "ends_on"]
@@ -269,12 +281,13 @@ class PlanForm(BootstrapFormMixin, forms.ModelForm):
         return data
 
 
-class CommunicationForm(BootstrapFormMixin, forms.ModelForm):
+class CommunicationForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     owner_email = forms.EmailField(label=_("Owner"),
                                    help_text=_("Email address of the person who prepares it and is reminded "
                                                "until it is ready."))
 
     class Meta:
+        formfield_callback = model_form_field
         model = Communication
         fields = ["title", "channel", "scheduled_on", "message"]
         widgets = {"scheduled_on": date_input(), "message": forms.Textarea(attrs={"rows": 8})}

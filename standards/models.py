@@ -6,7 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxcoe.models import BusinessUnit, Reminder, ReviewCycle, User
+from cxcoe.ranges import ACKNOWLEDGEMENT_DAYS, REVIEW_INTERVAL_DAYS, between, range_check
 
 # The notification kind of a sent communication (services.COMMUNICATION): its ledger rows say who it reached.
 COMMUNICATION_KIND = "communication"
@@ -155,12 +156,11 @@ class Standard(Audience, ReviewCycle):
         help_text=_("Everyone in the audience confirms they have read it, by a deadline."),
     )
     ack_days = models.PositiveSmallIntegerField(
-        _("days to acknowledge after publication"), default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(365)])
+        _("days to acknowledge after publication"), default=30, validators=between(*ACKNOWLEDGEMENT_DAYS))
     joiner_ack_days = models.PositiveSmallIntegerField(
-        _("days to acknowledge for people who join later"), default=14,
-        validators=[MinValueValidator(1), MaxValueValidator(365)])
-    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=365)
+        _("days to acknowledge for people who join later"), default=14, validators=between(*ACKNOWLEDGEMENT_DAYS))
+    review_interval_days = models.PositiveSmallIntegerField(_("review every (days)"), default=365,
+                                                            validators=between(*REVIEW_INTERVAL_DAYS))
     retire_needs_coe_staff = True  # retiring a standard withdraws it from everyone
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -175,8 +175,8 @@ class Standard(Audience, ReviewCycle):
                                    name="standard_status_valid"),
             models.CheckConstraint(condition=Q(status="draft") | Q(current_version__isnull=False),
                                    name="standard_published_has_current"),
-            models.CheckConstraint(condition=Q(ack_days__gte=1) & Q(joiner_ack_days__gte=1),
-                                   name="standard_ack_days_positive"),
+            range_check("ack_days", *ACKNOWLEDGEMENT_DAYS, name="standard_ack_days_range"),
+            range_check("joiner_ack_days", *ACKNOWLEDGEMENT_DAYS, name="standard_joiner_ack_days_range"),
         ]
 
     def __str__(self) -> str:

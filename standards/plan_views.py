@@ -25,6 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from cxcoe.csvexport import csv_response
 from cxcoe.models import Reminder, User
 from cxcoe.permissions import coe_staff_required
+from cxcoe.submissions import save_once, saves_once
 
 from . import services
 from .forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm
@@ -117,9 +118,9 @@ def _plan_form(request: HttpRequest, plan: CommunicationPlan | None) -> HttpResp
         edited = form.save(commit=False)
         edited.owner = form.cleaned_data["owner_email"]
         try:
-            saved = services.save_plan(plan=edited, by=request.user, audience_units=form.cleaned_data["audience_units"],
-                                       standards=form.cleaned_data["standards"],
-                                       principles=form.cleaned_data["principles"])
+            saved = save_once(form, by=request.user, save=lambda: services.save_plan(
+                plan=edited, by=request.user, audience_units=form.cleaned_data["audience_units"],
+                standards=form.cleaned_data["standards"], principles=form.cleaned_data["principles"]))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -129,6 +130,7 @@ def _plan_form(request: HttpRequest, plan: CommunicationPlan | None) -> HttpResp
 
 
 @coe_staff_required
+@saves_once
 def plan_create(request: HttpRequest) -> HttpResponse:
     return _plan_form(request, None)
 
@@ -201,6 +203,7 @@ def communication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "standards/communication_detail.html", context)
 
 
+@saves_once
 def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _visible_plan(request, pk, to_change=True)
     if plan.is_archived:
@@ -211,7 +214,8 @@ def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
         communication = form.save(commit=False)
         communication.owner = form.cleaned_data["owner_email"]
         try:
-            communication = services.save_communication(communication=communication, by=request.user)
+            communication = save_once(form, by=request.user, save=lambda: services.save_communication(
+                communication=communication, by=request.user))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxcoe.permissions import coe_staff_required
+from cxcoe.submissions import save_once, saves_once
 
 from . import services
 from .forms import ArchiveForm, MoveForm, PrincipleForm
@@ -59,7 +60,8 @@ def _principle_form(request: HttpRequest, principle: Principle) -> HttpResponse:
     form = PrincipleForm(request.POST or None, instance=principle)
     if request.method == "POST" and form.is_valid():
         try:
-            principle = services.save_principle(principle=form.save(commit=False), by=request.user)
+            principle = save_once(form, by=request.user, save=lambda: services.save_principle(
+                principle=form.save(commit=False), by=request.user))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -69,6 +71,7 @@ def _principle_form(request: HttpRequest, principle: Principle) -> HttpResponse:
 
 
 @coe_staff_required
+@saves_once
 def principle_create(request: HttpRequest) -> HttpResponse:
     return _principle_form(request, Principle())
 

@@ -20,6 +20,7 @@ from cxcoe import reviews
 from cxcoe.csvexport import csv_response
 from cxcoe.models import AuditEvent, BusinessUnit, User
 from cxcoe.permissions import coe_staff_required
+from cxcoe.submissions import save_once, saves_once
 
 from . import services
 from .compare import compare_versions
@@ -241,15 +242,16 @@ def standard_detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
 
 
 @coe_staff_required
+@saves_once
 def standard_create(request: HttpRequest) -> HttpResponse:
     settings_form = StandardSettingsForm(request.POST or None, prefix="standard")
     version_form = VersionForm(request.POST or None, prefix="version", first_version=True)
     if request.method == "POST" and settings_form.is_valid() and version_form.is_valid():
         standard = settings_form.apply_people(settings_form.save(commit=False))
         try:
-            standard = services.create_standard(standard=standard, draft=version_form.save(commit=False),
-                                                by=request.user,
-                                                audience_units=settings_form.cleaned_data["audience_units"])
+            standard = save_once(settings_form, by=request.user, save=lambda: services.create_standard(
+                standard=standard, draft=version_form.save(commit=False), by=request.user,
+                audience_units=settings_form.cleaned_data["audience_units"]))
         except ValidationError as exc:
             settings_form.add_error(None, exc)
         else:
