@@ -237,7 +237,7 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         return data
 
 
-class ReviewForm(BootstrapFormMixin, forms.Form):
+class ReviewForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ReviewRecord.Outcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))

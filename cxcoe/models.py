@@ -113,6 +113,10 @@ class ReviewRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} by {self.reviewed_by} on {self.reviewed_at:%Y-%m-%d}"
 
+    def get_absolute_url(self) -> str:
+        """A review is read on the page of what it reviewed."""
+        return self.content_type.get_object_for_this_type(pk=self.object_id).get_absolute_url()
+
 
 class BusinessUnit(ReviewCycle):
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[unit_code_validator])

@@ -200,6 +200,7 @@ def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = 
 
 
 @require_POST
+@saves_once
 def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not reviews.can_review(request.user, unit):
@@ -207,7 +208,8 @@ def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST, can_retire=reviews.can_retire(request.user, unit))
     if not form.is_valid():
         return unit_detail(request, pk, review_form=form)
-    reviews.record_review(item=unit, by=request.user, **form.cleaned_data)
+    review = {name: form.cleaned_data[name] for name in ("outcome", "note")}
+    save_once(form, by=request.user, save=lambda: reviews.record_review(item=unit, by=request.user, **review))
     messages.success(request, _("Your review of %(unit)s is recorded.") % {"unit": unit})
     return redirect(unit)
 

@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cxcoe import reviews
 from cxcoe.csvexport import csv_response
-from cxcoe.models import AuditEvent, BusinessUnit, User
+from cxcoe.models import AuditEvent, BusinessUnit, ReviewRecord, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
 
@@ -415,19 +415,23 @@ def standard_retire(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@saves_once
 def standard_review(request: HttpRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     if not reviews.can_review(request.user, standard):
         raise PermissionDenied
     form = StandardReviewForm(request.POST, can_retire=reviews.can_retire(request.user, standard))
     if form.is_valid():
+        review = {name: form.cleaned_data[name] for name in ("outcome", "note")}
         try:
-            _record, draft = services.review_standard(standard=standard, by=request.user, **form.cleaned_data)
+            save_once(form, by=request.user, save=lambda: services.review_standard(
+                standard=standard, by=request.user, **review)[0])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your review of %(code)s is recorded.") % {"code": standard.code})
-            if draft is not None:
+            # "Updated" opened a new draft: the owner goes on to write it.
+            if review["outcome"] == ReviewRecord.Outcome.UPDATED:
                 return redirect("standards:draft-edit", pk=standard.pk)
             return redirect(standard)
     return standard_detail(request, pk, review_form=form)

@@ -1,6 +1,7 @@
 """Single sign-on decisions (cxcoe.sso, cxcoe.adapters), with the provider's answer built in the test.
 tests/browser/test_sso.py runs the same flows against a real provider."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -193,3 +194,17 @@ def test_settings_put_the_provider_in_form_action_when_single_sign_on_is_on():
     result = subprocess.run([sys.executable, "-c", script], env={**os.environ, **env},  # noqa: S603
                             capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == ["'self'", "https://login.acme.example:8443", "https://x.example"]
+
+
+def test_people_already_in_the_directory_get_a_verified_address_once(eve, bianca):
+    from django.apps import apps
+
+    migration = importlib.import_module("cxcoe.migrations.0009_directory_addresses_verified")
+    EmailAddress.objects.filter(user__in=[eve, bianca]).delete()
+    # Bianca registered an address herself once (open sign-up): that row is hers and stays unverified.
+    EmailAddress.objects.create(user=bianca, email=bianca.email.upper(), verified=False, primary=True)
+    migration.verify_directory_addresses(apps, None)
+    migration.verify_directory_addresses(apps, None)
+    assert list(EmailAddress.objects.filter(user=eve).values_list("email", "verified", "primary")) == [
+        (eve.email, True, True)]
+    assert list(EmailAddress.objects.filter(user=bianca).values_list("verified", flat=True)) == [False]

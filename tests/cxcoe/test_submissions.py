@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe.models import BusinessUnit, FormSubmission, ImportJob
+from cxcoe.models import BusinessUnit, FormSubmission, ImportJob, ReviewRecord
 from cxcoe.submissions import KEEP_FOR, ONCE_FIELD
 from standards.models import CommunicationPlan, Principle
 
@@ -159,3 +159,18 @@ def test_two_tabs_sending_the_same_new_plan_at_once_make_one_plan(olivia):
     assert statuses == [302, 302]
     assert CommunicationPlan.objects.count() == 1
     assert FormSubmission.objects.get().target_id == str(CommunicationPlan.objects.get().pk)
+
+
+def test_a_resent_review_records_one_review(client, leo, sales):
+    sales.owner, sales.next_review_on = leo, timezone.localdate()
+    sales.save()
+    client.force_login(leo)
+    token = str(client.get(reverse("unit-detail", args=[sales.pk])).context["review_form"][ONCE_FIELD].value())
+    data = {ONCE_FIELD: token, "outcome": "confirmed", "note": "Leaders and people are right."}
+    client.post(reverse("unit-review", args=[sales.pk]), data)
+    next_review = BusinessUnit.objects.get(pk=sales.pk).next_review_on
+    again = client.post(reverse("unit-review", args=[sales.pk]), data, follow=True)
+    assert again.redirect_chain[0][0] == sales.get_absolute_url()
+    assert "This was already saved" in again.content.decode()
+    assert ReviewRecord.objects.filter(object_id=sales.pk).count() == 1
+    assert BusinessUnit.objects.get(pk=sales.pk).next_review_on == next_review
