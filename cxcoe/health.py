@@ -8,8 +8,10 @@ ours: the cache behind its fallback, the broker, and how long ago a worker last 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from datetime import timedelta
 
+from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -74,8 +76,19 @@ class Worker(HealthCheck):
                                      % {"minutes": (timezone.now() - last).total_seconds() // 60})
 
 
+@dataclasses.dataclass
+class DatabaseServer(Database):
+    """django-health-check's database check, saying what failed without the server's own message."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except HealthCheckException as exc:
+            raise ServiceUnavailable(_("The database can't be reached.")) from exc
+
+
 CHECKS = [
-    (_("Database"), Database),
+    (_("Database"), DatabaseServer),
     (_("Cache"), CacheServer),
     (_("Task broker"), Broker),
     (_("Background worker"), Worker),
@@ -92,12 +105,18 @@ class Result:
         return not self.problem
 
 
+async def _wait_for(awaitable) -> None:
+    await awaitable
+
+
 def run_checks() -> list[Result]:
     """Every check, one after the other in this thread (for the operations page)."""
     results = []
     for label, check in CHECKS:
         try:
-            check().run()
+            outcome = check().run()
+            if inspect.isawaitable(outcome):  # the protocol allows async checks
+                async_to_sync(_wait_for)(outcome)
         except HealthCheckException as exc:
             results.append(Result(str(label), str(exc.message)))
         except Exception as exc:
@@ -111,13 +130,20 @@ def run_checks() -> list[Result]:
 @require_GET
 @never_cache
 def readiness(request: HttpRequest) -> HttpResponse:
-    """The checks as plain text, or JSON with `?format=json`; 503 while one fails, for a load balancer.
+    """Each check as plain text, or JSON with `?format=json`.
 
+    The answer is 503 only when this web process can't serve pages, that is when the database fails: pages
+    keep working while Redis or the worker is down, so a load balancer must not take every web process out
+    of rotation then. `?strict=1` answers 503 when any check fails, for monitoring that should page someone.
     The checks run in this thread, one after the other: each is quick, and the database check then uses
     this request's own connection instead of opening one in a thread pool.
     """
     results = run_checks()
-    status = 200 if all(result.ok for result in results) else 503
+    failing = [result for result in results if not result.ok]
+    if request.GET.get("strict"):
+        status = 503 if failing else 200
+    else:
+        status = 503 if any(result.label == str(CHECKS[0][0]) for result in failing) else 200
     if request.GET.get("format") == "json":
         return JsonResponse({result.label: result.problem or "ok" for result in results}, status=status)
     lines = "".join(f"{result.label}: {result.problem or 'ok'}\n" for result in results)

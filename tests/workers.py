@@ -14,7 +14,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from cxcoe import celery_app
+from cxcoe import celery_app, queueing
 
 needs_redis_broker = pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"),
                                         reason="needs the Redis broker (make test uses it when Redis answers)")
@@ -56,6 +56,7 @@ def broker_pointed_at(url: str):
         # Celery keeps a connection pool and a producer pool built from the broker URL: build them again.
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        queueing._broker_down_until = 0.0
 
     forget_connections()
     conf.broker_url, conf.task_always_eager, os.environ["CELERY_BROKER_URL"] = url, False, url
