@@ -135,7 +135,9 @@ def start_reauthentication(request, *, next_url: str):
     """Send the signed-in person to the provider to sign in again (prompt=login); back at the callback,
     `_confirm_reauthentication` accepts it only for the same person and a fresh sign-in."""
     sso = provider(request)
-    auth_params = {**sso.get_auth_params(), "prompt": "login"}
+    # max_age=0 obliges the provider to put auth_time in the ID token (OpenID Connect Core 3.1.2.1), and
+    # prompt=login asks it for a new sign-in; some providers ignore prompt, none may leave out auth_time.
+    auth_params = {**sso.get_auth_params(), "prompt": "login", "max_age": "0"}
     return sso.redirect(request, AuthProcess.REDIRECT, next_url=next_url, auth_params=auth_params,
                         data={REAUTHENTICATE: {"user": request.user.pk, "at": time.time()}})
 
@@ -148,9 +150,14 @@ def _confirm_reauthentication(request, sociallogin) -> None:
                    and sociallogin.account.user_id == user.pk)
     if not same_person:
         _refuse(request, sociallogin, OTHER_PERSON, user=user if user.is_authenticated else None)
-    # prompt=login asks the provider for a new sign-in; auth_time in the ID token says whether it did.
+    # auth_time in the ID token says when the person last signed in at the provider: it must be this round
+    # trip's sign-in. A missing or unreadable one proves nothing, so it counts as an old one.
     auth_time = (sociallogin.account.extra_data.get("id_token") or {}).get("auth_time")
-    if auth_time is not None and float(auth_time) < started["at"] - CLOCK_SKEW_SECONDS:
+    try:
+        signed_in_at = float(auth_time)
+    except (TypeError, ValueError):
+        signed_in_at = 0.0
+    if signed_in_at < started["at"] - CLOCK_SKEW_SECONDS:
         _refuse(request, sociallogin, NOT_FRESH, user=user)
     request.session[REAUTHENTICATED_AT] = time.time()
     record_event(actor=user, verb="auth.sso_reauthenticated", target=user, request=request,

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -171,8 +172,11 @@ def test_sso_only_staff_set_up_two_factor_after_signing_in_again_at_the_provider
     expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/sso/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm Access")
     check_page(page, "sso-reauthenticate")
-    page.get_by_role("button", name="Sign in again with Acme ID").click()
-    sign_in_by_sso.at_provider("olivia")  # prompt=login: the provider asks again though she is signed in there
+    with page.expect_request(re.compile(r"/openid/authorize")) as asked:
+        page.get_by_role("button", name="Sign in again with Acme ID").click()
+    # prompt=login asks for a new sign-in, and max_age=0 makes the provider say when it happened (auth_time).
+    assert {"prompt": ["login"], "max_age": ["0"]}.items() <= parse_qs(urlsplit(asked.value.url).query).items()
+    sign_in_by_sso.at_provider("olivia")  # the provider asks again though she is signed in there
 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
     check_page(page, "sso-totp-activate")

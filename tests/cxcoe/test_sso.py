@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -33,7 +34,7 @@ def acme_id(settings):
         client_id="cxcoe", secret="s3cret", server_url="https://login.acme.example/realms/acme", name="Acme ID")
 
 
-def provider_answers(rf, *, email, verified=True, uid=None, signed_in=None, state=None):
+def provider_answers(rf, *, email, verified=True, uid=None, signed_in=None, state=None, id_token=None):
     """Finish a single sign-on as if the provider had answered with these claims."""
     request = rf.get("/accounts/oidc/sso/login/callback/")
     SessionMiddleware(lambda r: None).process_request(request)
@@ -41,7 +42,7 @@ def provider_answers(rf, *, email, verified=True, uid=None, signed_in=None, stat
     request._messages = FallbackStorage(request)
     with context.request_context(request):
         provider = get_social_adapter().get_provider(request, "sso")
-        sociallogin = provider.sociallogin_from_response(request, {"userinfo": {
+        sociallogin = provider.sociallogin_from_response(request, {"id_token": id_token or {}, "userinfo": {
             "sub": uid or email or "someone", "email": email, "email_verified": verified, "name": "Someone"}})
         sociallogin.state = state or {"process": "login"}
         response = complete_social_login(request, sociallogin)
@@ -113,10 +114,11 @@ def test_an_address_someone_registered_themselves_stays_unverified(rf, eve):
 
 def test_signing_in_again_at_the_provider_confirms_it_is_her(rf, olivia):
     link(olivia, "olivia-at-acme")
+    asked_at = time.time()
     state = {"process": "redirect", "next": "/accounts/2fa/totp/activate/",
-             "data": {sso.REAUTHENTICATE: {"user": olivia.pk, "at": 0}}}
+             "data": {sso.REAUTHENTICATE: {"user": olivia.pk, "at": asked_at}}}
     request, response = provider_answers(rf, email=olivia.email, uid="olivia-at-acme", signed_in=olivia,
-                                         state=state)
+                                         state=state, id_token={"auth_time": int(asked_at) + 5})
     assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
     assert sso.did_recently_reauthenticate(request)
     with context.request_context(request):
@@ -208,3 +210,18 @@ def test_people_already_in_the_directory_get_a_verified_address_once(eve, bianca
     assert list(EmailAddress.objects.filter(user=eve).values_list("email", "verified", "primary")) == [
         (eve.email, True, True)]
     assert list(EmailAddress.objects.filter(user=bianca).values_list("verified", flat=True)) == [False]
+
+
+@pytest.mark.parametrize("auth_time", [None, "soon", 1_000_000_000], ids=["missing", "unreadable", "old"])
+def test_a_provider_that_did_not_ask_again_confirms_nothing(rf, olivia, auth_time):
+    """A provider that ignored prompt=login lets the browser through on its old session: that proves nothing."""
+    link(olivia, "olivia-at-acme")
+    state = {"process": "redirect", "data": {sso.REAUTHENTICATE: {"user": olivia.pk, "at": time.time()}}}
+    id_token = {} if auth_time is None else {"auth_time": auth_time}
+    request, response = provider_answers(rf, email=olivia.email, uid="olivia-at-acme", signed_in=olivia,
+                                         state=state, id_token=id_token)
+    assert response.status_code == 403
+    assert "without asking you to sign in again" in response.text
+    assert not sso.did_recently_reauthenticate(request)
+    assert AuditEvent.objects.get(verb="auth.sso_reauthentication_refused").actor == olivia
+
