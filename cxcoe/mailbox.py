@@ -89,6 +89,11 @@ class SentMail:
     def to_addresses(self) -> list[str]:
         return [address for _name, address in getaddresses([self.to]) if address]
 
+    @property
+    def recipients(self) -> set[str]:
+        """Every address it went to (To, Cc and Bcc), lower-cased."""
+        return {address.lower() for _name, address in getaddresses([self.to, self.cc, self.bcc]) if address}
+
     @classmethod
     def from_parsed(cls, name: str, parsed: ParsedEmail, *, with_body: bool) -> SentMail:
         try:

@@ -23,6 +23,12 @@ def can_manage_people(user) -> bool:
     return is_coe_staff(user)
 
 
+def can_read_sent_mail(user, email, *, site_admin_addresses: set[str]) -> bool:
+    """CoE staff read the embedded mode's mail, except mail to a site admin (a password reset link, say), which
+    only site admins read: it would let CoE staff into an account they may not manage."""
+    return is_coe_staff(user) and (user.is_superuser or not email.recipients & site_admin_addresses)
+
+
 def _requires(check):
     def decorator(view):
         @wraps(view)

@@ -14,6 +14,8 @@ from django.urls import reverse
 from cxcoe import mailbox, notifications
 from cxcoe.models import Notification
 
+from ..factories import UserFactory
+
 SETTINGS = Path(__file__).resolve().parents[2] / "cxcoe" / "settings.py"
 
 
@@ -186,11 +188,12 @@ def test_the_list_is_paginated(client, olivia, mail_dir):
 def test_the_list_query_count_does_not_grow_with_the_mail(client, olivia, mail_dir, django_assert_num_queries):
     client.force_login(olivia)
     mail.send_mass_mail([(f"Reminder {n}", "Body", None, ["eve@acme.example"]) for n in range(3)])
-    client.get(reverse("sent-mail-list"))  # session, user, CoE staff group, unread count; none per email
-    with django_assert_num_queries(4):
+    # Session, user, CoE staff group, unread count, site admins' addresses; none per email.
+    client.get(reverse("sent-mail-list"))
+    with django_assert_num_queries(5):
         client.get(reverse("sent-mail-list"))
     mail.send_mass_mail([(f"Reminder {n}", "Body", None, ["eve@acme.example"]) for n in range(3, 40)])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(reverse("sent-mail-list"))
 
 
@@ -209,3 +212,24 @@ def test_in_the_services_mode_the_pages_do_not_exist(client, olivia, eve, mail_d
     assert client.get(reverse("sent-mail-list")).status_code == 404
     assert client.get(reverse("sent-mail-detail", args=[name])).status_code == 404
     assert client.get(reverse("sent-mail-html", args=[name])).status_code == 404
+
+
+def test_mail_to_a_site_admin_is_opened_only_by_site_admins(client, olivia, eve, mail_dir):
+    """A password reset link for the site admin must not let CoE staff into an account they may not manage."""
+    admin = UserFactory(email="admin@acme.example", is_superuser=True, coe_staff=True)
+    reset = EmailMultiAlternatives("Password reset", "Follow https://cxcoe.example/accounts/password/reset/key/abc/",
+                                   to=["admin@acme.example"])
+    reset.attach_alternative('<a href="https://cxcoe.example/accounts/password/reset/key/abc/">Reset</a>', "text/html")
+    reset.send()
+    _notify(eve, "Town hall on Thursday")
+    client.force_login(olivia)
+    listed = client.get(reverse("sent-mail-list"))
+    assert [(email.subject, readable) for email, readable in listed.context["rows"]] == [
+        ("Town hall on Thursday", True), ("Password reset", False)]
+    assert "only site admins open it" in listed.text
+    reset = next(email for email in listed.context["emails"] if email.subject == "Password reset")
+    assert client.get(reverse("sent-mail-detail", args=[reset.name])).status_code == 404
+    assert client.get(reverse("sent-mail-html", args=[reset.name])).status_code == 404
+    assert "reset/key/abc" not in listed.text
+    client.force_login(admin)
+    assert "reset/key/abc" in client.get(reverse("sent-mail-detail", args=[reset.name])).text
