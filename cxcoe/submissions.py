@@ -85,7 +85,8 @@ def saves_once(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "POST" and (token := parse_token(request.POST.get(ONCE_FIELD))):
-            submission = FormSubmission.objects.select_related("target_type").filter(token=token).first()
+            submission = FormSubmission.objects.select_related("target_type") \
+                .filter(token=token, by=request.user).first()
             if submission is not None:
                 return _already_saved(request, submission)
         try:

@@ -59,8 +59,15 @@ TOTAL_PEOPLE = 59  # plus the site admin: 60 accounts
 class Command(BaseCommand):
     help = "Create or refresh the demo organization (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        self.seed()
+        # The first reminders are delivered here rather than by the worker, so that `make run` prints its
+        # sign-in banner after the mail they send, not under it; after the commit, so no mail goes out for
+        # rows a failed seed would roll back.
+        self.stdout.write(f"Demo reminders delivered: {reminders.send_reminders()}.")
+
+    @transaction.atomic
+    def seed(self) -> None:
         units = self.seed_units()
         password = make_password(DEMO_PASSWORD)
         people = self.seed_named(units, password)
@@ -83,10 +90,8 @@ class Command(BaseCommand):
             seed = getattr(app_config, "seed_demo", None)
             if callable(seed):
                 seed(stdout=self.stdout)
-        # The reminders exist from the start, once every app's data is in. They are delivered here rather than by
-        # the worker, so that `make run` prints its sign-in banner after the mail they send, not under it.
+        # The reminders exist from the start, once every app's data is in.
         reminders.run_all_sweeps(today=timezone.localdate())
-        self.stdout.write(f"Demo reminders delivered: {reminders.send_reminders()}.")
 
     def schedule_reviews(self, units, people) -> None:
         """Give the demo real reviews: one coming up for Leo, one overdue (and escalated) for Nadia. The sweep
