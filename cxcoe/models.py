@@ -291,6 +291,7 @@ AUDIT_VERBS = {
     "auth.sso_refused_inactive": _("Single sign-on refused: account deactivated"),
     "auth.sso_refused_unknown": _("Single sign-on refused: no account with this address"),
     "auth.sso_refused_unverified": _("Single sign-on refused: provider did not confirm the address"),
+    "auth.sso_refused_no_email": _("Single sign-on refused: provider sent no address"),
     "auth.sso_reauthenticated": _("Confirmed identity by signing in again at the provider"),
     "auth.sso_reauthentication_refused": _("Confirming identity at the provider failed"),
     "auth.sign_in_failed": _("Sign-in failed"),

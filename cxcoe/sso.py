@@ -62,7 +62,7 @@ UNVERIFIED = Refusal(
                  "sign in again."),
 )
 NO_EMAIL = Refusal(
-    "auth.sso_refused_unverified", gettext_lazy("Your provider sent no address"),
+    "auth.sso_refused_no_email", gettext_lazy("Your provider sent no address"),
     gettext_lazy("%(provider)s did not tell cxcoe your email address, so cxcoe can't tell which account is "
                  "yours. Ask your IT team to release the email and email_verified claims to cxcoe."),
 )

@@ -102,7 +102,7 @@ def test_a_provider_that_sends_no_address_is_named_as_the_problem(rf, eve):
     _request, response = provider_answers(rf, email="")
     assert response.status_code == 403
     assert "release the email and email_verified claims" in response.text
-    assert AuditEvent.objects.get(verb="auth.sso_refused_unverified").details == {"email": "", "provider": "Acme ID"}
+    assert AuditEvent.objects.get(verb="auth.sso_refused_no_email").details == {"email": "", "provider": "Acme ID"}
 
 
 def test_an_address_someone_registered_themselves_stays_unverified(rf, eve):
