@@ -82,3 +82,12 @@ def bianca(support):
 def eve(support):
     return UserFactory(email="eve@acme.example", display_name="Eve Walker", business_unit=support,
                        job_title="Support Specialist")
+
+
+@pytest.fixture
+def mail_dir(settings, tmp_path):
+    """The embedded mode's mail: each email an .eml file in a folder of the test's own, read by Sent mail."""
+    settings.CXCOE_EMBEDDED_MAIL = True
+    settings.CXCOE_MAIL_DIR = tmp_path / "mail"
+    settings.EMAIL_BACKEND = "cxcoe.mailbox.EmlFileBackend"
+    return settings.CXCOE_MAIL_DIR

@@ -12,15 +12,7 @@ from .conftest import check_page
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def kept_mail(settings, tmp_path):
-    settings.CXCOE_EMBEDDED_MAIL = True
-    settings.CXCOE_MAIL_DIR = tmp_path / "mail"
-    settings.EMAIL_BACKEND = "cxcoe.mailbox.EmlFileBackend"
-    return settings.CXCOE_MAIL_DIR
-
-
-def test_coe_staff_find_an_email_under_manage_and_read_it(sign_in, kept_mail):
+def test_coe_staff_find_an_email_under_manage_and_read_it(sign_in, mail_dir):
     page = sign_in("olivia@acme.example")
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("button", name="Manage").click()

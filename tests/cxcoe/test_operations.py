@@ -1,7 +1,6 @@
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
 
-import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -21,14 +20,6 @@ class BrokenEmailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise SMTPServerDisconnected("Connection unexpectedly closed")
-
-
-@pytest.fixture
-def owned_sales(sales, leo):
-    sales.owner = leo
-    sales.next_review_on = timezone.localdate() + timedelta(days=7)
-    sales.save()
-    return sales
 
 
 def ledger_row(recipient, unit, *, status=Reminder.Status.PENDING, kind="review.due", period="2026-03-09/before-7",

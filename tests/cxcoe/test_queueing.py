@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def owned_sales(sales, leo):
-    sales.owner = leo
-    sales.next_review_on = timezone.localdate() + timedelta(days=7)
-    sales.save()
-    return sales
-
-
-@pytest.fixture
 def broker_down():
     with broker_pointed_at(f"redis://127.0.0.1:{free_port()}/0"):
         yield

@@ -6,7 +6,6 @@ import logging
 import runpy
 from pathlib import Path
 
-import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -17,14 +16,6 @@ from cxcoe.models import Notification
 from ..factories import UserFactory
 
 SETTINGS = Path(__file__).resolve().parents[2] / "cxcoe" / "settings.py"
-
-
-@pytest.fixture
-def mail_dir(settings, tmp_path):
-    settings.CXCOE_EMBEDDED_MAIL = True
-    settings.CXCOE_MAIL_DIR = tmp_path / "mail"
-    settings.EMAIL_BACKEND = "cxcoe.mailbox.EmlFileBackend"
-    return settings.CXCOE_MAIL_DIR
 
 
 def _notify(person, title: str) -> None:
