@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cxcoe_bench .venv/bin/python bench/import_people.py
 
 Run it against an empty, migrated scratch database: it writes 50,000 people. The files come from the
-shared generator (../shared/data/make_org.py); without it the benchmark is skipped. It times three
+generator beside it (bench/make_org.py). It times three
 imports, each checked (the preview) and then applied (which checks again, then writes):
 
 1. the whole organization into the empty database;
@@ -26,7 +26,7 @@ from pathlib import Path
 from _helpers import counting_queries
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-GENERATOR = BASE_DIR.parent / "shared" / "data" / "make_org.py"
+GENERATOR = Path(__file__).resolve().parent / "make_org.py"
 
 
 def timed_import(*, units: str, people: str, deactivate_missing: bool = False) -> dict:
@@ -74,9 +74,6 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--units", type=int, default=500)
     args = parser.parse_args()
-    if not GENERATOR.exists():
-        print(f"Skipped: the generator {GENERATOR} is not here.")
-        return
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("Skipped: set DATABASE_URL to an empty, migrated PostgreSQL database (this writes the people).")
         return
