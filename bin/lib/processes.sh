@@ -23,6 +23,7 @@ start() {
 stop_all() {
     [ "$stopping" = 1 ] && return
     stopping=1
+    [ "${#pids[@]}" = 0 ] && return
     echo
     echo "$(basename "$0"): stopping ${names[*]}"
     local pid alive
