@@ -125,11 +125,10 @@ def renudge_waiting() -> int:
 
 
 def summary() -> dict:
-    """What the operations page shows of the queue: counts, the oldest waiting row, recent failures."""
+    """What the operations page shows of the queue: counts, the oldest waiting rows, recent failures."""
     waiting = QueuedTask.objects.waiting()
     return {
         "waiting": waiting.count(),
-        "oldest": waiting.order_by("queued_at").first(),
         "unsent": waiting.filter(status=QueuedTask.Status.PENDING).exclude(nudge_error="").count(),
         "rows": list(waiting.order_by("queued_at")[:20]),
         "failed": list(QueuedTask.objects.filter(status=QueuedTask.Status.FAILED).order_by("-finished_at")[:10]),
