@@ -67,8 +67,11 @@ class OnceFormMixin:
     """A create form's one-time token, issued in a hidden field, so that the form sent twice saves one row.
 
     The view spends it with cxcoe.submissions.save_once; an edit form (an instance with a pk) has none, since
-    saving the same values twice changes nothing.
+    saving the same values twice changes nothing. The token is kept as `submission_token`, out of
+    cleaned_data, so that a view still passes `**form.cleaned_data` to its service.
     """
+
+    submission_token: uuid.UUID | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,8 +83,10 @@ class OnceFormMixin:
         # The same name whatever the form's prefix, so that @saves_once finds it before any form is built.
         return field_name if field_name == ONCE_FIELD else super().add_prefix(field_name)
 
-    def clean_submission_token(self) -> uuid.UUID | None:
-        return parse_token(self.cleaned_data.get(ONCE_FIELD))
+    def clean(self):
+        data = super().clean()
+        self.submission_token = parse_token(data.pop(ONCE_FIELD, None))
+        return data
 
 
 class BootstrapFormMixin:

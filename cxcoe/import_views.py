@@ -25,8 +25,7 @@ LIST_FIELDS = ["pk", "status", "created_at", "finished_at", "units_filename", "p
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in ["units_file", "people_file", "deactivate_missing"]}
-        job = save_once(form, by=request.user, save=lambda: imports.start_import(by=request.user, **fields))
+        job = save_once(form, by=request.user, save=lambda: imports.start_import(by=request.user, **form.cleaned_data))
         messages.info(request, _("Your files are uploaded. cxcoe is checking them; nothing changes until you apply."))
         return redirect(job)
     jobs = ImportJob.objects.select_related("created_by").only(*LIST_FIELDS)

@@ -56,7 +56,7 @@ def save_once(form, *, by, save: Callable[[], Row]) -> Row:
 
     Raises AlreadySaved when the token was spent meanwhile; `@saves_once` answers it.
     """
-    token = form.cleaned_data.get(ONCE_FIELD)
+    token = form.submission_token
     if token is None:
         return save()
     with transaction.atomic():

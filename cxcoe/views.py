@@ -208,8 +208,8 @@ def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST, can_retire=reviews.can_retire(request.user, unit))
     if not form.is_valid():
         return unit_detail(request, pk, review_form=form)
-    review = {name: form.cleaned_data[name] for name in ("outcome", "note")}
-    save_once(form, by=request.user, save=lambda: reviews.record_review(item=unit, by=request.user, **review))
+    save_once(form, by=request.user, save=lambda: reviews.record_review(item=unit, by=request.user,
+                                                                        **form.cleaned_data))
     messages.success(request, _("Your review of %(unit)s is recorded.") % {"unit": unit})
     return redirect(unit)
 

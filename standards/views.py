@@ -422,16 +422,15 @@ def standard_review(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = StandardReviewForm(request.POST, can_retire=reviews.can_retire(request.user, standard))
     if form.is_valid():
-        review = {name: form.cleaned_data[name] for name in ("outcome", "note")}
         try:
             save_once(form, by=request.user, save=lambda: services.review_standard(
-                standard=standard, by=request.user, **review)[0])
+                standard=standard, by=request.user, **form.cleaned_data)[0])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your review of %(code)s is recorded.") % {"code": standard.code})
             # "Updated" opened a new draft: the owner goes on to write it.
-            if review["outcome"] == ReviewRecord.Outcome.UPDATED:
+            if form.cleaned_data["outcome"] == ReviewRecord.Outcome.UPDATED:
                 return redirect("standards:draft-edit", pk=standard.pk)
             return redirect(standard)
     return standard_detail(request, pk, review_form=form)
