@@ -87,11 +87,13 @@ class DatabaseServer(Database):
             raise ServiceUnavailable(_("The database can't be reached.")) from exc
 
 
+# Each check, and whether a web process can serve pages without it: only the database is needed, since pages
+# keep working while Redis or the worker is down (the cache falls back, queued work waits in the database).
 CHECKS = [
-    (_("Database"), DatabaseServer),
-    (_("Cache"), CacheServer),
-    (_("Task broker"), Broker),
-    (_("Background worker"), Worker),
+    (_("Database"), DatabaseServer, True),
+    (_("Cache"), CacheServer, False),
+    (_("Task broker"), Broker, False),
+    (_("Background worker"), Worker, False),
 ]
 
 
@@ -99,6 +101,7 @@ CHECKS = [
 class Result:
     label: str
     problem: str  # empty when the check passed
+    needed_to_serve: bool = False
 
     @property
     def ok(self) -> bool:
@@ -112,17 +115,18 @@ async def _wait_for(awaitable) -> None:
 def run_checks() -> list[Result]:
     """Every check, one after the other in this thread (for the operations page)."""
     results = []
-    for label, check in CHECKS:
+    for label, check, needed_to_serve in CHECKS:
         try:
             outcome = check().run()
             if inspect.isawaitable(outcome):  # the protocol allows async checks
                 async_to_sync(_wait_for)(outcome)
         except HealthCheckException as exc:
-            results.append(Result(str(label), str(exc.message)))
+            problem = str(exc.message)
         except Exception as exc:
-            results.append(Result(str(label), type(exc).__name__))
+            problem = type(exc).__name__
         else:
-            results.append(Result(str(label), ""))
+            problem = ""
+        results.append(Result(str(label), problem, needed_to_serve))
     return results
 
 
@@ -132,18 +136,15 @@ def run_checks() -> list[Result]:
 def readiness(request: HttpRequest) -> HttpResponse:
     """Each check as plain text, or JSON with `?format=json`.
 
-    The answer is 503 only when this web process can't serve pages, that is when the database fails: pages
-    keep working while Redis or the worker is down, so a load balancer must not take every web process out
-    of rotation then. `?strict=1` answers 503 when any check fails, for monitoring that should page someone.
+    The answer is 503 only when this web process can't serve pages (a check `needed_to_serve` fails), so that a
+    load balancer does not take every web process out of rotation while Redis or the worker is down.
+    `?strict=1` answers 503 when any check fails, for monitoring that should page someone.
     The checks run in this thread, one after the other: each is quick, and the database check then uses
     this request's own connection instead of opening one in a thread pool.
     """
     results = run_checks()
-    failing = [result for result in results if not result.ok]
-    if request.GET.get("strict"):
-        status = 503 if failing else 200
-    else:
-        status = 503 if any(result.label == str(CHECKS[0][0]) for result in failing) else 200
+    strict = bool(request.GET.get("strict"))
+    status = 503 if any(not result.ok and (strict or result.needed_to_serve) for result in results) else 200
     if request.GET.get("format") == "json":
         return JsonResponse({result.label: result.problem or "ok" for result in results}, status=status)
     lines = "".join(f"{result.label}: {result.problem or 'ok'}\n" for result in results)
