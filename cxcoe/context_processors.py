@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from . import sso
 from .models import Notification
 from .permissions import can_manage_people, can_view_dashboard, is_coe_staff
 
@@ -26,7 +27,5 @@ def provider_sign_out(request) -> dict:
     if request.GET.get("signed_out") != "sso" or getattr(request, "user", None) is None \
             or request.user.is_authenticated:
         return {}
-    from . import sso
-
     url = sso.end_session_url(request)
     return {"provider_sign_out": {"url": url, "name": sso.provider(request).name}} if url else {}

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import queueing
+from . import queueing, sso
 from .permissions import is_coe_staff
 
 
@@ -39,8 +39,6 @@ def require_staff_mfa(get_response):
         user = request.user
         if settings.CXCOE_REQUIRE_STAFF_MFA and (is_coe_staff(user) or (user.is_authenticated and user.is_superuser)):
             from allauth.mfa.models import Authenticator
-
-            from . import sso
 
             allowed = ("/accounts/",)
             if (not request.path.startswith(allowed)
