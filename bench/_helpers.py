@@ -26,12 +26,25 @@ def server_connection(url: str):
                            password=parts.password, dbname="postgres", autocommit=True)
 
 
+def database_url(url: str, name: str) -> str:
+    """The URL of the database `name` on the server of `url`."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
 def create_database(url: str, name: str) -> str:
     """(Re)create the scratch database `name` on the server of `url`; returns its URL."""
     with server_connection(url) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    return database_url(url, name)
+
+
+def database_comment(url: str, name: str) -> str | None:
+    """The comment on the database `name` (None when it has none or does not exist)."""
+    with server_connection(url) as conn:
+        row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                           [name]).fetchone()
+    return row[0] if row else None
 
 
 def drop_database(url: str, name: str) -> None:

@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "cxcoe"
 
     def ready(self) -> None:
-        from . import audit, reviews  # noqa: F401 - importing reviews registers its kinds and sweep
+        from . import audit, reminders, reviews, rollups  # noqa: F401 - importing reviews registers its kinds and sweep
 
         audit.connect_sign_in_events()
+        rollups.register(reminders.LEDGER_TOTALS, reminders.ledger_totals)

@@ -540,6 +540,8 @@ class Reminder(models.Model):
             models.Index(fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]),
                          name="reminder_ready"),
             models.Index(fields=["kind", "target_type", "target_id"], name="reminder_target"),
+            # The operations page lists and counts the failed rows: a few among hundreds of thousands.
+            models.Index(fields=["-created_at", "-id"], condition=Q(status="failed"), name="reminder_failed"),
         ]
 
     def __str__(self) -> str:
@@ -633,6 +635,17 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+class Rollup(models.Model):
+    """A figure recounted every few minutes rather than on each page view (cxcoe/rollups.py)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.JSONField(default=dict, blank=True)
+    counted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FormSubmission(models.Model):

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -36,6 +36,7 @@ from .models import BusinessUnit, Notification, Reminder, SweepRun, User
 
 log = logging.getLogger(__name__)
 DECLARE_BATCH = 1000
+LEDGER_TOTALS = "reminder-ledger"  # the rollup (cxcoe/rollups.py) of the ledger's rows by status
 
 
 def reminder_period(due_on: date, today: date) -> str | None:
@@ -432,3 +433,8 @@ def request_sweep(*, name: str, by: User) -> bool:
         return False
     record_event(actor=by, verb="sweep.requested", details={"sweep": name})
     return True
+
+
+def ledger_totals() -> dict[str, int]:
+    """How many ledger rows are in each status: counted by cxcoe.rollups, not on each view."""
+    return dict(Reminder.objects.order_by().values_list("status").annotate(n=Count("pk")))

@@ -314,12 +314,15 @@ CXCOE_BASE_URL = env("CXCOE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Queued work (cxcoe.queueing) still waiting this long after its last nudge is nudged again, at beat's tick.
 CXCOE_RENUDGE_AFTER_SECONDS = int(env("CXCOE_RENUDGE_AFTER_SECONDS", "180"))
 CXCOE_RENUDGE_EVERY_SECONDS = float(env("CXCOE_RENUDGE_EVERY_SECONDS", "60"))
+# Counts that grow with the organization (cxcoe/rollups.py) are recounted this often, and pages say how old they are.
+CXCOE_ROLLUP_EVERY_MINUTES = int(env("CXCOE_ROLLUP_EVERY_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE = {
     # Every sweep an app registers (cxcoe.reminders.register_sweep) runs in this one daily entry.
     "sweeps": {"task": "cxcoe.tasks.run_all_sweeps", "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
     "send-reminders": {"task": "cxcoe.tasks.send_reminders", "schedule": 60.0},
     "renudge-waiting": {"task": "cxcoe.tasks.renudge_waiting", "schedule": CXCOE_RENUDGE_EVERY_SECONDS},
     "worker-heartbeat": {"task": "cxcoe.tasks.record_heartbeat", "schedule": 60.0},
+    "recount-rollups": {"task": "cxcoe.tasks.recount_rollups", "schedule": 60.0 * CXCOE_ROLLUP_EVERY_MINUTES},
     "send-daily-digests": {"task": "cxcoe.tasks.send_digests", "args": ["daily"],
                            "schedule": crontab(hour=(CXCOE_SWEEP_HOUR + 1) % 24, minute=0)},
     "send-weekly-digests": {"task": "cxcoe.tasks.send_digests", "args": ["weekly"],

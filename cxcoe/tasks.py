@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import imports, queueing, reminders
+from . import imports, queueing, reminders, rollups
 
 
 @shared_task(acks_late=True)
@@ -50,3 +50,8 @@ def renudge_waiting() -> int:
 @shared_task(bind=True, acks_late=True, expires=120)
 def record_heartbeat(self) -> None:
     queueing.record_heartbeat(hostname=self.request.hostname or "worker")
+
+
+@shared_task(acks_late=True, expires=300)
+def recount_rollups() -> int:
+    return rollups.recount_all()
