@@ -21,7 +21,6 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
