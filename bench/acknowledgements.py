@@ -168,7 +168,7 @@ def measure(org: Organization, size: int, today: date) -> dict:
     from django.db.models import Count, Max, Q
 
     from cxcoe.models import BusinessUnit, Reminder, User
-    from standards import metrics, services, sweeps, views
+    from standards import metrics, services, sweeps, tallies, views
     from standards.models import Acknowledgement, Standard
 
     author, approver = org.staff[0], org.staff[1]
@@ -209,6 +209,7 @@ def measure(org: Organization, size: int, today: date) -> dict:
     done = Acknowledgement.objects.filter(version=version, person_id__in=readers).update(
         status=Acknowledgement.Status.ACKNOWLEDGED, acknowledged_at=standard.created_at, read_version=version)
     analyze()
+    tallies.count_all()  # what beat's recount does after rows changed behind the services' back
 
     def fresh_staff():
         """A request's user, as the standard's page hands it over: fetching the standard (visible_to) has
@@ -221,7 +222,7 @@ def measure(org: Organization, size: int, today: date) -> dict:
     unit_ids = list(BusinessUnit.objects.values_list("pk", flat=True))
     reads = best_of(group_by=(lambda: group_by_floor(version.pk), tuple),
                     progress=(lambda user: views._progress(standard, user), fresh_staff),
-                    rates=(lambda: metrics.acknowledgement_rates(unit_ids, today=today), tuple))
+                    rates=(lambda: metrics.acknowledgement_rates(unit_ids), tuple))
     group_by, floor_groups = reads["group_by"]["best"], reads["group_by"]["result"]
     progress, progress_queries, shown = (reads["progress"][key] for key in ("best", "queries", "result"))
     rates, rates_queries, by_unit = (reads["rates"][key] for key in ("best", "queries", "result"))

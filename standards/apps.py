@@ -7,9 +7,12 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Standards")
 
     def ready(self) -> None:
+        from cxcoe import rollups
         from cxcoe.models import AUDIT_VERBS
 
-        from . import sweeps  # noqa: F401 - registers the app's notification kinds and sweeps
+        from . import sweeps, tallies  # noqa: F401 - importing sweeps registers the app's notification kinds and sweeps
+
+        rollups.register(tallies.ROLLUP, tallies.count_all)
 
         AUDIT_VERBS.update({
             "principle.created": _("Principle created"),

@@ -355,6 +355,24 @@ class Acknowledgement(models.Model):
         return self.status == self.Status.PENDING and self.due_on < (today or timezone.localdate())
 
 
+class AcknowledgementTally(models.Model):
+    """How many of one unit's people were asked to acknowledge one version, have done it, and are overdue: as
+    last counted by standards/tallies.py. Pages read these rows instead of counting tens of thousands of
+    acknowledgements on each view. People with no unit are counted in the row with no unit."""
+
+    version = models.ForeignKey(StandardVersion, models.CASCADE, related_name="+")
+    unit = models.ForeignKey(BusinessUnit, models.CASCADE, null=True, blank=True, related_name="+")
+    asked = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "unit"], name="one_tally_per_version_and_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}/{self.unit_id}: {self.done} of {self.asked}"
+
+
 class CommunicationPlanQuerySet(models.QuerySet["CommunicationPlan"]):
     def visible_to(self, user: User):
         """CoE staff see every plan; others the plans they own or hold a communication in."""

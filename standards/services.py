@@ -22,6 +22,7 @@ from cxcoe import queueing, reminders, reviews
 from cxcoe.audit import record_event
 from cxcoe.models import ReviewRecord, User
 
+from . import tallies
 from .models import (
     VERSION_TEXT_FIELDS,
     Acknowledgement,
@@ -168,6 +169,7 @@ def update_standard(*, standard: Standard, by: User, audience_units, today: date
             _withdraw_pending(standard)
             standard.ack_version = None
             standard.save(update_fields=["ack_version"])
+            tallies.count(standard)  # no version asked: no tallies, on its page or the dashboards
         elif units_changed or "audience_role" in changes:
             sync_acknowledgements(standard=standard, today=today)
     for name, values in list(changes.items()):
@@ -380,6 +382,7 @@ def _wind_down(standard: Standard) -> None:
     # Escalations and approval requests point at versions, not at the standard.
     reminders.cancel_for_targets(StandardVersion, standard.versions.values("pk"),
                                  kinds=[ACK_ESCALATION, APPROVAL_REQUESTED])
+    tallies.count(standard)
 
 
 @transaction.atomic
@@ -460,6 +463,7 @@ def _ask_for_acknowledgement(standard: Standard, version: StandardVersion, *, to
                                            person__in=audience.values("pk")).update(
         status=Acknowledgement.Status.PENDING, due_on=due_on)
     asked += _insert_pending(standard, version, audience, due_on)
+    tallies.count(standard)
     queueing.enqueue("standards.tasks.sweep_standard_acknowledgements", standard.pk,
                      label=_("First acknowledgement reminders of %(code)s") % {"code": standard.code})
     return asked
@@ -497,6 +501,7 @@ def sync_acknowledgements(*, standard: Standard, today: date) -> tuple[int, int]
         withdrawn += Acknowledgement.objects.filter(pk__in=batch, status=Acknowledgement.Status.PENDING).update(
             status=Acknowledgement.Status.WITHDRAWN)
         reminders.cancel_for_targets(Acknowledgement, batch, kinds=[ACK_DUE])
+    tallies.count(standard)
     return asked + returned, withdrawn
 
 
@@ -512,13 +517,16 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
     asked = row is not None and row.status != Acknowledgement.Status.WITHDRAWN
     if not asked and not standard.audience_people().filter(pk=by.pk).exists():
         raise ValidationError(_("%(code)s is not addressed to you.") % {"code": standard.code})
-    row, _created = Acknowledgement.objects.get_or_create(
+    row, created = Acknowledgement.objects.get_or_create(
         version=version, person=by,
         defaults={"standard": standard, "due_on": today + timedelta(days=standard.joiner_ack_days)},
     )
     row = Acknowledgement.objects.select_for_update().get(pk=row.pk)
     if row.status == Acknowledgement.Status.ACKNOWLEDGED:
         return row
+    tallies.record_acknowledgement(row, unit_id=by.business_unit_id,
+                                   was_asked=row.status == Acknowledgement.Status.PENDING and not created,
+                                   was_overdue=row.is_overdue(today))
     row.status = Acknowledgement.Status.ACKNOWLEDGED
     row.acknowledged_at = timezone.now()
     row.read_version = standard.current_version

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from cxcoe import reviews
+from cxcoe import reviews, rollups
 from cxcoe.csvexport import csv_response
 from cxcoe.models import AuditEvent, BusinessUnit, ReviewRecord, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
 
-from . import services
+from . import services, tallies
 from .compare import compare_versions
 from .forms import (
     ApproveForm,
@@ -101,15 +101,10 @@ def _standards(request: HttpRequest, filters: StandardFilterForm):
 
 
 def _with_ack_counts(standards: list[Standard], user: User) -> list[Standard]:
-    """Give each standard `ack_asked` and `ack_done` for the version it asks: everyone's for CoE staff, the
-    subtree's for a leader. One grouped query for the standards shown, rather than a join in the list's query
-    (which the paginator's count would run over every standard again)."""
-    rows = Acknowledgement.objects.filter(version_id__in=[s.ack_version_id for s in standards if s.ack_version_id])
-    if not user.is_coe_staff:
-        rows = rows.filter(person__business_unit__in=user.led_units_subtree())
-    counts = {row["version_id"]: row for row in rows.exclude(status=Acknowledgement.Status.WITHDRAWN)
-              .values("version_id").order_by()
-              .annotate(asked=Count("pk"), done=Count("pk", filter=Q(status=Acknowledgement.Status.ACKNOWLEDGED)))}
+    """Give each standard `ack_asked` and `ack_done` for the version it asks, as last counted
+    (standards/tallies.py): everyone's for CoE staff, the subtree's for a leader."""
+    counts = tallies.totals_by_version([s.ack_version_id for s in standards if s.ack_version_id],
+                                       _progress_units(user))
     for standard in standards:
         found = counts.get(standard.ack_version_id, {})
         standard.ack_asked, standard.ack_done = found.get("asked", 0), found.get("done", 0)
@@ -120,10 +115,13 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     filters = StandardFilterForm(request.GET or None)
     page = Paginator(_standards(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     standards = list(page.object_list)
+    counted = None
     if shows_progress(request.user):
         _with_ack_counts(standards, request.user)
+        counted = rollups.read(tallies.ROLLUP)
     return render(request, "standards/standard_list.html", {
         "filters": filters, "page_obj": page, "standards": standards, "today": timezone.localdate(),
+        "counted": counted,
         "can_create": request.user.is_coe_staff, "shows_progress": shows_progress(request.user),
     })
 
@@ -162,26 +160,13 @@ def _progress_units(user: User):
 
 
 def _progress(standard: Standard, user: User) -> dict | None:
-    """Acknowledgement progress of the version being asked, by business unit: staff see every unit, leaders
-    their subtree, others nothing."""
+    """Acknowledgement progress of the version being asked, by business unit, as last counted
+    (standards/tallies.py): staff see every unit, leaders their subtree, others nothing."""
     if standard.ack_version_id is None or not (user.is_coe_staff or user.is_leader):
         return None
-    rows = Acknowledgement.objects.filter(version_id=standard.ack_version_id).exclude(
-        status=Acknowledgement.Status.WITHDRAWN)
     units = _progress_units(user)
-    if units is not None:
-        rows = rows.filter(person__business_unit__in=units)
-    today = timezone.localdate()
-    # Counted by unit id alone, then named: grouping by name and path too made PostgreSQL sort every row by
-    # path before counting, where this sorts one row per unit (bench/acknowledgements.py).
-    by_unit = list(rows.values(unit_id=F("person__business_unit"))
-                   .annotate(total=Count("pk"),
-                             done=Count("pk", filter=Q(status=Acknowledgement.Status.ACKNOWLEDGED)),
-                             overdue=Count("pk", filter=Q(status=Acknowledgement.Status.PENDING, due_on__lt=today)))
-                   .order_by())
-    units_by_id = BusinessUnit.objects.in_bulk([row["unit_id"] for row in by_unit if row["unit_id"]])
-    for row in by_unit:
-        row["unit"] = units_by_id.get(row["unit_id"])
+    by_unit = [{"unit": tally.unit, "unit_id": tally.unit_id, "total": tally.asked, "done": tally.done,
+                "overdue": tally.overdue} for tally in tallies.of_version(standard.ack_version_id, units)]
     by_unit.sort(key=lambda row: row["unit"].path if row["unit"] else "~")  # people without a unit last
     for row in by_unit:
         row["percent"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
@@ -190,7 +175,8 @@ def _progress(standard: Standard, user: User) -> dict | None:
     done = sum(row["done"] for row in by_unit)
     return {"units": by_unit, "total": total, "done": done, "pending": total - done,
             "overdue": sum(row["overdue"] for row in by_unit),
-            "percent": round(100 * done / total) if total else 0, "scope_is_subtree": units is not None}
+            "percent": round(100 * done / total) if total else 0, "scope_is_subtree": units is not None,
+            "counted": rollups.read(tallies.ROLLUP)}
 
 
 def _history(standard: Standard):

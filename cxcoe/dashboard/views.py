@@ -58,7 +58,7 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
     )
     rows = list(units.order_by("path"))
     top = min((unit.depth for unit in rows), default=0)
-    rates = standard_metrics.acknowledgement_rates([unit.pk for unit in rows], today=timezone.localdate())
+    rates = standard_metrics.acknowledgement_rates([unit.pk for unit in rows])
     for unit in rows:
         unit.indent = unit.depth - top  # a leader's own units start at the left edge
         unit.ack_rate = rates.get(unit.pk)

@@ -10,14 +10,17 @@ import io
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cxcoe import services as people_services
+from cxcoe import tasks
 from standards import services
-from standards.models import Acknowledgement, Standard, StandardVersion
+from standards.metrics import acknowledgement_rates
+from standards.models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
 
 from ..factories import BusinessUnitFactory, UserFactory
 from .factories import PrincipleFactory, StandardFactory
@@ -642,3 +645,67 @@ def test_my_work_query_count_does_not_grow(client, olivia, oscar, leo, sales, dj
     assert len(response.context["acknowledgements_pending"]) == 7
     assert len(response.context["approvals_waiting"]) == 4
     assert [item.code for item in response.context["reviews_due"]] == ["CX-STD-701"]
+
+
+# Tallies: progress is read from counts kept by standards/tallies.py: counted when many rows change at once,
+# moved by each click, and recounted by beat for the rest. The pages say how old the count is.
+
+
+def _tallies(standard) -> dict[str, tuple[int, int, int]]:
+    rows = AcknowledgementTally.objects.filter(version=standard.ack_version).select_related("unit")
+    return {row.unit.name: (row.done, row.asked, row.overdue) for row in rows}
+
+
+def test_publishing_counts_the_audience_at_once(everyone_standard):
+    assert _tallies(everyone_standard) == {"Acme": (0, 2, 0), "Sales": (0, 1, 0), "Enterprise Sales": (0, 1, 0),
+                                           "Customer Support": (0, 2, 0), "Operations": (0, 1, 0)}
+
+
+def test_an_acknowledgement_moves_its_units_tally_in_the_same_transaction(everyone_standard, bianca, eve):
+    Acknowledgement.objects.filter(person=eve).update(due_on=timezone.localdate() - timedelta(days=2))
+    services.sync_acknowledgements(standard=everyone_standard, today=timezone.localdate())  # recounts: Eve overdue
+    assert _tallies(everyone_standard)["Customer Support"] == (0, 2, 1)
+
+    services.acknowledge_standard(standard=everyone_standard, by=bianca)
+    assert _tallies(everyone_standard)["Customer Support"] == (1, 2, 1)
+    services.acknowledge_standard(standard=everyone_standard, by=eve)
+    assert _tallies(everyone_standard)["Customer Support"] == (2, 2, 0)
+    services.acknowledge_standard(standard=everyone_standard, by=eve)  # a second click counts nothing
+    assert _tallies(everyone_standard)["Customer Support"] == (2, 2, 0)
+
+
+def test_overdue_never_goes_below_zero_when_the_count_is_behind(everyone_standard, bianca):
+    # Bianca's request fell overdue after the last count, which therefore counted no one overdue.
+    Acknowledgement.objects.filter(person=bianca).update(due_on=timezone.localdate() - timedelta(days=1))
+    services.acknowledge_standard(standard=everyone_standard, by=bianca)
+    assert _tallies(everyone_standard)["Customer Support"] == (1, 2, 0)
+
+
+def test_rows_changed_behind_the_services_show_after_beats_recount(client, everyone_standard, olivia, amir):
+    client.force_login(olivia)
+    page = client.get(everyone_standard.get_absolute_url())
+    assert _progress_units(page)["Enterprise Sales"] == (0, 1)
+    assert "Counted 0\xa0minutes ago; recounted every 10 minutes." in page.text
+
+    # An import or a script marks Amir's row directly: the page keeps the last count until beat recounts.
+    Acknowledgement.objects.filter(person=amir).update(status=Acknowledgement.Status.ACKNOWLEDGED,
+                                                      acknowledged_at=timezone.now())
+    with time_machine.travel(timezone.now() + timedelta(minutes=7)):
+        stale = client.get(everyone_standard.get_absolute_url())
+        listed = client.get(reverse("standards:standard-list"))
+    assert _progress_units(stale)["Enterprise Sales"] == (0, 1)
+    assert "Counted 7\xa0minutes ago" in stale.text
+    assert "Counted 7\xa0minutes ago" in listed.text
+
+    tasks.recount_rollups.delay().get()
+    fresh = client.get(everyone_standard.get_absolute_url())
+    assert _progress_units(fresh)["Enterprise Sales"] == (1, 1)
+    assert (fresh.context["progress"]["done"], fresh.context["progress"]["total"]) == (1, 7)
+
+
+def test_turning_acknowledgement_off_drops_the_tallies_from_the_dashboard(everyone_standard, olivia, support):
+    assert acknowledgement_rates([support.pk])[support.pk].asked == 2
+    everyone_standard.requires_acknowledgement = False
+    services.update_standard(standard=everyone_standard, by=olivia, audience_units=[])
+    assert acknowledgement_rates([support.pk]) == {}
+    assert not AcknowledgementTally.objects.exists()
