@@ -42,6 +42,12 @@ class StandardsConfig(AppConfig):
             "calendar.reset": _("Calendar address reset"),
         })
 
+    def seed_scale(self, *, scale: float, rng, progress) -> None:
+        """Called by `manage.py seed_scale` once the large organization's units and people exist."""
+        from . import scale as scale_data
+
+        scale_data.seed(scale=scale, rng=rng, progress=progress)
+
     def seed_demo(self, *, stdout) -> None:
         """Called by `manage.py seed_demo` once the demo organization exists."""
         from . import demo
