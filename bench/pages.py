@@ -70,6 +70,7 @@ def build(size: str, env: dict[str, str], reuse: bool) -> None:
 
     name = env["DATABASE_URL"].rsplit("/", 1)[1]
     if reuse and database_comment(SERVER_URL, name) == MARKER:
+        manage(env, "migrate", "--noinput", "-v0")  # the code may have new migrations since
         print(f"{name}: kept from an earlier run")
         return
     create_database(SERVER_URL, name)
@@ -173,6 +174,7 @@ class Server:
         sys.exit(f"gunicorn on port {port} did not answer: see {log}")
 
     def request(self, url: str, *, cookie: str) -> tuple[int, float]:
+        reused = self.connection is not None
         if self.connection is None:
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         started = time.perf_counter()
@@ -183,6 +185,8 @@ class Server:
         except (http.client.HTTPException, OSError):
             self.connection.close()
             self.connection = None
+            if reused:  # gunicorn closed the kept-alive connection while it was idle: ask again on a new one
+                return self.request(url, cookie=cookie)
             raise
         elapsed = time.perf_counter() - started
         if response.getheader("Connection", "").lower() == "close":

@@ -6,7 +6,8 @@ class CoreConfig(AppConfig):
     verbose_name = "cxcoe"
 
     def ready(self) -> None:
-        from . import audit, reminders, reviews, rollups  # noqa: F401 - importing reviews registers its kinds and sweep
+        from . import audit, counts, reminders, reviews, rollups  # noqa: F401 - importing reviews registers its kinds and sweep
 
         audit.connect_sign_in_events()
         rollups.register(reminders.LEDGER_TOTALS, reminders.ledger_totals)
+        counts.register()

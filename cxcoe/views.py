@@ -3,14 +3,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import reviews, services
+from . import counts, reviews, rollups, services
 from .csvexport import csv_response
 from .forms import (
     AuditFilterForm,
@@ -74,10 +74,19 @@ def _people(filters: PeopleFilterForm):
 @vary_on_headers("HX-Request")
 def person_list(request: HttpRequest) -> HttpResponse:
     filters = PeopleFilterForm(request.GET or None)
-    page = Paginator(_people(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    data = filters.cleaned_data if filters.is_valid() else {}
+    counted = None
+    if not (data.get("q") or data.get("unit") or data.get("role")) and data.get("status") in (None, "", "active"):
+        # Every active person: the rolled-up count, rather than counting tens of thousands of rows each time.
+        counted = rollups.read(counts.PEOPLE)
+        paginator = rollups.CountedPaginator(_people(filters), PAGE_SIZE, count=counted.value["active"])
+    else:
+        paginator = Paginator(_people(filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     partial = request.htmx and not request.htmx.history_restore_request
     template = "cxcoe/_person_table.html" if partial else "cxcoe/person_list.html"
-    return render(request, template, {"filters": filters, "page_obj": page, "people": page.object_list})
+    return render(request, template, {"filters": filters, "page_obj": page, "people": page.object_list,
+                                      "counted": counted})
 
 
 @coe_staff_required
@@ -149,9 +158,8 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _units(query: str):
-    units = BusinessUnit.objects.select_related("parent").annotate(
-        headcount=Count("members", filter=Q(members__is_active=True))
-    ).prefetch_related(Prefetch("leaders", queryset=User.objects.only("pk", "display_name", "email"))).order_by("path")
+    leaders = Prefetch("leaders", queryset=User.objects.only("pk", "display_name", "email"))
+    units = BusinessUnit.objects.select_related("parent").prefetch_related(leaders).order_by("path")
     if query:
         units = units.filter(Q(name__icontains=query) | Q(code__icontains=query.upper()))
     return units
@@ -161,7 +169,11 @@ def _units(query: str):
 def unit_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     page = Paginator(_units(query), 100).get_page(request.GET.get("page"))
-    return render(request, "cxcoe/unit_list.html", {"page_obj": page, "units": page.object_list, "q": query})
+    by_unit, counted = counts.headcounts()
+    for unit in page.object_list:
+        unit.headcount = by_unit.get(unit.pk, 0)
+    return render(request, "cxcoe/unit_list.html", {"page_obj": page, "units": page.object_list, "q": query,
+                                                    "counted": counted})
 
 
 @coe_staff_required
@@ -178,16 +190,19 @@ def unit_export(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = None) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent", "owner"), pk=pk)
     subtree = unit.subtree()
-    members = Paginator(
+    by_unit, counted = counts.headcounts()
+    members = rollups.CountedPaginator(
         User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
-        PAGE_SIZE,
+        PAGE_SIZE, count=sum(by_unit.get(pk, 0) for pk in subtree.values_list("pk", flat=True)),
     ).get_page(request.GET.get("page"))
+    children = list(unit.children.order_by("name"))
+    for child in children:
+        child.headcount = by_unit.get(child.pk, 0)
     context = {
         "unit": unit,
         "leaders": unit.leaders.all(),
-        "children": unit.children.annotate(
-            headcount=Count("members", filter=Q(members__is_active=True))
-        ).order_by("name"),
+        "children": children,
+        "counted": counted,
         "ancestors": BusinessUnit.objects.visible_to(request.user).filter(code__in=unit.ancestor_codes()),
         "subtree_count": subtree.count() - 1,
         "page_obj": members,
@@ -262,8 +277,15 @@ def _audit_events(filters: AuditFilterForm):
 @coe_staff_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     filters = AuditFilterForm(request.GET or None)
-    page = Paginator(_audit_events(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cxcoe/audit_list.html", {"filters": filters, "page_obj": page, "events": page.object_list})
+    counted = None
+    if filters.is_valid() and any(filters.cleaned_data.values()):
+        paginator = Paginator(_audit_events(filters), PAGE_SIZE)
+    else:  # the whole log: its rolled-up length, rather than counting every event on each view
+        counted = rollups.read(counts.AUDIT_LOG)
+        paginator = rollups.CountedPaginator(_audit_events(filters), PAGE_SIZE, count=counted.value["events"])
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "cxcoe/audit_list.html", {"filters": filters, "page_obj": page, "events": page.object_list,
+                                                     "counted": counted})
 
 
 @coe_staff_required

@@ -10,7 +10,7 @@ from django.utils import timezone
 from standards import metrics as standard_metrics
 from standards.models import Acknowledgement, StandardVersion
 
-from .. import reviews
+from .. import counts, reviews
 from ..models import BusinessUnit, Notification
 from ..permissions import dashboard_access_required
 
@@ -53,10 +53,12 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
     # A leader's dashboard covers the units they lead and everything below; not units they merely review.
     units = (BusinessUnit.objects.all() if user.is_coe_staff else user.led_units_subtree()).filter(
         is_active=True).annotate(
-        headcount=Count("members", filter=Q(members__is_active=True), distinct=True),
         leader_count=Count("leaders", distinct=True),
     )
     rows = list(units.order_by("path"))
+    by_unit, counted = counts.headcounts()
+    for unit in rows:
+        unit.headcount = by_unit.get(unit.pk, 0)
     top = min((unit.depth for unit in rows), default=0)
     rates = standard_metrics.acknowledgement_rates([unit.pk for unit in rows])
     for unit in rows:
@@ -68,6 +70,7 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "units": rows,
         "total_people": sum(unit.headcount for unit in rows),
+        "counted": counted,
         "units_without_leader": sum(1 for unit in rows if unit.leader_count == 0),
         "ack_overall": overall,
         "scope_label": None if user.is_coe_staff else ", ".join(str(unit) for unit in user.units_led),

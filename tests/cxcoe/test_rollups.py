@@ -10,6 +10,7 @@ from django.utils import timezone
 from cxcoe import reminders, rollups, tasks
 from cxcoe.models import Reminder, Rollup
 
+from ..factories import UserFactory
 from .test_operations import ledger_row
 
 
@@ -53,3 +54,32 @@ def test_the_whole_ledger_pages_by_the_rolled_up_total_and_a_filtered_one_by_its
 
     pending = client.get(reverse("operations"), {"status": "pending"})
     assert pending.context["page_obj"].paginator.count == 1
+
+
+def test_people_counts_are_the_last_count_on_every_page_that_shows_them(client, olivia, sales, leo):
+    client.force_login(olivia)
+    before = client.get(reverse("person-list")).context["page_obj"].paginator.count
+    UserFactory(email="new.person@acme.example", business_unit=sales)
+
+    stale = client.get(reverse("person-list"))
+    assert stale.context["page_obj"].paginator.count == before
+    assert "Counted 0\xa0minutes ago" in stale.text
+    assert "new.person@acme.example" in stale.text  # the rows themselves are read as they are
+    units = {unit.code: unit.headcount for unit in client.get(reverse("unit-list")).context["units"]}
+
+    tasks.recount_rollups.delay().get()
+    assert client.get(reverse("person-list")).context["page_obj"].paginator.count == before + 1
+    recounted = {unit.code: unit.headcount for unit in client.get(reverse("unit-list")).context["units"]}
+    assert recounted["SAL"] == units["SAL"] + 1
+    unit_page = client.get(reverse("unit-detail", args=[sales.pk]))
+    assert unit_page.context["page_obj"].paginator.count == units["SAL"] + 1
+    assert "Counted 0\xa0minutes ago" in unit_page.text
+
+
+def test_a_filtered_people_list_is_counted_as_it_is(client, olivia, sales):
+    client.force_login(olivia)
+    client.get(reverse("person-list"))
+    UserFactory(email="new.person@acme.example", display_name="Zed Newcomer", business_unit=sales)
+    found = client.get(reverse("person-list"), {"q": "Newcomer"})
+    assert found.context["page_obj"].paginator.count == 1
+    assert "Counted" not in found.text
