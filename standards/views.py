@@ -197,6 +197,12 @@ def _detail_context(request: HttpRequest, standard: Standard) -> dict:
     last_ack = (Acknowledgement.objects.filter(standard=standard, person=user,
                                                status=Acknowledgement.Status.ACKNOWLEDGED)
                 .select_related("version").order_by("-acknowledged_at").first())
+    progress = _progress(standard, user)
+    units_page = None
+    if progress:
+        # A standard asked of the whole organization has a row for each of hundreds of units: a page at a time.
+        units_page = Paginator(progress["units"], PAGE_SIZE).get_page(request.GET.get("page"))
+        progress["units"] = units_page.object_list
     return {
         "standard": standard,
         "version": standard.current_version,
@@ -211,7 +217,8 @@ def _detail_context(request: HttpRequest, standard: Standard) -> dict:
         "my_ack": my_ack,
         "last_ack": last_ack,
         "must_ack": my_ack is not None and my_ack.status == Acknowledgement.Status.PENDING,
-        "progress": _progress(standard, user),
+        "progress": progress,
+        "page_obj": units_page,
         "history": _history(standard)[:10] if (is_editor or user.is_coe_staff) else [],
         "today": timezone.localdate(),
     }

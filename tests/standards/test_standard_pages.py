@@ -709,3 +709,17 @@ def test_turning_acknowledgement_off_drops_the_tallies_from_the_dashboard(everyo
     services.update_standard(standard=everyone_standard, by=olivia, audience_units=[])
     assert acknowledgement_rates([support.pk]) == {}
     assert not AcknowledgementTally.objects.exists()
+
+
+def test_progress_by_unit_comes_a_page_at_a_time_with_the_totals_of_all(client, everyone_standard, olivia,
+                                                                        monkeypatch):
+    from standards import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client.force_login(olivia)
+    first = client.get(everyone_standard.get_absolute_url())
+    assert len(first.context["progress"]["units"]) == 2
+    assert (first.context["progress"]["done"], first.context["progress"]["total"]) == (0, 7)
+    assert "1–2 of 5" in first.text
+    last = client.get(everyone_standard.get_absolute_url(), {"page": 3})
+    assert [row["unit"].name for row in last.context["progress"]["units"]] == ["Customer Support"]  # by path
