@@ -166,9 +166,11 @@ def _seed_ledger(rng) -> int:
             roll = rng.random()
             if status == Acknowledgement.Status.ACKNOWLEDGED and roll < 0.15:
                 fields = {"status": Reminder.Status.CANCELLED}
-            elif roll < 0.97:
+            elif roll < 0.998:
                 fields = {"status": Reminder.Status.SENT, "sent_at": created + timedelta(hours=1), "attempts": 1}
             elif roll < 0.999:
+                # A few still waiting for the sender: a worker started on this database emails some hundreds,
+                # not tens of thousands of people at once.
                 fields = {"status": Reminder.Status.PENDING}
             else:
                 fields = {"status": Reminder.Status.FAILED, "attempts": 5,
