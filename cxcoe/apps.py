@@ -6,8 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "cxcoe"
 
     def ready(self) -> None:
-        from . import audit, counts, reminders, reviews, rollups  # noqa: F401 - importing reviews registers its kinds and sweep
+        from . import audit, counts, reminders, reviews, rollups
 
         audit.connect_sign_in_events()
+        reviews.register()
         rollups.register(reminders.LEDGER_TOTALS, reminders.ledger_totals)
         counts.register()

@@ -61,11 +61,6 @@ def _render_escalation(reminder, item) -> Message:
     )
 
 
-register_kind(Kind(REVIEW_DUE, gettext_lazy("Reviews due"), render=_render_due, is_still_due=_still_due))
-register_kind(Kind(REVIEW_ESCALATION, gettext_lazy("Overdue reviews of others"), render=_render_escalation,
-                   is_still_due=_still_due, important=True))
-
-
 def sweep_reviews(*, today: date) -> int:
     """Declare review reminders and escalations for every reviewable model; returns new ledger rows."""
     staff = list(User.objects.active().coe_staff().values_list("pk", flat=True))
@@ -94,7 +89,12 @@ def sweep_reviews(*, today: date) -> int:
     return declared
 
 
-reminders.register_sweep(reminders.Sweep("reviews", gettext_lazy("Review cycles"), sweep_reviews))
+def register() -> None:
+    """Called by the core's AppConfig.ready(): the review kinds and the daily review sweep."""
+    register_kind(Kind(REVIEW_DUE, gettext_lazy("Reviews due"), render=_render_due, is_still_due=_still_due))
+    register_kind(Kind(REVIEW_ESCALATION, gettext_lazy("Overdue reviews of others"), render=_render_escalation,
+                       is_still_due=_still_due, important=True))
+    reminders.register_sweep(reminders.Sweep("reviews", gettext_lazy("Review cycles"), sweep_reviews))
 
 
 def can_review(user, item: ReviewCycle) -> bool:

@@ -10,8 +10,10 @@ class StandardsConfig(AppConfig):
         from cxcoe import rollups
         from cxcoe.models import AUDIT_VERBS
 
-        from . import sweeps, tallies  # noqa: F401 - importing sweeps registers the app's notification kinds and sweeps
+        from . import sweeps, tallies
 
+        sweeps.register_kinds()
+        sweeps.register_sweeps()
         rollups.register(tallies.ROLLUP, tallies.count_all)
 
         AUDIT_VERBS.update({

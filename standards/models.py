@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cxcoe.models import BusinessUnit, Reminder, ReviewCycle, User
 from cxcoe.ranges import ACKNOWLEDGEMENT_DAYS, REVIEW_INTERVAL_DAYS, between, range_check
 
-# The notification kind of a sent communication (services.COMMUNICATION): its ledger rows say who it reached.
-COMMUNICATION_KIND = "communication"
+from . import kinds
 
 standard_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", _("Use capitals, digits and dashes, such as CX-STD-012.")
@@ -422,7 +421,7 @@ class CommunicationQuerySet(models.QuerySet["Communication"]):
         if user.is_coe_staff:
             return self
         received = Reminder.objects.filter(
-            recipient=user, kind=COMMUNICATION_KIND, target_type=ContentType.objects.get_for_model(Communication),
+            recipient=user, kind=kinds.COMMUNICATION, target_type=ContentType.objects.get_for_model(Communication),
         ).exclude(status=Reminder.Status.CANCELLED).values("target_id")
         return self.filter(Q(owner=user) | Q(plan__owner=user) | Q(pk__in=received))
 

@@ -27,7 +27,7 @@ from cxcoe.models import Reminder, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
 
-from . import services
+from . import kinds, services
 from .forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm
 from .models import CalendarFeed, Communication, CommunicationPlan, Standard
 
@@ -166,7 +166,7 @@ def _visible_communication(request: HttpRequest, pk: int, *, to_change: bool = F
 
 
 def _ledger(communication: Communication):
-    return Reminder.objects.filter(kind=services.COMMUNICATION, target_id=communication.pk,
+    return Reminder.objects.filter(kind=kinds.COMMUNICATION, target_id=communication.pk,
                                    target_type=ContentType.objects.get_for_model(Communication))
 
 

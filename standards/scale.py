@@ -18,7 +18,7 @@ from django.utils import timezone
 from cxcoe.models import AuditEvent, BusinessUnit, Reminder, User
 from cxcoe.seeding import bulk
 
-from . import services, tallies
+from . import kinds, tallies
 from .models import Acknowledgement, Principle, Standard, StandardVersion
 
 STANDARDS = 200  # in all, the demo's included
@@ -175,7 +175,7 @@ def _seed_ledger(rng) -> int:
             else:
                 fields = {"status": Reminder.Status.FAILED, "attempts": 5,
                           "last_error": "SMTPRecipientsRefused: mailbox unavailable"}
-            yield Reminder(recipient_id=person, kind=services.ACK_DUE, target_type=ack_type, target_id=pk,
+            yield Reminder(recipient_id=person, kind=kinds.ACK_DUE, target_type=ack_type, target_id=pk,
                            period=period, due_on=due_on, created_at=created, **fields)
 
     return len(bulk(Reminder, reminders()))

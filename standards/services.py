@@ -23,6 +23,7 @@ from cxcoe.audit import record_event
 from cxcoe.models import ReviewRecord, User
 
 from . import tallies
+from .kinds import ACK_DUE, ACK_ESCALATION, APPROVAL_REQUESTED, COMMUNICATION, COMMUNICATION_NOT_READY, DECISION
 from .models import (
     VERSION_TEXT_FIELDS,
     Acknowledgement,
@@ -34,12 +35,6 @@ from .models import (
     StandardVersion,
 )
 
-APPROVAL_REQUESTED = "standard.approval"
-DECISION = "standard.decision"
-ACK_DUE = "standard.acknowledgement"
-ACK_ESCALATION = "standard.acknowledgement.escalation"
-COMMUNICATION = "communication"
-COMMUNICATION_NOT_READY = "communication.not_ready"
 INSERT_BATCH = 2000
 
 

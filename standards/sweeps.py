@@ -19,7 +19,7 @@ from cxcoe import reminders
 from cxcoe.models import User
 from cxcoe.notifications import Kind, Message, register_kind
 
-from . import services
+from . import kinds, services
 from .models import Acknowledgement, Communication, Standard, StandardVersion
 
 
@@ -82,19 +82,6 @@ def _still_waiting(reminder, version: StandardVersion) -> bool:
     return version.status == StandardVersion.Status.SUBMITTED
 
 
-register_kind(Kind(services.APPROVAL_REQUESTED, gettext_lazy("Standards waiting for my approval"),
-                   is_still_due=_still_waiting))
-register_kind(Kind(services.DECISION, gettext_lazy("Decisions on standards I wrote")))
-register_kind(Kind(services.ACK_DUE, gettext_lazy("Standards to acknowledge"), render=_render_ack_due,
-                   is_still_due=_ack_still_due, related=("standard",)))
-register_kind(Kind(services.ACK_ESCALATION, gettext_lazy("Overdue acknowledgements in my units"),
-                   render=_render_ack_escalation, is_still_due=_escalation_still_due, important=True,
-                   related=("standard",)))
-register_kind(Kind(services.COMMUNICATION, gettext_lazy("Communications from the CoE")))
-register_kind(Kind(services.COMMUNICATION_NOT_READY, gettext_lazy("Communications I must get ready"),
-                   render=_render_not_ready, is_still_due=_not_ready_still_due, related=("plan",)))
-
-
 def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None) -> int:
     """Ask people who joined an audience, withdraw those who left, then declare reminders for pending
     acknowledgements and, past the escalation threshold, one escalation per leader, version and due date."""
@@ -116,7 +103,7 @@ def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None
 
     def due_items() -> Iterator[reminders.Due]:
         for pk, person_id, due_on, _version_id, _unit_id in rows:
-            yield reminders.Due(person_id, services.ACK_DUE, row_type, pk, reminders.reminder_period(due_on, today),
+            yield reminders.Due(person_id, kinds.ACK_DUE, row_type, pk, reminders.reminder_period(due_on, today),
                                 due_on)
         escalated = set()
         for _pk, person_id, due_on, version_id, unit_id in overdue:
@@ -124,7 +111,7 @@ def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None
                 key = (leader, version_id, due_on)
                 if key not in escalated:
                     escalated.add(key)
-                    yield reminders.Due(leader, services.ACK_ESCALATION, version_type, version_id,
+                    yield reminders.Due(leader, kinds.ACK_ESCALATION, version_type, version_id,
                                         reminders.escalation_period(due_on), due_on, is_escalation=True)
 
     return reminders.declare(due_items())
@@ -155,12 +142,29 @@ def sweep_communications(*, today: date) -> int:
                 recipients = staff
             period = reminders.reminder_period(scheduled_on, today)
             for person in recipients:
-                yield reminders.Due(person, services.COMMUNICATION_NOT_READY, type_id, pk, period, scheduled_on)
+                yield reminders.Due(person, kinds.COMMUNICATION_NOT_READY, type_id, pk, period, scheduled_on)
 
     return reminders.declare(due_items())
 
 
-reminders.register_sweep(reminders.Sweep("acknowledgements", gettext_lazy("Standard acknowledgements"),
-                                         sweep_acknowledgements))
-reminders.register_sweep(reminders.Sweep("communications", gettext_lazy("Communications not ready"),
-                                         sweep_communications))
+def register_kinds() -> None:
+    """Called by StandardsConfig.ready(): the app's notification kinds, with the engine (cxcoe/notifications.py)."""
+    register_kind(Kind(kinds.APPROVAL_REQUESTED, gettext_lazy("Standards waiting for my approval"),
+                       is_still_due=_still_waiting))
+    register_kind(Kind(kinds.DECISION, gettext_lazy("Decisions on standards I wrote")))
+    register_kind(Kind(kinds.ACK_DUE, gettext_lazy("Standards to acknowledge"), render=_render_ack_due,
+                       is_still_due=_ack_still_due, related=("standard",)))
+    register_kind(Kind(kinds.ACK_ESCALATION, gettext_lazy("Overdue acknowledgements in my units"),
+                       render=_render_ack_escalation, is_still_due=_escalation_still_due, important=True,
+                       related=("standard",)))
+    register_kind(Kind(kinds.COMMUNICATION, gettext_lazy("Communications from the CoE")))
+    register_kind(Kind(kinds.COMMUNICATION_NOT_READY, gettext_lazy("Communications I must get ready"),
+                       render=_render_not_ready, is_still_due=_not_ready_still_due, related=("plan",)))
+
+
+def register_sweeps() -> None:
+    """Called by StandardsConfig.ready(): the app's daily sweeps, with the engine (cxcoe/reminders.py)."""
+    reminders.register_sweep(reminders.Sweep("acknowledgements", gettext_lazy("Standard acknowledgements"),
+                                             sweep_acknowledgements))
+    reminders.register_sweep(reminders.Sweep("communications", gettext_lazy("Communications not ready"),
+                                             sweep_communications))

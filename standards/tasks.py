@@ -5,12 +5,12 @@ from django.utils import timezone
 
 from cxcoe import queueing
 
+from . import sweeps
+
 
 @shared_task(acks_late=True)
 def sweep_standard_acknowledgements(standard_id: int) -> int:
     """Right after publication: the first reminders of one standard, without waiting for the daily sweep."""
-    from . import sweeps  # keeps the import graph one-way: sweeps import services, which queue this task
-
     declared = sweeps.sweep_acknowledgements(today=timezone.localdate(), standard_ids=[standard_id])
     queueing.nudge("cxcoe.tasks.send_reminders")
     return declared

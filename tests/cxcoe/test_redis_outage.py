@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cxcoe import imports
 from cxcoe.models import ImportJob, Notification, QueuedTask, Reminder, SweepRun, User, WorkerHeartbeat
+from standards import kinds as standards_kinds
 from standards import services as standards_services
 from standards.models import Acknowledgement, StandardVersion
 
@@ -144,7 +145,7 @@ def test_work_started_while_redis_is_down_runs_once_when_it_is_back(
     runs = SweepRun.objects.filter(name="reviews", started_at__gte=before)
     assert [(run.status, run.declared) for run in runs] == [(SweepRun.Status.OK, 1)]
     # Each person asked got one acknowledgement reminder, sent once; Leo's review reminder too.
-    ack_reminders = Reminder.objects.filter(kind=standards_services.ACK_DUE)
+    ack_reminders = Reminder.objects.filter(kind=standards_kinds.ACK_DUE)
     assert sorted(ack_reminders.values_list("recipient__email", "status")) == sorted(
         (person.email, "sent") for person in (leo, amir, eve, bianca))
     assert Reminder.objects.get(kind="review.due").recipient == leo

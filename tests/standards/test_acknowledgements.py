@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from cxcoe import reminders
 from cxcoe import services as people_services
 from cxcoe.models import AuditEvent, Reminder
-from standards import services
+from standards import kinds, services
 from standards.models import Acknowledgement, AudienceRole, Standard, StandardVersion
 
 from ..factories import UserFactory
@@ -131,7 +131,7 @@ def test_an_acknowledgement_records_the_version_read(support_standard, bianca, e
     assert _asked(support_standard) == {"bianca@acme.example": "acknowledged", "eve@acme.example": "pending"}
     assert [(e.actor, e.details) for e in _ack_events(support_standard)] == [
         (bianca, {"version": 1, "current_version": 1})]
-    reminder_status = dict(Reminder.objects.filter(kind=services.ACK_DUE).values_list("recipient__email", "status"))
+    reminder_status = dict(Reminder.objects.filter(kind=kinds.ACK_DUE).values_list("recipient__email", "status"))
     assert reminder_status == {"bianca@acme.example": "cancelled", "eve@acme.example": "pending"}
 
 
@@ -202,7 +202,7 @@ def test_a_new_version_that_needs_reacknowledgement_asks_everyone_again(support_
     assert _asked(support_standard, v2) == {"bianca@acme.example": "pending", "eve@acme.example": "pending"}
     assert set(Acknowledgement.objects.filter(version=v2).values_list("due_on", flat=True)) == {
         effective + timedelta(days=support_standard.ack_days)}
-    assert Reminder.objects.get(kind=services.ACK_DUE).status == Reminder.Status.CANCELLED  # Eve's, for v1
+    assert Reminder.objects.get(kind=kinds.ACK_DUE).status == Reminder.Status.CANCELLED  # Eve's, for v1
     client.force_login(bianca)
     response = client.get(support_standard.get_absolute_url())
     assert response.context["must_ack"] is True
@@ -336,7 +336,7 @@ def test_turning_acknowledgement_off_withdraws_what_is_pending(support_standard,
     assert standard.ack_version is None
     assert _asked(standard, standard.current_version) == {"bianca@acme.example": "acknowledged",
                                                           "eve@acme.example": "withdrawn"}
-    assert Reminder.objects.get(recipient=eve, kind=services.ACK_DUE).status == Reminder.Status.CANCELLED
+    assert Reminder.objects.get(recipient=eve, kind=kinds.ACK_DUE).status == Reminder.Status.CANCELLED
     with pytest.raises(ValidationError, match="does not ask for acknowledgement"):
         services.acknowledge_standard(standard=standard, by=eve)
     # On again: Eve is asked again; Bianca's acknowledgement of the same version still counts.

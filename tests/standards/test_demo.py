@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cxcoe.models import AuditEvent, Reminder, User
-from standards import services
+from standards import kinds
 from standards.models import (
     Acknowledgement,
     Communication,
@@ -19,7 +19,7 @@ from standards.models import (
 def _counts() -> tuple:
     return (Principle.objects.count(), Standard.objects.count(), StandardVersion.objects.count(),
             Acknowledgement.objects.count(), CommunicationPlan.objects.count(), Communication.objects.count(),
-            AuditEvent.objects.count(), Reminder.objects.filter(kind=services.COMMUNICATION).count())
+            AuditEvent.objects.count(), Reminder.objects.filter(kind=kinds.COMMUNICATION).count())
 
 
 def test_seed_demo_tells_the_standards_story_once(db):
@@ -47,7 +47,7 @@ def test_seed_demo_tells_the_standards_story_once(db):
     waiting = Standard.objects.get(code="CX-STD-008")
     assert waiting.approver == leo
     # seed_demo delivers the demo's first reminders itself (before make run prints its banner).
-    approval_requests = Reminder.objects.filter(kind=services.APPROVAL_REQUESTED, status=Reminder.Status.SENT)
+    approval_requests = Reminder.objects.filter(kind=kinds.APPROVAL_REQUESTED, status=Reminder.Status.SENT)
     assert list(approval_requests.values_list("recipient__email", "target_id")) == [
         ("leo@acme.example", waiting.open_version().pk)]
     sent_back = StandardVersion.objects.get(standard__code="CX-STD-009")
@@ -75,7 +75,7 @@ def test_seed_demo_tells_the_standards_story_once(db):
     overdue = Acknowledgement.objects.overdue(today)
     assert set(overdue.values_list("standard__code", flat=True)) == {"CX-STD-003"}
     assert overdue.filter(person__email="amir@acme.example").exists()
-    assert Reminder.objects.filter(kind=services.ACK_ESCALATION).exists()
+    assert Reminder.objects.filter(kind=kinds.ACK_ESCALATION).exists()
 
     assert CommunicationPlan.objects.count() == 2
     for plan in CommunicationPlan.objects.all():
@@ -86,8 +86,8 @@ def test_seed_demo_tells_the_standards_story_once(db):
     statuses = set(Communication.objects.values_list("status", flat=True))
     assert statuses == {"planned", "ready", "sent", "cancelled"}
     email = Communication.objects.get(status="sent", channel="email")
-    assert email.recipient_count == Reminder.objects.filter(kind=services.COMMUNICATION, target_id=email.pk).count()
+    assert email.recipient_count == Reminder.objects.filter(kind=kinds.COMMUNICATION, target_id=email.pk).count()
     assert email.recipient_count > 0
     assert Communication.objects.filter(status="sent", channel="town_hall").exists()
     assert any(c.is_overdue(today) for c in Communication.objects.filter(status="planned"))
-    assert Reminder.objects.filter(kind=services.COMMUNICATION_NOT_READY).exists()
+    assert Reminder.objects.filter(kind=kinds.COMMUNICATION_NOT_READY).exists()

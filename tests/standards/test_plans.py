@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from cxcoe import reminders
 from cxcoe.models import AuditEvent, Reminder
-from standards import services
-from standards.models import COMMUNICATION_KIND, Communication, CommunicationPlan
+from standards import kinds, services
+from standards.models import Communication, CommunicationPlan
 
 from ..factories import BusinessUnitFactory, UserFactory
 from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
@@ -39,7 +39,7 @@ def _csv(response) -> list[list[str]]:
 
 
 def _ledger(communication):
-    return Reminder.objects.filter(kind=COMMUNICATION_KIND, target_id=communication.pk,
+    return Reminder.objects.filter(kind=kinds.COMMUNICATION, target_id=communication.pk,
                                    target_type=ContentType.objects.get_for_model(Communication))
 
 
@@ -57,10 +57,6 @@ def _communication_data(**overrides) -> dict:
             "owner_email": "leo@acme.example", "message": "Meet our principles."}
     data.update(overrides)
     return data
-
-
-def test_the_notification_kind_is_the_one_the_queryset_reads():
-    assert services.COMMUNICATION == COMMUNICATION_KIND
 
 
 # The plans list
@@ -644,7 +640,7 @@ def test_communication_page_query_count_does_not_grow(client, olivia, sales, dja
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     more = UserFactory.create_batch(20, business_unit=sales)
-    reminders.notify(recipients=more, kind=COMMUNICATION_KIND, target=communication, key="sent",
+    reminders.notify(recipients=more, kind=kinds.COMMUNICATION, target=communication, key="sent",
                      title=communication.title)
     plan.audience_units.add(*[UserFactory().business_unit for _ in range(3)])
     with django_assert_num_queries(len(small)):

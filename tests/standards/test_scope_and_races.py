@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cxcoe import reminders
 from cxcoe.models import Reminder
-from standards import services
+from standards import kinds, services
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
 from standards.sweeps import _escalation_still_due, sweep_acknowledgements
 
@@ -136,7 +136,7 @@ def test_escalations_stop_once_the_leaders_people_have_acknowledged(olivia, osca
     standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
     due = standard.ack_version.ack_due_on
     sweep_acknowledgements(today=due + timedelta(days=15))
-    escalation = Reminder.objects.get(kind=services.ACK_ESCALATION, recipient=leo)
+    escalation = Reminder.objects.get(kind=kinds.ACK_ESCALATION, recipient=leo)
     assert _escalation_still_due(escalation, standard.ack_version)
     services.acknowledge_standard(standard=standard, by=amir)
     assert not _escalation_still_due(escalation, standard.ack_version)
@@ -151,7 +151,7 @@ def test_only_coe_staff_or_the_plan_owner_send_to_the_audience(client, olivia, e
     assert "Send to the audience" not in client.get(communication.get_absolute_url()).content.decode()
     communication.refresh_from_db()
     assert communication.status == Communication.Status.READY
-    assert not Reminder.objects.filter(kind=services.COMMUNICATION).exists()
+    assert not Reminder.objects.filter(kind=kinds.COMMUNICATION).exists()
 
 
 def test_a_plan_owner_is_not_offered_standards_they_cannot_read(client, olivia, leo):

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 
 from cxcoe import reminders, reviews
 from cxcoe.models import Notification, NotificationPreference, Reminder, SweepRun
-from standards import services
+from standards import kinds, services
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
 
 from ..factories import UserFactory
@@ -68,7 +68,7 @@ def support_standard(principle, olivia, oscar, support, bianca, eve):
 
 
 def _ack_reminders(**filters) -> set[tuple[str, str]]:
-    rows = Reminder.objects.filter(kind=services.ACK_DUE, **filters)
+    rows = Reminder.objects.filter(kind=kinds.ACK_DUE, **filters)
     return {(email, period.split("/")[1]) for email, period in rows.values_list("recipient__email", "period")}
 
 
@@ -91,7 +91,7 @@ def test_acknowledgement_reminders_follow_the_offsets(support_standard):
         assert _sweep("acknowledgements", due - timedelta(days=days_left)) == 2
         expected |= {("bianca@acme.example", period), ("eve@acme.example", period)}
         assert _ack_reminders() == expected
-    rows = Reminder.objects.filter(kind=services.ACK_DUE)
+    rows = Reminder.objects.filter(kind=kinds.ACK_DUE)
     assert {row.target_id for row in rows} == set(
         support_standard.acknowledgements.values_list("pk", flat=True))
     assert set(rows.values_list("due_on", flat=True)) == {due}
@@ -101,7 +101,7 @@ def test_running_the_acknowledgement_sweep_twice_adds_nothing(support_standard):
     day = support_standard.ack_version.ack_due_on - timedelta(days=7)
     assert _sweep("acknowledgements", day) == 2
     assert _sweep("acknowledgements", day) == 0
-    assert Reminder.objects.filter(kind=services.ACK_DUE).count() == 2
+    assert Reminder.objects.filter(kind=kinds.ACK_DUE).count() == 2
     assert list(SweepRun.objects.filter(name="acknowledgements").values_list("declared", flat=True)) == [0, 2]
 
 
@@ -109,7 +109,7 @@ def test_acknowledged_people_get_no_more_reminders(support_standard, bianca, eve
     due = support_standard.ack_version.ack_due_on
     _sweep("acknowledgements", due - timedelta(days=7))
     services.acknowledge_standard(standard=support_standard, by=bianca)
-    assert dict(Reminder.objects.filter(kind=services.ACK_DUE).values_list("recipient__email", "status")) == {
+    assert dict(Reminder.objects.filter(kind=kinds.ACK_DUE).values_list("recipient__email", "status")) == {
         "bianca@acme.example": "cancelled", "eve@acme.example": "pending"}
     _at(time_machine, due - timedelta(days=7))
     assert reminders.send_reminders() == 1
@@ -136,7 +136,7 @@ def test_a_reminder_names_the_standard_and_the_deadline_and_links_to_it(support_
     note = Notification.objects.get(recipient=eve)
     assert note.title == "Acknowledge CX-STD-020 Answer within one working day: due in 7 days"
     assert note.url == support_standard.get_absolute_url()
-    assert note.kind == services.ACK_DUE
+    assert note.kind == kinds.ACK_DUE
     assert not note.important
     email = next(message for message in mail.outbox if message.to == ["eve@acme.example"])
     assert email.subject == note.title
@@ -148,9 +148,9 @@ def test_overdue_acknowledgements_escalate_once_to_the_leaders_of_the_unit(suppo
     due = support_standard.ack_version.ack_due_on
     services.acknowledge_standard(standard=support_standard, by=sofia)  # Sofia is in Support too
     _sweep("acknowledgements", due + timedelta(days=13))
-    assert not Reminder.objects.filter(kind=services.ACK_ESCALATION).exists()
+    assert not Reminder.objects.filter(kind=kinds.ACK_ESCALATION).exists()
     _sweep("acknowledgements", due + timedelta(days=14))
-    escalation = Reminder.objects.get(kind=services.ACK_ESCALATION)  # one for Sofia, not one per person
+    escalation = Reminder.objects.get(kind=kinds.ACK_ESCALATION)  # one for Sofia, not one per person
     assert (escalation.recipient, escalation.target_id, escalation.due_on) == (
         sofia, support_standard.ack_version_id, due)
     assert escalation.is_escalation
@@ -165,7 +165,7 @@ def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(pri
     _sweep("acknowledgements", due + timedelta(days=20))
     # Enterprise Sales has no leader, so Amir's delay goes to Leo, who leads Sales above it. Leo is overdue
     # himself and nobody leads above Sales: CoE staff follow him up.
-    escalated = Reminder.objects.filter(kind=services.ACK_ESCALATION)
+    escalated = Reminder.objects.filter(kind=kinds.ACK_ESCALATION)
     assert sorted(escalated.values_list("recipient__email", flat=True)) == [
         "leo@acme.example", "olivia@acme.example", "oscar@acme.example"]
 
@@ -179,7 +179,7 @@ def test_people_with_another_deadline_are_escalated_separately(support_standard,
     nina_due = joined + timedelta(days=support_standard.joiner_ack_days)
     assert support_standard.acknowledgements.get(person=nina).due_on == nina_due
     _sweep("acknowledgements", nina_due + timedelta(days=14))
-    assert set(Reminder.objects.filter(kind=services.ACK_ESCALATION).values_list("recipient__email", "due_on")) == {
+    assert set(Reminder.objects.filter(kind=kinds.ACK_ESCALATION).values_list("recipient__email", "due_on")) == {
         ("sofia@acme.example", due), ("sofia@acme.example", nina_due)}
 
 
@@ -190,7 +190,7 @@ def test_escalations_are_delivered_as_important_with_a_link_to_the_progress(supp
     _sweep("acknowledgements", day)
     _at(time_machine, day)
     reminders.send_reminders()
-    note = Notification.objects.get(recipient=sofia, kind=services.ACK_ESCALATION)
+    note = Notification.objects.get(recipient=sofia, kind=kinds.ACK_ESCALATION)
     assert note.title == "Overdue acknowledgements: CX-STD-020 Answer within one working day"
     assert note.url == f"{support_standard.get_absolute_url()}#progress"
     assert note.important
@@ -212,9 +212,9 @@ def test_a_new_version_drops_the_reminders_about_the_old_one(support_standard, o
     services.save_draft(version=version, by=olivia)
     services.submit_version(version=version, by=olivia)
     services.approve_version(version=version, by=oscar, today=due + timedelta(days=14))
-    assert not Reminder.objects.filter(kind=services.ACK_DUE, status="pending").exists()
+    assert not Reminder.objects.filter(kind=kinds.ACK_DUE, status="pending").exists()
     reminders.send_reminders()
-    assert Reminder.objects.get(kind=services.ACK_ESCALATION).status == Reminder.Status.CANCELLED
+    assert Reminder.objects.get(kind=kinds.ACK_ESCALATION).status == Reminder.Status.CANCELLED
     assert not Notification.objects.filter(kind__startswith="standard.acknowledgement").exists()
 
 
@@ -267,7 +267,7 @@ def test_a_planned_communication_reminds_its_owner_a_week_ahead(plan, leo, time_
     assert _sweep("communications", TODAY) == 0
     row = Reminder.objects.get()
     assert (row.recipient, row.kind, row.target_id, row.period) == (
-        leo, services.COMMUNICATION_NOT_READY, planned.pk, "2026-03-09/before-7")
+        leo, kinds.COMMUNICATION_NOT_READY, planned.pk, "2026-03-09/before-7")
     reminders.send_reminders()
     note = Notification.objects.get(recipient=leo)
     assert note.title == "Get ready: Principles newsletter, due in 7 days"

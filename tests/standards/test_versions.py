@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cxcoe import reminders, reviews
 from cxcoe.models import AuditEvent, Reminder, ReviewRecord
-from standards import services
+from standards import kinds, services
 from standards.models import Acknowledgement, Standard, StandardVersion
 
 from ..factories import UserFactory
@@ -88,7 +88,7 @@ def test_submitting_puts_the_draft_before_the_approver(draft, olivia, oscar):
     assert version.submitted_at is not None
     assert [event.details for event in _events(draft, "version.submitted")] == [{"version": 1}]
     # Any CoE staff member may approve, except the person who submitted it.
-    asked = Reminder.objects.filter(kind=services.APPROVAL_REQUESTED)
+    asked = Reminder.objects.filter(kind=kinds.APPROVAL_REQUESTED)
     assert list(asked.values_list("recipient__email", flat=True)) == ["oscar@acme.example"]
 
 
@@ -205,7 +205,7 @@ def test_a_draft_without_a_statement_cannot_be_submitted(draft, olivia):
     version.refresh_from_db()
     assert (version.status, version.submitted_at) == (StandardVersion.Status.DRAFT, None)
     assert _events(draft, "version.submitted") == []
-    assert not Reminder.objects.filter(kind=services.APPROVAL_REQUESTED).exists()
+    assert not Reminder.objects.filter(kind=kinds.APPROVAL_REQUESTED).exists()
 
 
 def test_the_author_takes_a_submitted_version_back_to_draft(draft, olivia, client):
@@ -465,7 +465,7 @@ def test_retiring_withdraws_drafts_and_acknowledgements_and_keeps_the_history(in
     reviews.sweep_reviews(today=today)
     reminders.run_sweep(name="acknowledgements", today=in_use.current_version.ack_due_on + timedelta(days=20))
     assert set(Reminder.objects.filter(status="pending").values_list("kind", flat=True)) == {
-        "review.due", services.ACK_DUE, services.ACK_ESCALATION}
+        "review.due", kinds.ACK_DUE, kinds.ACK_ESCALATION}
     client.force_login(olivia)
     response = client.post(reverse("standards:standard-retire", args=[in_use.pk]),
                            {"note": "Replaced by CX-STD-009"})
