@@ -56,7 +56,8 @@ def test_no_project_module_is_imported_inside_a_function_to_dodge_a_circle():
                 continue
             for node in ast.walk(function):
                 relative = isinstance(node, ast.ImportFrom) and node.level > 0
-                if relative or (isinstance(node, ast.Import | ast.ImportFrom) and _imported_packages(node) & set(LAYERS)):
+                project = isinstance(node, ast.Import | ast.ImportFrom) and _imported_packages(node) & set(LAYERS)
+                if relative or project:
                     late.append(f"{path.relative_to(ROOT)}:{node.lineno} in {function.name}()")
     assert late == []
 
