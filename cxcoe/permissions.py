@@ -29,6 +29,16 @@ def can_read_sent_mail(user, email, *, site_admin_addresses: set[str]) -> bool:
     return is_coe_staff(user) and (user.is_superuser or not email.recipients & site_admin_addresses)
 
 
+def can_review(user, item) -> bool:
+    """A review-cycle item (cxcoe/reviews.py) is reviewed by CoE staff and by its owner."""
+    return user.is_coe_staff or (item.owner_id is not None and item.owner_id == user.pk)
+
+
+def can_retire(user, item) -> bool:
+    """Retiring through a review: its reviewers, unless the item's model leaves that to CoE staff."""
+    return can_review(user, item) and (user.is_coe_staff or not item.retire_needs_coe_staff)
+
+
 def _requires(check):
     def decorator(view):
         @wraps(view)

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import reminders
+from . import permissions, reminders
 from .audit import record_event
 from .models import ReviewCycle, ReviewRecord, User
 from .notifications import Kind, Message, register_kind
@@ -97,24 +97,16 @@ def register() -> None:
     reminders.register_sweep(reminders.Sweep("reviews", gettext_lazy("Review cycles"), sweep_reviews))
 
 
-def can_review(user, item: ReviewCycle) -> bool:
-    return user.is_coe_staff or (item.owner_id is not None and item.owner_id == user.pk)
-
-
-def can_retire(user, item: ReviewCycle) -> bool:
-    return can_review(user, item) and (user.is_coe_staff or not item.retire_needs_coe_staff)
-
-
 @transaction.atomic
 def record_review(*, item: ReviewCycle, by: User, outcome: str, note: str = "",
                   today: date | None = None) -> ReviewRecord:
     """Close the current review: record it, set the next review date (or retire the item), stop reminders."""
     today = today or timezone.localdate()
-    if not can_review(by, item):
+    if not permissions.can_review(by, item):
         raise ValidationError(_("Only the owner or CoE staff can record this review."))
     if outcome not in ReviewRecord.Outcome.values:
         raise ValidationError(_("Choose an outcome."))
-    if outcome == ReviewRecord.Outcome.RETIRED and not can_retire(by, item):
+    if outcome == ReviewRecord.Outcome.RETIRED and not permissions.can_retire(by, item):
         raise ValidationError(_("Only CoE staff can retire this."))
     item = type(item)._default_manager.select_for_update().get(pk=item.pk)
     if outcome == ReviewRecord.Outcome.RETIRED:

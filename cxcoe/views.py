@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import counts, reviews, rollups, services
+from . import counts, permissions, reviews, rollups, services
 from .csvexport import csv_response
 from .forms import (
     AuditFilterForm,
@@ -207,8 +207,8 @@ def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = 
         "subtree_count": subtree.count() - 1,
         "page_obj": members,
         "can_manage": request.user.is_coe_staff,
-        "can_review": reviews.can_review(request.user, unit),
-        "review_form": review_form or ReviewForm(can_retire=reviews.can_retire(request.user, unit)),
+        "can_review": permissions.can_review(request.user, unit),
+        "review_form": review_form or ReviewForm(can_retire=permissions.can_retire(request.user, unit)),
         "review_records": reviews.reviews_of(unit)[:5],
     }
     return render(request, "cxcoe/unit_detail.html", context)
@@ -218,9 +218,9 @@ def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = 
 @saves_once
 def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
-    if not reviews.can_review(request.user, unit):
+    if not permissions.can_review(request.user, unit):
         raise PermissionDenied
-    form = ReviewForm(request.POST, can_retire=reviews.can_retire(request.user, unit))
+    form = ReviewForm(request.POST, can_retire=permissions.can_retire(request.user, unit))
     if not form.is_valid():
         return unit_detail(request, pk, review_form=form)
     save_once(form, by=request.user, save=lambda: reviews.record_review(item=unit, by=request.user,

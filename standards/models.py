@@ -199,10 +199,6 @@ class Standard(Audience, ReviewCycle):
     def is_retired(self) -> bool:
         return self.status == self.Status.RETIRED
 
-    def is_editable_by(self, user: User) -> bool:
-        """The one-row version of `StandardQuerySet.editable_by`."""
-        return user.is_coe_staff or (self.owner_id == user.pk and not self.is_retired)
-
     def open_version(self) -> StandardVersion | None:
         """The draft or submitted version, if one is being worked on."""
         return self.versions.filter(status__in=StandardVersion.OPEN).first()
@@ -210,7 +206,7 @@ class Standard(Audience, ReviewCycle):
 
 class StandardVersionQuerySet(models.QuerySet["StandardVersion"]):
     def awaiting_decision_by(self, user: User):
-        """Submitted versions `user` is the one to decide on (see services.approver_of)."""
+        """Submitted versions `user` is the one to decide on (see permissions.approver_of)."""
         deciding = Q(standard__approver=user)
         if user.is_coe_staff:  # standards without an approver, or whose approver left
             deciding |= Q(standard__approver=None) | Q(standard__approver__is_active=False)
@@ -489,14 +485,6 @@ class Communication(models.Model):
         """Not done by its date: still planned or ready (not sent, not cancelled) after it."""
         return self.status in (self.Status.PLANNED, self.Status.READY) and self.scheduled_on < (
             today or timezone.localdate())
-
-    def is_managed_by(self, user: User) -> bool:
-        """The one-row version of `CommunicationQuerySet.editable_by` (with `plan` loaded)."""
-        return user.is_coe_staff or user.pk in (self.owner_id, self.plan.owner_id)
-
-    def may_be_sent_by(self, user: User) -> bool:
-        """Mass email in the CoE's name: CoE staff or the plan's owner, not whoever prepares one item."""
-        return user.is_coe_staff or user.pk == self.plan.owner_id
 
     @property
     def can_be_sent_by_cxcoe(self) -> bool:

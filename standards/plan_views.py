@@ -27,7 +27,7 @@ from cxcoe.models import Reminder, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
 
-from . import kinds, services
+from . import kinds, permissions, services
 from .forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm
 from .models import CalendarFeed, Communication, CommunicationPlan, Standard
 
@@ -81,20 +81,16 @@ def _visible_plan(request: HttpRequest, pk: int, *, to_change: bool = False) -> 
     """A plan the user may see (else 404); with `to_change`, one they may also change (else 403)."""
     plan = get_object_or_404(CommunicationPlan.objects.visible_to(request.user)
                              .select_related("owner").prefetch_related("audience_units"), pk=pk)
-    if to_change and not _can_edit_plan(request.user, plan):
+    if to_change and not permissions.can_edit_plan(request.user, plan):
         raise PermissionDenied
     return plan
-
-
-def _can_edit_plan(user: User, plan: CommunicationPlan) -> bool:
-    return user.is_coe_staff or plan.owner_id == user.pk
 
 
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = _visible_plan(request, pk)
-    can_edit = _can_edit_plan(user, plan)
+    can_edit = permissions.can_edit_plan(user, plan)
     communications = list(plan.communications.select_related("owner").order_by("scheduled_on", "pk"))
     for communication in communications:
         # Someone who sees the plan through one communication they own opens only that one.
@@ -160,7 +156,7 @@ def _visible_communication(request: HttpRequest, pk: int, *, to_change: bool = F
     communication = get_object_or_404(
         Communication.objects.visible_to(request.user).select_related("plan", "plan__owner", "owner", "sent_by"),
         pk=pk)
-    if to_change and not communication.is_managed_by(request.user):
+    if to_change and not permissions.can_manage_communication(request.user, communication):
         raise PermissionDenied
     return communication
 
@@ -190,14 +186,15 @@ def _next_statuses(communication: Communication) -> list[Communication.Status]:
 @require_GET
 def communication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     communication = _visible_communication(request, pk)
-    if not communication.is_managed_by(request.user):
+    if not permissions.can_manage_communication(request.user, communication):
         # Someone it reached reads the message, not how it is run.
         return render(request, "standards/communication_message.html", {"communication": communication})
     context = {
         "communication": communication,
         "plan": communication.plan,
         "next_statuses": _next_statuses(communication),
-        "can_send": communication.can_be_sent_by_cxcoe and communication.may_be_sent_by(request.user),
+        "can_send": (communication.can_be_sent_by_cxcoe
+                     and permissions.can_send_communication(request.user, communication)),
         "delivery": _delivery(communication) if communication.status == Communication.Status.SENT else None,
     }
     return render(request, "standards/communication_detail.html", context)
@@ -264,24 +261,10 @@ def communication_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(communication)
 
 
-def _send_refusal(communication: Communication, audience_size: int) -> str | None:
-    """Why cxcoe can't send this now (the service decides again, under a lock, when it is sent)."""
-    if communication.status == Communication.Status.SENT:
-        return _("This communication was already sent on %(date)s.") % {
-            "date": date_format(timezone.localtime(communication.sent_at), "DATETIME_FORMAT")}
-    if communication.channel != Communication.Channel.EMAIL:
-        return _("Only email communications are sent by cxcoe; mark the others sent by hand.")
-    if communication.status != Communication.Status.READY:
-        return _("Mark the communication ready before sending it.")
-    if not audience_size:
-        return _("Nobody is in the plan's audience, so there is nobody to send it to.")
-    return None
-
-
 def communication_send(request: HttpRequest, pk: int) -> HttpResponse:
     """GET confirms who it will reach; POST sends it, once."""
     communication = _visible_communication(request, pk, to_change=True)
-    if not communication.may_be_sent_by(request.user):
+    if not permissions.can_send_communication(request.user, communication):
         raise PermissionDenied
     plan = communication.plan
     error = None
@@ -298,7 +281,7 @@ def communication_send(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(communication)
     audience_size = plan.audience_people().count()
     context = {"communication": communication, "plan": plan, "audience_size": audience_size, "error": error,
-               "refusal": _send_refusal(communication, audience_size)}
+               "refusal": permissions.send_refusal(request.user, communication, audience_size=audience_size)}
     return render(request, "standards/communication_send.html", context, status=409 if error else 200)
 
 

@@ -22,7 +22,7 @@ from cxcoe import queueing, reminders, reviews
 from cxcoe.audit import record_event
 from cxcoe.models import ReviewRecord, User
 
-from . import tallies
+from . import permissions, tallies
 from .kinds import ACK_DUE, ACK_ESCALATION, APPROVAL_REQUESTED, COMMUNICATION, COMMUNICATION_NOT_READY, DECISION
 from .models import (
     VERSION_TEXT_FIELDS,
@@ -212,7 +212,7 @@ def save_draft(*, version: StandardVersion, by: User) -> StandardVersion:
 
 
 def _notify_approvers(version: StandardVersion, standard: Standard) -> None:
-    approver = approver_of(standard)
+    approver = permissions.approver_of(standard)
     approvers = [approver] if approver else list(User.objects.active().coe_staff())
     approvers = [person for person in approvers if person.pk != version.submitted_by_id
                  or settings.CXCOE_ALLOW_SELF_APPROVAL]
@@ -258,32 +258,6 @@ def withdraw_submission(*, version: StandardVersion, by: User) -> StandardVersio
     return version
 
 
-def approver_of(standard: Standard) -> User | None:
-    """The person who decides, or None for "any CoE staff member" (also when the named approver left)."""
-    approver = standard.approver
-    return approver if approver is not None and approver.is_active else None
-
-
-def approval_refusal(user: User, version: StandardVersion) -> str | None:
-    """Why `user` may not decide on `version`, or None when they may."""
-    approver = approver_of(version.standard)
-    if approver is not None and approver.pk != user.pk:
-        return _("Only %(person)s, the approver of this standard, can decide on it.") % {"person": approver}
-    if approver is None and not user.is_coe_staff:
-        return _("Only CoE staff can decide on this standard.")
-    return None
-
-
-def self_approval_refusal(user: User, version: StandardVersion) -> str | None:
-    if settings.CXCOE_ALLOW_SELF_APPROVAL or user.pk not in {version.created_by_id, version.submitted_by_id}:
-        return None
-    return _("You wrote or submitted this version, so someone else must approve it.")
-
-
-def can_decide(user: User, version: StandardVersion) -> bool:
-    return version.status == StandardVersion.Status.SUBMITTED and approval_refusal(user, version) is None
-
-
 def _notify_decision(version: StandardVersion, by: User, title: str, body: str) -> None:
     people = User.objects.active().filter(pk__in={version.created_by_id, version.submitted_by_id,
                                                   version.standard.owner_id} - {by.pk, None})
@@ -307,7 +281,7 @@ def approve_version(*, version: StandardVersion, by: User, effective_on: date | 
     if version.status != StandardVersion.Status.SUBMITTED:
         raise ValidationError(_("Version %(number)s is no longer waiting for approval: it is %(status)s.")
                               % {"number": version.number, "status": version.get_status_display().lower()})
-    if reason := approval_refusal(by, version) or self_approval_refusal(by, version):
+    if reason := permissions.approval_refusal(by, version) or permissions.self_approval_refusal(by, version):
         raise ValidationError(reason)
     if effective_on < today:
         raise ValidationError({"effective_on": _("The effective date can't be in the past.")})
@@ -351,7 +325,7 @@ def send_back(*, version: StandardVersion, by: User, comment: str) -> StandardVe
     version = _locked_version(version)
     if version.status != StandardVersion.Status.SUBMITTED:
         raise ValidationError(_("Version %(number)s is no longer waiting for approval.") % {"number": version.number})
-    if reason := approval_refusal(by, version):
+    if reason := permissions.approval_refusal(by, version):
         raise ValidationError(reason)
     if not comment.strip():
         raise ValidationError({"comment": _("Say what needs to change, so the author can fix it.")})
@@ -624,18 +598,9 @@ def send_communication(*, communication: Communication, by: User) -> int:
     """
     communication = Communication.objects.select_for_update(of=("self",)).select_related("plan").get(
         pk=communication.pk)
-    if not communication.may_be_sent_by(by):
-        raise ValidationError(_("Only CoE staff or the plan's owner send a communication to its audience."))
-    if communication.status == Communication.Status.SENT:
-        raise ValidationError(_("This communication was already sent on %(date)s.") % {
-            "date": date_format(timezone.localtime(communication.sent_at), "DATETIME_FORMAT")})
-    if communication.channel != Communication.Channel.EMAIL:
-        raise ValidationError(_("Only email communications are sent by cxcoe; mark the others sent by hand."))
-    if communication.status != Communication.Status.READY:
-        raise ValidationError(_("Mark the communication ready before sending it."))
     recipients = list(communication.plan.audience_people().only("pk"))
-    if not recipients:
-        raise ValidationError(_("Nobody is in the plan's audience, so there is nobody to send it to."))
+    if reason := permissions.send_refusal(by, communication, audience_size=len(recipients)):
+        raise ValidationError(reason)
     communication.status = Communication.Status.SENT
     communication.sent_at = timezone.now()
     communication.sent_by = by

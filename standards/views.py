@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from cxcoe import permissions as core_permissions
 from cxcoe import reviews, rollups
 from cxcoe.csvexport import csv_response
 from cxcoe.models import AuditEvent, BusinessUnit, ReviewRecord, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
 
-from . import services, tallies
+from . import permissions, services, tallies
 from .compare import compare_versions
 from .forms import (
     ApproveForm,
@@ -47,14 +48,9 @@ def _visible(request: HttpRequest, pk: int) -> Standard:
 
 def _editable(request: HttpRequest, pk: int) -> Standard:
     standard = _visible(request, pk)
-    if not standard.is_editable_by(request.user):
+    if not permissions.can_edit_standard(request.user, standard):
         raise PermissionDenied
     return standard
-
-
-def shows_progress(user: User) -> bool:
-    """CoE staff see acknowledgement counts for everyone, leaders for their subtree, others only their own."""
-    return user.is_coe_staff or user.is_leader
 
 
 def _standards(request: HttpRequest, filters: StandardFilterForm):
@@ -116,20 +112,20 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_standards(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     standards = list(page.object_list)
     counted = None
-    if shows_progress(request.user):
+    if permissions.can_see_progress(request.user):
         _with_ack_counts(standards, request.user)
         counted = rollups.read(tallies.ROLLUP)
     return render(request, "standards/standard_list.html", {
         "filters": filters, "page_obj": page, "standards": standards, "today": timezone.localdate(),
         "counted": counted,
-        "can_create": request.user.is_coe_staff, "shows_progress": shows_progress(request.user),
+        "can_create": request.user.is_coe_staff, "shows_progress": permissions.can_see_progress(request.user),
     })
 
 
 def standard_export(request: HttpRequest) -> HttpResponse:
     standards = _standards(request, StandardFilterForm(request.GET or None))
     header = ["code", "title", "principle", "status", "owner", "next_review", "needs_acknowledgement"]
-    if shows_progress(request.user):
+    if permissions.can_see_progress(request.user):
         header += ["asked", "acknowledged"]  # in the leader's units only, for a leader
     else:
         header += ["my_acknowledgement"]
@@ -138,14 +134,14 @@ def standard_export(request: HttpRequest) -> HttpResponse:
         fields = [s.code, s.title, s.principle.title, s.get_status_display(), s.owner.email if s.owner else "",
                   s.next_review_on.isoformat() if s.next_review_on else "",
                   "yes" if s.requires_acknowledgement else "no"]
-        if shows_progress(request.user):
+        if permissions.can_see_progress(request.user):
             return [*fields, s.ack_asked, s.ack_done]
         return [*fields, "pending" if s.pending_for_me else "done" if s.done_by_me else ""]
 
     def rows():
         for start in range(0, standards.count(), 500):
             chunk = list(standards[start:start + 500])
-            if shows_progress(request.user):
+            if permissions.can_see_progress(request.user):
                 _with_ack_counts(chunk, request.user)
             yield from (row(s) for s in chunk)
 
@@ -162,7 +158,7 @@ def _progress_units(user: User):
 def _progress(standard: Standard, user: User) -> dict | None:
     """Acknowledgement progress of the version being asked, by business unit, as last counted
     (standards/tallies.py): staff see every unit, leaders their subtree, others nothing."""
-    if standard.ack_version_id is None or not (user.is_coe_staff or user.is_leader):
+    if standard.ack_version_id is None or not permissions.can_see_progress(user):
         return None
     units = _progress_units(user)
     by_unit = [{"unit": tally.unit, "unit_id": tally.unit_id, "total": tally.asked, "done": tally.done,
@@ -186,10 +182,11 @@ def _history(standard: Standard):
 
 def _detail_context(request: HttpRequest, standard: Standard) -> dict:
     user = request.user
-    is_editor = standard.is_editable_by(user)
+    is_editor = permissions.can_edit_standard(user, standard)
+    sees_drafts = permissions.can_see_drafts(user, standard)
     versions = list(standard.versions.select_related("decided_by", "created_by", "submitted_by"))
     open_version = next((version for version in versions if version.is_open), None)
-    shown = versions if (is_editor or standard.approver_id == user.pk) else [
+    shown = versions if sees_drafts else [
         version for version in versions if version.was_published]
     my_ack = None
     if standard.ack_version_id:
@@ -206,13 +203,13 @@ def _detail_context(request: HttpRequest, standard: Standard) -> dict:
     return {
         "standard": standard,
         "version": standard.current_version,
-        "open_version": open_version if (is_editor or standard.approver_id == user.pk) else None,
+        "open_version": open_version if sees_drafts else None,
         "versions": shown,
         "is_editor": is_editor,
-        "can_decide": open_version is not None and services.can_decide(user, open_version),
-        "self_refusal": open_version and services.self_approval_refusal(user, open_version),
+        "can_decide": open_version is not None and permissions.can_decide(user, open_version),
+        "self_refusal": open_version and permissions.self_approval_refusal(user, open_version),
         "can_retire": user.is_coe_staff and not standard.is_retired,
-        "can_review": standard.is_under_review() and reviews.can_review(user, standard),
+        "can_review": standard.is_under_review() and core_permissions.can_review(user, standard),
         "review_records": reviews.reviews_of(standard)[:5],
         "my_ack": my_ack,
         "last_ack": last_ack,
@@ -230,7 +227,7 @@ def standard_detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
     context["approve_form"] = forms.get("approve_form") or ApproveForm()
     context["send_back_form"] = forms.get("send_back_form") or SendBackForm()
     context["review_form"] = forms.get("review_form") or StandardReviewForm(
-        can_retire=reviews.can_retire(request.user, standard))
+        can_retire=core_permissions.can_retire(request.user, standard))
     return render(request, "standards/standard_detail.html", context)
 
 
@@ -347,7 +344,7 @@ def _submitted(request: HttpRequest, standard: Standard) -> StandardVersion | No
     if version is None or version.status != StandardVersion.Status.SUBMITTED:
         messages.error(request, _("No version of %(code)s is waiting for approval.") % {"code": standard.code})
         return None
-    if services.approval_refusal(request.user, version):
+    if permissions.approval_refusal(request.user, version):
         raise PermissionDenied
     return version
 
@@ -411,9 +408,9 @@ def standard_retire(request: HttpRequest, pk: int) -> HttpResponse:
 @saves_once
 def standard_review(request: HttpRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
-    if not reviews.can_review(request.user, standard):
+    if not core_permissions.can_review(request.user, standard):
         raise PermissionDenied
-    form = StandardReviewForm(request.POST, can_retire=reviews.can_retire(request.user, standard))
+    form = StandardReviewForm(request.POST, can_retire=core_permissions.can_retire(request.user, standard))
     if form.is_valid():
         try:
             save_once(form, by=request.user, save=lambda: services.review_standard(
@@ -447,8 +444,7 @@ def standard_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _version_or_404(request: HttpRequest, standard: Standard, number: int) -> StandardVersion:
     version = get_object_or_404(standard.versions.select_related("decided_by", "created_by"), number=number)
-    may_see_drafts = standard.is_editable_by(request.user) or standard.approver_id == request.user.pk
-    if not version.was_published and not may_see_drafts:
+    if not version.was_published and not permissions.can_see_drafts(request.user, standard):
         raise Http404
     return version
 
@@ -512,7 +508,7 @@ def acknowledgement_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Every request to acknowledge this standard, all versions, as evidence: CoE staff see everyone, leaders
     their subtree."""
     standard = _visible(request, pk)
-    if not shows_progress(request.user):
+    if not permissions.can_see_progress(request.user):
         raise Http404
     rows = (Acknowledgement.objects.filter(standard=standard)
             .select_related("person__business_unit", "version", "read_version")
