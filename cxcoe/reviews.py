@@ -7,7 +7,7 @@ unit (or CoE staff), and sends owner-less items to CoE staff. `record_review` cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from django.apps import apps
@@ -27,6 +27,17 @@ from .notifications import Kind, Message, register_kind
 
 REVIEW_DUE = "review.due"
 REVIEW_ESCALATION = "review.escalation"
+
+
+# What retires an item when its review says "retired", by model, registered by the owning app's ready(). Retiring
+# can be more than a status (a standard withdraws its pending acknowledgements and reminders), so the review
+# calls the app's own service; a model with none falls back to its retire_from_review().
+RETIRERS: dict[type[ReviewCycle], Callable[..., None]] = {}
+
+
+def register_retirer(model: type[ReviewCycle], retire: Callable[..., None]) -> None:
+    """`retire(item=..., by=..., note=...)` runs inside the review's transaction, with the item's row locked."""
+    RETIRERS[model] = retire
 
 
 def reviewable_models() -> list[type[ReviewCycle]]:
@@ -110,7 +121,10 @@ def record_review(*, item: ReviewCycle, by: User, outcome: str, note: str = "",
         raise ValidationError(_("Only CoE staff can retire this."))
     item = type(item)._default_manager.select_for_update().get(pk=item.pk)
     if outcome == ReviewRecord.Outcome.RETIRED:
-        item.retire_from_review(by=by)
+        if retire := RETIRERS.get(type(item)):
+            retire(item=item, by=by, note=note)
+        else:
+            item.retire_from_review(by=by)
         item.next_review_on = None
     else:
         item.next_review_on = today + timedelta(days=item.review_interval_days)

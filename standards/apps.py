@@ -7,14 +7,16 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Standards")
 
     def ready(self) -> None:
-        from cxcoe import rollups
+        from cxcoe import reviews, rollups
         from cxcoe.models import AUDIT_VERBS
 
-        from . import sweeps, tallies
+        from . import services, sweeps, tallies
+        from .models import Standard
 
         sweeps.register_kinds()
         sweeps.register_sweeps()
         rollups.register(tallies.ROLLUP, tallies.count_all)
+        reviews.register_retirer(Standard, services.retire_after_review)
 
         AUDIT_VERBS.update({
             "principle.created": _("Principle created"),

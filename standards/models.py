@@ -191,10 +191,6 @@ class Standard(Audience, ReviewCycle):
     def is_under_review(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    def retire_from_review(self, *, by) -> None:
-        self.status = self.Status.RETIRED
-        self.save(update_fields=["status"])
-
     @property
     def is_retired(self) -> bool:
         return self.status == self.Status.RETIRED

@@ -354,17 +354,27 @@ def _wind_down(standard: Standard) -> None:
     tallies.count(standard)
 
 
-@transaction.atomic
-def retire_standard(*, standard: Standard, by: User, note: str = "") -> Standard:
-    standard = Standard.objects.select_for_update().get(pk=standard.pk)
-    if standard.is_retired:
-        raise ValidationError(_("%(code)s is already retired.") % {"code": standard.code})
+def _retire(standard: Standard, *, by: User, note: str) -> None:
+    """Retire a standard whose row the caller has locked: everything it had set going stops; history stays."""
     standard.status = Standard.Status.RETIRED
     standard.next_review_on = None
     standard.save(update_fields=["status", "next_review_on"])
     _wind_down(standard)
     record_event(actor=by, verb="standard.retired", target=standard, details={"note": note})
+
+
+@transaction.atomic
+def retire_standard(*, standard: Standard, by: User, note: str = "") -> Standard:
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if standard.is_retired:
+        raise ValidationError(_("%(code)s is already retired.") % {"code": standard.code})
+    _retire(standard, by=by, note=note)
     return standard
+
+
+def retire_after_review(*, item: Standard, by: User, note: str) -> None:
+    """The review engine's retirer for standards (cxcoe/reviews.py), registered in StandardsConfig.ready()."""
+    _retire(item, by=by, note=note)
 
 
 @transaction.atomic
@@ -377,10 +387,6 @@ def review_standard(*, standard: Standard, by: User, outcome: str, note: str = "
     draft = None
     if outcome == ReviewRecord.Outcome.UPDATED:
         draft = start_revision(standard=standard, by=by)
-    elif outcome == ReviewRecord.Outcome.RETIRED:
-        standard.refresh_from_db()
-        _wind_down(standard)
-        record_event(actor=by, verb="standard.retired", target=standard, details={"note": note})
     return record, draft
 
 

@@ -575,6 +575,16 @@ def test_a_retired_review_retires_the_standard(in_use, olivia, client):
     assert len(_events(in_use, "standard.retired")) == 1
 
 
+def test_a_retired_review_recorded_through_the_engine_alone_retires_the_standard_fully(in_use, olivia):
+    """Any caller of the review engine, not only the standard's own review service, winds the standard down."""
+    reviews.record_review(item=in_use, by=olivia, outcome="retired", note="No longer how we work")
+    in_use.refresh_from_db()
+    assert (in_use.status, in_use.next_review_on) == (Standard.Status.RETIRED, None)
+    assert in_use.versions.get(number=2).status == StandardVersion.Status.WITHDRAWN
+    assert not Acknowledgement.objects.filter(standard=in_use, status="pending").exists()
+    assert [e.details for e in _events(in_use, "standard.retired")] == [{"note": "No longer how we work"}]
+
+
 def test_only_a_published_standard_is_reviewed(draft, olivia):
     with pytest.raises(ValidationError, match="Only a published standard"):
         services.review_standard(standard=draft, by=olivia, outcome="confirmed")
