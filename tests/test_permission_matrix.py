@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cxcoe import mailbox
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, WorkerHeartbeat
-from standards.services import calendar_feed_for, submit_version
+from standards.services import create_calendar_feed, submit_version
 
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 
@@ -119,6 +119,8 @@ MATRIX = {
                                                      args=lambda o: [o["communication"].pk]),
     "standards:calendar": row(LOGIN, 200, 200, 200, 200),
     "standards:calendar-export": row(LOGIN, 200, 200, 200, 200),
+    # Everyone may ask for their own private calendar address, and reset it.
+    "standards:calendar-feed-create": row(LOGIN, 302, 302, 302, 302, method="post"),
     "standards:calendar-feed-reset": row(LOGIN, 302, 302, 302, 302, method="post"),
     # The private address is the key: calendar apps fetch it without signing in.
     "standards:calendar-feed": row(200, 200, 200, 200, 200, args=lambda o: [o["token"]]),
@@ -168,7 +170,7 @@ def standards_objects(*, olivia, leo, units) -> dict:
     plan = PlanFactory(owner=olivia)
     communication = CommunicationFactory(plan=plan, owner=olivia, channel="email", status="ready")
     return {"principle": principle, "standard": standard, "submitted": submitted, "plan": plan,
-            "communication": communication, "token": calendar_feed_for(leo).token}
+            "communication": communication, "token": create_calendar_feed(person=leo).token}
 
 
 @pytest.mark.parametrize("role", ROLES)
