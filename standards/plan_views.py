@@ -396,7 +396,7 @@ def calendar_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def calendar_feed_create(request: HttpRequest) -> HttpResponse:
+def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
     services.create_calendar_feed(person=request.user)
     messages.success(request, _("Your private calendar address is ready: subscribe to it in your calendar app."))
     return redirect(reverse("standards:calendar") + "#feed-heading")

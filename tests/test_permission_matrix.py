@@ -119,8 +119,9 @@ MATRIX = {
                                                      args=lambda o: [o["communication"].pk]),
     "standards:calendar": row(LOGIN, 200, 200, 200, 200),
     "standards:calendar-export": row(LOGIN, 200, 200, 200, 200),
-    # Everyone may ask for their own private calendar address, and reset it.
-    "standards:calendar-feed-create": row(LOGIN, 302, 302, 302, 302, method="post"),
+    # Everyone may ask for their own private calendar address, and reset it. Issuing one is no "-create" page
+    # (cxcoe/submissions.py): there is one address a person at most, so sending twice gives the same one.
+    "standards:calendar-feed-issue": row(LOGIN, 302, 302, 302, 302, method="post"),
     "standards:calendar-feed-reset": row(LOGIN, 302, 302, 302, 302, method="post"),
     # The private address is the key: calendar apps fetch it without signing in.
     "standards:calendar-feed": row(200, 200, 200, 200, 200, args=lambda o: [o["token"]]),

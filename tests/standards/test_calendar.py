@@ -205,7 +205,7 @@ def test_the_calendar_page_offers_a_private_address_without_making_one(client, l
     html = _calendar(client).content.decode()
     assert not CalendarFeed.objects.filter(person=leo).exists()
     assert "Get my calendar link" in html
-    assert f'action="{reverse("standards:calendar-feed-create")}"' in html
+    assert f'action="{reverse("standards:calendar-feed-issue")}"' in html
     assert "A private link lets Outlook, Google Calendar or Apple Calendar show the communications you own" in html
     assert "/standards/calendar/feed/" not in html
     assert "Reset address" not in html
@@ -213,11 +213,11 @@ def test_the_calendar_page_offers_a_private_address_without_making_one(client, l
 
 def test_getting_the_link_makes_one_address_and_records_it_once(client, leo):
     client.force_login(leo)
-    response = client.post(reverse("standards:calendar-feed-create"))
+    response = client.post(reverse("standards:calendar-feed-issue"))
     assert response.status_code == 302
     assert response["Location"] == reverse("standards:calendar") + "#feed-heading"
     feed = CalendarFeed.objects.get(person=leo)
-    client.post(reverse("standards:calendar-feed-create"))  # a double click, or a second tab
+    client.post(reverse("standards:calendar-feed-issue"))  # a double click, or a second tab
     assert list(CalendarFeed.objects.filter(person=leo)) == [feed]
     assert CalendarFeed.objects.get(person=leo).token == feed.token
     event = AuditEvent.objects.get(verb="calendar.created")
@@ -228,14 +228,14 @@ def test_getting_the_link_makes_one_address_and_records_it_once(client, leo):
 
 def test_getting_the_link_is_post_only(client, leo):
     client.force_login(leo)
-    assert client.get(reverse("standards:calendar-feed-create")).status_code == 405
+    assert client.get(reverse("standards:calendar-feed-issue")).status_code == 405
     assert not CalendarFeed.objects.filter(person=leo).exists()
     assert not AuditEvent.objects.filter(verb="calendar.created").exists()
 
 
 def test_calendar_shows_the_private_feed_address_in_full(client, leo):
     client.force_login(leo)
-    client.post(reverse("standards:calendar-feed-create"))
+    client.post(reverse("standards:calendar-feed-issue"))
     html = _calendar(client).content.decode()
     token = CalendarFeed.objects.get(person=leo).token
     assert f'value="http://testserver/standards/calendar/feed/{token}.ics"' in html
