@@ -43,6 +43,7 @@ class StandardsConfig(AppConfig):
             "communication.updated": _("Communication updated"),
             "communication.status_changed": _("Communication status changed"),
             "communication.sent": _("Communication sent"),
+            "calendar.created": _("Calendar address created"),
             "calendar.reset": _("Calendar address reset"),
         })
 

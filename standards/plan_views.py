@@ -345,8 +345,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
     agenda: dict[date, list[Communication]] = {}
     for entry in context["month_entries"]:
         agenda.setdefault(entry.scheduled_on, []).append(entry)
-    feed = services.calendar_feed_for(user)
-    feed_url = request.build_absolute_uri(reverse("standards:calendar-feed", args=[feed.token]))
+    # Only the button below makes the address: a page view, a link prefetcher's included, writes nothing.
+    feed = CalendarFeed.objects.filter(person=user).first()
+    feed_url = request.build_absolute_uri(reverse("standards:calendar-feed", args=[feed.token])) if feed else ""
     previous = (first - timedelta(days=1)).replace(day=1)
     context.update({
         "weeks": _weeks(first, today, context["month_entries"]),
@@ -359,7 +360,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "is_this_month": first == today.replace(day=1),
         "has_any": Communication.objects.editable_by(user).exists(),
         "feed_url": feed_url,
-        "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed else "",
         "can_create": user.is_coe_staff,
     })
     return render(request, "standards/calendar.html", context)
@@ -375,6 +376,13 @@ def calendar_export(request: HttpRequest) -> HttpResponse:
             for entry in [*context["overdue_entries"], *context["month_entries"]])
     return csv_response(f"communications-{context['first']:%Y-%m}.csv",
                         ["date", "channel", "title", "plan", "owner", "status", "overdue", "url"], rows)
+
+
+@require_POST
+def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
+    services.create_calendar_feed(person=request.user)
+    messages.success(request, _("Your private calendar address is ready: subscribe to it in your calendar app."))
+    return redirect(reverse("standards:calendar") + "#feed-heading")
 
 
 @require_POST

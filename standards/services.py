@@ -621,16 +621,22 @@ def send_communication(*, communication: Communication, by: User) -> int:
     return len(recipients)
 
 
-def calendar_feed_for(person: User) -> CalendarFeed:
-    feed, _created = CalendarFeed.objects.get_or_create(person=person,
-                                                        defaults={"token": secrets.token_urlsafe(32)})
+@transaction.atomic
+def create_calendar_feed(*, person: User) -> CalendarFeed:
+    """The person's private calendar address, made when they ask for it. Asking again (a double click, a second
+    tab) gives the address they have: a person has one at most."""
+    feed, created = CalendarFeed.objects.get_or_create(person=person, defaults={"token": secrets.token_urlsafe(32)})
+    if created:
+        record_event(actor=person, verb="calendar.created", target=person)
     return feed
 
 
 @transaction.atomic
 def reset_calendar_feed(*, person: User) -> CalendarFeed:
-    """A new private address; the old one stops working at once."""
-    feed = calendar_feed_for(person)
+    """A new private address; the old one stops working at once. Without one yet, this makes the first."""
+    feed = CalendarFeed.objects.select_for_update().filter(person=person).first()
+    if feed is None:
+        return create_calendar_feed(person=person)
     feed.token = secrets.token_urlsafe(32)
     feed.created_at = timezone.now()
     feed.save(update_fields=["token", "created_at"])

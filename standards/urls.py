@@ -45,6 +45,7 @@ urlpatterns = [
          name="communication-recipients-export"),
     path("calendar/", plan_views.calendar, name="calendar"),
     path("calendar/export.csv", plan_views.calendar_export, name="calendar-export"),
+    path("calendar/issue-feed/", plan_views.calendar_feed_issue, name="calendar-feed-issue"),
     path("calendar/reset-feed/", plan_views.calendar_feed_reset, name="calendar-feed-reset"),
     path("calendar/feed/<str:token>.ics", plan_views.calendar_feed, name="calendar-feed"),
 ]

@@ -85,6 +85,12 @@ def eve(support):
 
 
 @pytest.fixture
+def people_by_role(olivia, leo, una, eve):
+    """One person for each role of the permission matrix (tests/test_permission_matrix.py); anonymous is None."""
+    return {"anonymous": None, "employee": eve, "leader": leo, "other_leader": una, "coe_staff": olivia}
+
+
+@pytest.fixture
 def mail_dir(settings, tmp_path):
     """The embedded mode's mail: each email an .eml file in a folder of the test's own, read by Sent mail."""
     settings.CXCOE_EMBEDDED_MAIL = True

@@ -100,6 +100,11 @@ def test_principles_plans_and_the_calendar_read_well(sign_in, live_server):
     page.goto(f"{live_server.url}/standards/calendar/")
     expect(page.get_by_role("heading", name="See these dates in your own calendar")).to_be_visible()
     check_page(page, "calendar")
+    page.get_by_role("button", name="Get my calendar link").click()
+    expect(page.get_by_label("Your private calendar address")).to_have_value(
+        re.compile(r"^http://.+/standards/calendar/feed/[\w-]+\.ics$"))
+    expect(page.get_by_role("button", name="Get my calendar link")).to_have_count(0)
+    check_page(page, "calendar-link")
 
     page.goto(f"{live_server.url}/standards/approvals/")
     check_page(page, "approval-list")

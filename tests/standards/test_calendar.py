@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cxcoe.models import AuditEvent
 from standards import services
-from standards.models import Communication
+from standards.models import CalendarFeed, Communication
 
 from ..factories import UserFactory
 from .factories import CommunicationFactory, PlanFactory
@@ -33,7 +33,7 @@ def _calendar(client, **params):
 
 
 def _feed_url(person) -> str:
-    return reverse("standards:calendar-feed", args=[services.calendar_feed_for(person).token])
+    return reverse("standards:calendar-feed", args=[services.create_calendar_feed(person=person).token])
 
 
 def _csv(response) -> list[list[str]]:
@@ -146,7 +146,7 @@ def test_someone_with_no_communications_is_told_what_the_calendar_is_for(client,
     assert "The calendar shows the communications you prepare" in html
     assert "cal-grid" not in html
     assert reverse("standards:plan-create") not in html
-    assert "Your private calendar address" in html  # the feed is ready for when there is something
+    assert "Get my calendar link" in html  # the feed can be had for when there is something
 
 
 def test_filters_by_channel_and_only_mine(client, olivia, leo, summer_plan):
@@ -200,10 +200,44 @@ def test_calendar_query_count_does_not_grow(client, olivia, leo, summer_plan, dj
     assert len(response.context["month_entries"]) == 29
 
 
-def test_calendar_shows_the_private_feed_address_in_full(client, leo):
+def test_the_calendar_page_offers_a_private_address_without_making_one(client, leo):
     client.force_login(leo)
     html = _calendar(client).content.decode()
-    token = services.calendar_feed_for(leo).token
+    assert not CalendarFeed.objects.filter(person=leo).exists()
+    assert "Get my calendar link" in html
+    assert f'action="{reverse("standards:calendar-feed-issue")}"' in html
+    assert "A private link lets Outlook, Google Calendar or Apple Calendar show the communications you own" in html
+    assert "/standards/calendar/feed/" not in html
+    assert "Reset address" not in html
+
+
+def test_getting_the_link_makes_one_address_and_records_it_once(client, leo):
+    client.force_login(leo)
+    response = client.post(reverse("standards:calendar-feed-issue"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("standards:calendar") + "#feed-heading"
+    feed = CalendarFeed.objects.get(person=leo)
+    client.post(reverse("standards:calendar-feed-issue"))  # a double click, or a second tab
+    assert list(CalendarFeed.objects.filter(person=leo)) == [feed]
+    assert CalendarFeed.objects.get(person=leo).token == feed.token
+    event = AuditEvent.objects.get(verb="calendar.created")
+    assert event.actor == leo
+    assert event.verb_label == "Calendar address created"
+    assert "Get my calendar link" not in _calendar(client).content.decode()
+
+
+def test_getting_the_link_is_post_only(client, leo):
+    client.force_login(leo)
+    assert client.get(reverse("standards:calendar-feed-issue")).status_code == 405
+    assert not CalendarFeed.objects.filter(person=leo).exists()
+    assert not AuditEvent.objects.filter(verb="calendar.created").exists()
+
+
+def test_calendar_shows_the_private_feed_address_in_full(client, leo):
+    client.force_login(leo)
+    client.post(reverse("standards:calendar-feed-issue"))
+    html = _calendar(client).content.decode()
+    token = CalendarFeed.objects.get(person=leo).token
     assert f'value="http://testserver/standards/calendar/feed/{token}.ics"' in html
     assert f'href="webcal://testserver/standards/calendar/feed/{token}.ics"' in html
     assert "Reset address" in html
@@ -221,6 +255,14 @@ def test_resetting_the_address_makes_the_old_one_stop_working(client, leo):
     assert client.get(old_url).status_code == 404
     assert client.get(new_url).status_code == 200
     assert AuditEvent.objects.filter(verb="calendar.reset", actor=leo).exists()
+
+
+def test_resetting_before_there_is_an_address_makes_the_first(client, leo):
+    client.force_login(leo)
+    client.post(reverse("standards:calendar-feed-reset"))
+    assert CalendarFeed.objects.filter(person=leo).count() == 1
+    assert list(AuditEvent.objects.filter(verb__startswith="calendar.").values_list("verb", flat=True)) == [
+        "calendar.created"]
 
 
 def test_reset_is_post_only(client, leo):
@@ -316,7 +358,7 @@ def test_the_feed_leaves_out_old_history(client, leo):
 
 
 def test_an_unknown_token_is_404(client, leo):
-    services.calendar_feed_for(leo)
+    services.create_calendar_feed(person=leo)
     assert client.get(reverse("standards:calendar-feed", args=["not-a-token"])).status_code == 404
 
 
