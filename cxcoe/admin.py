@@ -27,9 +27,22 @@ class UserAdmin(BaseUserAdmin):
     actions = ["deactivate"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_event(actor=request.user, verb="person.updated" if change else "person.created", target=obj,
-                     details={"via": "admin", "fields": sorted(form.changed_data)})
+        if not change:
+            super().save_model(request, obj, form, change)
+            record_event(actor=request.user, verb="person.created", target=obj,
+                         details={"via": "admin", "fields": sorted(form.changed_data)})
+            return
+        # The form has put its values on `obj` already; the service compares them with the stored row, and
+        # takes the old address away from allauth when the email changes.
+        services.update_person(person=User.objects.get(pk=obj.pk), by=request.user,
+                               **{name: form.cleaned_data[name] for name in form.changed_data})
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # update_person saved the permissions (the many-to-many fields) already
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description="Deactivate the selected people (ends their sessions)")
     def deactivate(self, request, queryset):

@@ -54,25 +54,29 @@ def set_coe_staff(*, person: User, is_staff: bool, by: User | None) -> bool:
 
 @transaction.atomic
 def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, **fields) -> list[str]:
-    """Change a person's profile fields (and CoE staff role); returns the names of what changed."""
-    changed = {name: value for name, value in fields.items() if getattr(person, name) != value}
-    role_changed = is_coe_staff is not None and set_coe_staff(
-        person=person, is_staff=is_coe_staff, by=by
-    )
+    """Change a person's profile fields (and CoE staff role); returns the names of what changed.
+
+    `fields` are model fields by name, many-to-many ones (the site admin's permissions) included.
+    """
+    before = audit.values(person, fields)
+    changed = audit.changed(User, before, fields)
+    role_changed = is_coe_staff is not None and set_coe_staff(person=person, is_staff=is_coe_staff, by=by)
     if not changed:
         return ["is_coe_staff"] if role_changed else []
-    before = {name: str(getattr(person, name) or "") for name in changed}
-    for name, value in changed.items():
-        setattr(person, name, value)
-    person.full_clean(exclude=["password"])
-    person.save(update_fields=list(changed))
+    many = [name for name in changed if User._meta.get_field(name).many_to_many]
+    for name in changed:
+        if name not in many:
+            setattr(person, name, fields[name])
+    person.full_clean(exclude=["password", *many])
+    person.save(update_fields=[name for name in changed if name not in many])
+    for name in many:
+        getattr(person, name).set(fields[name])
     if "email" in changed:
         # allauth also signs people in by the addresses it keeps; the old one must stop working.
         EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email).delete()
         verify_directory_address(person=person)
-    record_event(actor=by, verb="person.updated", target=person,
-                 details={name: [before[name], str(value or "")] for name, value in changed.items()})
-    return [*changed, "is_coe_staff"] if role_changed else list(changed)
+    record_event(actor=by, verb="person.updated", target=person, details=audit.changes(User, before, fields))
+    return [*changed, "is_coe_staff"] if role_changed else changed
 
 
 def verify_directory_address(*, person: User) -> None:
