@@ -158,6 +158,10 @@ def reactivate_person(*, person: User, by: User) -> bool:
     return True
 
 
+# What a unit's edit can change, as its audit event says it.
+UNIT_FIELDS = ["code", "name", "parent", "is_active", "owner", "review_interval_days", "next_review_on"]
+
+
 @transaction.atomic
 def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None) -> BusinessUnit:
     """Create or change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
@@ -182,13 +186,14 @@ def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None) -> BusinessU
         BusinessUnit.objects.filter(path__startswith=unit.path).update(
             depth=Length("path") - Length(Replace("path", Value("/"), Value(""))) - 2
         )
-    details = {"code": unit.code, "parent": unit.parent.code if unit.parent else ""}
     if owner_changed:
         # The old owner's pending reminders stop; the next sweep reminds the new owner.
         reminders.cancel_for_target(unit, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
-        details["owner"] = unit.owner.email if unit.owner else ""
-    record_event(actor=by, verb="unit.created" if creating else "unit.updated", target=unit,
-                 details=details)
+    if creating:
+        record_event(actor=by, verb="unit.created", target=unit,
+                     details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
+    elif details := audit.changes(BusinessUnit, audit.values(before, UNIT_FIELDS), audit.values(unit, UNIT_FIELDS)):
+        record_event(actor=by, verb="unit.updated", target=unit, details=details)
     if leaders is not None:
         set_unit_leaders(unit=unit, leaders=leaders, by=by)
     return unit
