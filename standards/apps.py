@@ -8,7 +8,7 @@ class StandardsConfig(AppConfig):
 
     def ready(self) -> None:
         from cxcoe import rollups
-        from cxcoe.models import AUDIT_VERBS
+        from cxcoe.models import AUDIT_CHANGE_VERBS, AUDIT_VERBS
 
         from . import sweeps, tallies  # noqa: F401 - importing sweeps registers the app's notification kinds and sweeps
 
@@ -27,6 +27,7 @@ class StandardsConfig(AppConfig):
             "standard.retired": _("Standard retired"),
             "standard.acknowledged": _("Standard acknowledged"),
             "version.drafted": _("New version drafted"),
+            "version.draft_saved": _("Draft saved"),
             "version.submitted": _("Version submitted for approval"),
             "version.recalled": _("Version taken back to draft"),
             "version.approved": _("Version approved"),
@@ -41,6 +42,8 @@ class StandardsConfig(AppConfig):
             "communication.sent": _("Communication sent"),
             "calendar.reset": _("Calendar address reset"),
         })
+        AUDIT_CHANGE_VERBS.update({"principle.updated", "standard.updated", "version.draft_saved", "plan.updated",
+                                   "communication.updated", "communication.status_changed"})
 
     def seed_scale(self, *, scale: float, rng, progress) -> None:
         """Called by `manage.py seed_scale` once the large organization's units and people exist."""

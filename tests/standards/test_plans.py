@@ -431,7 +431,7 @@ def test_each_allowed_status_change(client, olivia, before, after):
     assert communication.status == after
     assert (communication.sent_at is not None) == (after == "sent")
     event = AuditEvent.objects.get(verb="communication.status_changed", target_id=str(communication.pk))
-    assert event.details == {"status": [before, after]}
+    assert event.details == {"status": [before.label, after.label]}  # as a person reads them
 
 
 @pytest.mark.parametrize(("before", "after"), REFUSED)
