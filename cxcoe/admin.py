@@ -27,9 +27,22 @@ class UserAdmin(BaseUserAdmin):
     actions = ["deactivate"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record_event(actor=request.user, verb="person.updated" if change else "person.created", target=obj,
-                     details={"via": "admin", "fields": sorted(form.changed_data)}, request=request)
+        if not change:
+            super().save_model(request, obj, form, change)
+            record_event(actor=request.user, verb="person.created", target=obj,
+                         details={"via": "admin", "fields": sorted(form.changed_data)})
+            return
+        # The form has put its values on `obj` already; the service compares them with the stored row, and
+        # takes the old address away from allauth when the email changes.
+        services.update_person(person=User.objects.get(pk=obj.pk), by=request.user,
+                               **{name: form.cleaned_data[name] for name in form.changed_data})
+
+    def save_related(self, request, form, formsets, change):
+        if not change:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # update_person saved the permissions (the many-to-many fields) already
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description="Deactivate the selected people (ends their sessions)")
     def deactivate(self, request, queryset):
@@ -60,11 +73,10 @@ class BusinessUnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent", "leaders"]
 
     def save_model(self, request, obj, form, change):
-        services.save_unit(unit=obj, by=request.user, request=request)
+        services.save_unit(unit=obj, by=request.user)
 
     def save_related(self, request, form, formsets, change):
-        services.set_unit_leaders(unit=form.instance, leaders=form.cleaned_data["leaders"], by=request.user,
-                                  request=request)
+        services.set_unit_leaders(unit=form.instance, leaders=form.cleaned_data["leaders"], by=request.user)
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
@@ -82,7 +94,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "verb", "target_label", "ip_address"]
+    list_display = ["created_at", "actor", "verb", "target_label", "ip_address", "user_agent"]
     list_filter = ["verb"]
     search_fields = ["verb", "target_label", "actor__email"]
     date_hierarchy = "created_at"

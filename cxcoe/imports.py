@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from . import queueing, services
-from .audit import record_event
+from .audit import record_event, record_events
 from .csvexport import FORMULA_PREFIXES
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User, unit_code_validator
 
@@ -731,7 +731,7 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
                               target_label=labels[pk][:255], details=details) for pk in plan.revoked]
     events += [AuditEvent(actor=actor, verb="person.reactivated", target_type=user_type, target_id=str(pk),
                           target_label=labels[pk][:255], details={"import": job.pk}) for pk in reactivated]
-    AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    record_events(events, batch_size=BATCH_SIZE)
 
     progress.start("deactivating")
     for chunk in _chunks(plan.deactivated, ID_CHUNK):

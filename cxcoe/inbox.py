@@ -51,7 +51,7 @@ def set_preferences(*, user: User, default: str, kinds: dict[str, str]) -> None:
 
 
 @transaction.atomic
-def retry_failed_reminder(*, reminder: Reminder, by: User, request=None) -> bool:
+def retry_failed_reminder(*, reminder: Reminder, by: User) -> bool:
     """Give a failed ledger row a fresh start: pending, no attempts, due now. Returns False if it is not failed."""
     row = Reminder.objects.select_for_update(of=("self",)).select_related("recipient") \
         .filter(pk=reminder.pk, status=Reminder.Status.FAILED).first()
@@ -59,7 +59,7 @@ def retry_failed_reminder(*, reminder: Reminder, by: User, request=None) -> bool
         return False
     Reminder.objects.filter(pk=row.pk).update(status=Reminder.Status.PENDING, attempts=0,
                                               next_attempt_at=timezone.now(), claimed_at=None)
-    record_event(actor=by, verb="reminder.retried", target=row, request=request,
+    record_event(actor=by, verb="reminder.retried", target=row,
                  details={"recipient": row.recipient.email, "kind": row.kind, "period": row.period,
                           "attempts": row.attempts, "last_error": row.last_error[:200]})
     queueing.nudge("cxcoe.tasks.send_reminders")

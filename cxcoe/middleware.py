@@ -8,8 +8,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import queueing, sso
+from . import audit, queueing, sso
 from .permissions import is_coe_staff
+
+
+def audit_origin(get_response):
+    """Every audit event a request writes records the client's address and user agent (cxcoe.audit)."""
+
+    def middleware(request):
+        with audit.origin(audit.origin_of(request)):
+            return get_response(request)
+
+    return middleware
 
 
 def user_time_zone(get_response):

@@ -312,6 +312,9 @@ AUDIT_VERBS = {
     "reminder.retried": _("Reminder retried"),
 }
 
+# The verbs of edits: their details say, for each changed field, [before, after] (cxcoe.audit.changes).
+AUDIT_CHANGE_VERBS = {"person.updated", "unit.updated"}
+
 
 class AuditEvent(models.Model):
     """Append-only record of who did what to which object. Never updated or deleted."""
@@ -326,6 +329,7 @@ class AuditEvent(models.Model):
     target_label = models.CharField(_("object"), max_length=255, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -359,8 +363,11 @@ class AuditEvent(models.Model):
             if isinstance(value, dict):
                 text = ", ".join(f"{name} {count}" for name, count in value.items())
             elif isinstance(value, list):
-                # person.updated keeps [before, after] for each changed field.
-                text = (" → " if self.verb == "person.updated" else ", ").join(map(str, value))
+                # An edit keeps [before, after] for each changed field.
+                if self.verb in AUDIT_CHANGE_VERBS:
+                    text = " → ".join(str(side) or "—" for side in value)
+                else:
+                    text = ", ".join(map(str, value))
             else:
                 text = str(value)
             lines.append((key.replace("_", " "), text))

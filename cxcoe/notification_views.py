@@ -188,7 +188,7 @@ def operations_run_sweep(request: HttpRequest, name: str) -> HttpResponse:
 @require_POST
 def operations_retry(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(Reminder.objects.filter(status=Reminder.Status.FAILED), pk=pk)
-    if inbox.retry_failed_reminder(reminder=row, by=request.user, request=request):
+    if inbox.retry_failed_reminder(reminder=row, by=request.user):
         messages.success(request, _("The reminder to %(person)s will be sent again.") % {"person": row.recipient})
     else:
         messages.info(request, _("That reminder is no longer failed."))

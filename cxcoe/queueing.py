@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import audit
 from .celery import app as celery_app
 from .models import QueuedTask, WorkerHeartbeat
 
@@ -167,8 +168,10 @@ def _nudge_row(pk: int) -> None:
 def _publish(task: str, args: list) -> str:
     """Send one task message. Returns why it could not be sent, or "" once it was."""
     if celery_app.conf.task_always_eager:
-        # Tests (and CELERY_TASK_ALWAYS_EAGER) run the task right here; its errors are theirs to see.
-        _task(task).apply_async(args=args)
+        # Tests (and CELERY_TASK_ALWAYS_EAGER) run the task right here; its errors are theirs to see. As in a
+        # worker, it runs outside the request that queued it: its audit events have no address.
+        with audit.origin():
+            _task(task).apply_async(args=args)
         return ""
     global _broker_down_until
     try:

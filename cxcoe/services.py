@@ -5,7 +5,6 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Value
@@ -13,9 +12,9 @@ from django.db.models.functions import Concat, Length, Replace, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import reminders, reviews
+from . import audit, reminders, reviews
 from .audit import record_event
-from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
+from .models import COE_STAFF_GROUP, BusinessUnit, User
 
 UNIT_TREE_LOCK = 4_210_001  # any constant, unique among the project's advisory locks
 
@@ -37,7 +36,7 @@ def coe_staff_group() -> Group:
 
 
 @transaction.atomic
-def set_coe_staff(*, person: User, is_staff: bool, by: User | None, request=None) -> bool:
+def set_coe_staff(*, person: User, is_staff: bool, by: User | None) -> bool:
     """Grant or revoke the CoE staff role. Returns whether anything changed."""
     group = coe_staff_group()
     has_role = person.groups.filter(pk=group.pk).exists()
@@ -49,31 +48,35 @@ def set_coe_staff(*, person: User, is_staff: bool, by: User | None, request=None
         person.groups.remove(group)
     person.__dict__.pop("is_coe_staff", None)
     record_event(actor=by, verb="role.granted" if is_staff else "role.revoked", target=person,
-                 details={"role": COE_STAFF_GROUP}, request=request)
+                 details={"role": COE_STAFF_GROUP})
     return True
 
 
 @transaction.atomic
-def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, request=None, **fields) -> list[str]:
-    """Change a person's profile fields (and CoE staff role); returns the names of what changed."""
-    changed = {name: value for name, value in fields.items() if getattr(person, name) != value}
-    role_changed = is_coe_staff is not None and set_coe_staff(
-        person=person, is_staff=is_coe_staff, by=by, request=request
-    )
+def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, **fields) -> list[str]:
+    """Change a person's profile fields (and CoE staff role); returns the names of what changed.
+
+    `fields` are model fields by name, many-to-many ones (the site admin's permissions) included.
+    """
+    before = audit.values(person, fields)
+    changed = audit.changed(User, before, fields)
+    role_changed = is_coe_staff is not None and set_coe_staff(person=person, is_staff=is_coe_staff, by=by)
     if not changed:
         return ["is_coe_staff"] if role_changed else []
-    before = {name: str(getattr(person, name) or "") for name in changed}
-    for name, value in changed.items():
-        setattr(person, name, value)
-    person.full_clean(exclude=["password"])
-    person.save(update_fields=list(changed))
+    many = [name for name in changed if User._meta.get_field(name).many_to_many]
+    for name in changed:
+        if name not in many:
+            setattr(person, name, fields[name])
+    person.full_clean(exclude=["password", *many])
+    person.save(update_fields=[name for name in changed if name not in many])
+    for name in many:
+        getattr(person, name).set(fields[name])
     if "email" in changed:
         # allauth also signs people in by the addresses it keeps; the old one must stop working.
         EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email).delete()
         verify_directory_address(person=person)
-    record_event(actor=by, verb="person.updated", target=person, request=request,
-                 details={name: [before[name], str(value or "")] for name, value in changed.items()})
-    return [*changed, "is_coe_staff"] if role_changed else list(changed)
+    record_event(actor=by, verb="person.updated", target=person, details=audit.changes(User, before, fields))
+    return [*changed, "is_coe_staff"] if role_changed else changed
 
 
 def verify_directory_address(*, person: User) -> None:
@@ -105,7 +108,7 @@ def _step_down(person_ids: list[int]) -> dict[int, list[str]]:
 
 
 @transaction.atomic
-def deactivate_person(*, person: User, by: User | None, request=None, reason: str = "") -> bool:
+def deactivate_person(*, person: User, by: User | None, reason: str = "") -> bool:
     """Take away a person's access and end their sessions. Their records and history stay."""
     person = User.objects.select_for_update().get(pk=person.pk)
     if not person.is_active:
@@ -120,7 +123,7 @@ def deactivate_person(*, person: User, by: User | None, request=None, reason: st
     reminders.cancel_for_people([person.pk])
     if handed_back := reviews.hand_back_to_coe(person_ids=[person.pk]):
         details["items_handed_to_coe"] = handed_back
-    record_event(actor=by, verb="person.deactivated", target=person, details=details, request=request)
+    record_event(actor=by, verb="person.deactivated", target=person, details=details)
     return True
 
 
@@ -136,29 +139,31 @@ def deactivate_people(*, people, by: User | None, reason: str) -> int:
     led = _step_down(ids)
     reminders.cancel_for_people(ids)
     reviews.hand_back_to_coe(person_ids=ids)
-    user_type = ContentType.objects.get_for_model(User)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(actor=by, verb="person.deactivated", target_type=user_type, target_id=str(person.pk),
-                   target_label=str(person)[:255],
-                   details={"reason": reason, **({"no_longer_leads": led[person.pk]} if person.pk in led else {})})
+    audit.record_events(
+        audit.event(actor=by, verb="person.deactivated", target=person,
+                    details={"reason": reason, **({"no_longer_leads": led[person.pk]} if person.pk in led else {})})
         for person in targets
     )
     return len(targets)
 
 
 @transaction.atomic
-def reactivate_person(*, person: User, by: User, request=None) -> bool:
+def reactivate_person(*, person: User, by: User) -> bool:
     """Give access back. The person sets a new password through "Forgot password" (or signs in with SSO)."""
     person = User.objects.select_for_update().get(pk=person.pk)
     if person.is_active:
         return False
     User.objects.filter(pk=person.pk).update(is_active=True, deactivated_at=None)
-    record_event(actor=by, verb="person.reactivated", target=person, request=request)
+    record_event(actor=by, verb="person.reactivated", target=person)
     return True
 
 
+# What a unit's edit can change, as its audit event says it.
+UNIT_FIELDS = ["code", "name", "parent", "is_active", "owner", "review_interval_days", "next_review_on"]
+
+
 @transaction.atomic
-def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None) -> BusinessUnit:
+def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None) -> BusinessUnit:
     """Create or change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
     creating = unit.pk is None
     lock_unit_tree()
@@ -181,26 +186,27 @@ def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None, request=None
         BusinessUnit.objects.filter(path__startswith=unit.path).update(
             depth=Length("path") - Length(Replace("path", Value("/"), Value(""))) - 2
         )
-    details = {"code": unit.code, "parent": unit.parent.code if unit.parent else ""}
     if owner_changed:
         # The old owner's pending reminders stop; the next sweep reminds the new owner.
         reminders.cancel_for_target(unit, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
-        details["owner"] = unit.owner.email if unit.owner else ""
-    record_event(actor=by, verb="unit.created" if creating else "unit.updated", target=unit, request=request,
-                 details=details)
+    if creating:
+        record_event(actor=by, verb="unit.created", target=unit,
+                     details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
+    elif details := audit.changes(BusinessUnit, audit.values(before, UNIT_FIELDS), audit.values(unit, UNIT_FIELDS)):
+        record_event(actor=by, verb="unit.updated", target=unit, details=details)
     if leaders is not None:
-        set_unit_leaders(unit=unit, leaders=leaders, by=by, request=request)
+        set_unit_leaders(unit=unit, leaders=leaders, by=by)
     return unit
 
 
 @transaction.atomic
-def set_unit_leaders(*, unit: BusinessUnit, leaders, by: User | None, request=None) -> bool:
+def set_unit_leaders(*, unit: BusinessUnit, leaders, by: User | None) -> bool:
     before = dict(unit.leaders.values_list("pk", "email"))
     after = {leader.pk: leader.email for leader in leaders}
     if before.keys() == after.keys():
         return False
     unit.leaders.set(after)
-    record_event(actor=by, verb="role.leaders_changed", target=unit, request=request,
+    record_event(actor=by, verb="role.leaders_changed", target=unit,
                  details={"added": sorted(after[pk] for pk in after.keys() - before.keys()),
                           "removed": sorted(before[pk] for pk in before.keys() - after.keys())})
     return True

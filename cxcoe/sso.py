@@ -99,7 +99,7 @@ def _refuse(request, sociallogin, refusal: Refusal, *, user=None):
     email = _provider_email(sociallogin) or (user.email if user is not None else "")
     name = _provider_name(request, sociallogin)
     record_event(actor=request.user if request.user.is_authenticated else None, verb=refusal.verb, target=user,
-                 details={"email": email, "provider": name}, request=request)
+                 details={"email": email, "provider": name})
     page = render(request, "socialaccount/sso_refused.html", status=403, context={
         "title": refusal.title, "message": refusal.message % {"email": email, "provider": name},
         "signed_in": request.user.is_authenticated,
@@ -160,7 +160,7 @@ def _confirm_reauthentication(request, sociallogin) -> None:
     if signed_in_at < started["at"] - CLOCK_SKEW_SECONDS:
         _refuse(request, sociallogin, NOT_FRESH, user=user)
     request.session[REAUTHENTICATED_AT] = time.time()
-    record_event(actor=user, verb="auth.sso_reauthenticated", target=user, request=request,
+    record_event(actor=user, verb="auth.sso_reauthenticated", target=user,
                  details={"provider": _provider_name(request, sociallogin)})
 
 

@@ -40,7 +40,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         person = User.objects.get(pk=request.user.pk)
-        services.update_person(person=person, by=request.user, request=request,
+        services.update_person(person=person, by=request.user,
                                **{name: form.cleaned_data[name] for name in form.Meta.fields})
         messages.success(request, _("Your profile is saved."))
         return redirect("profile")
@@ -122,7 +122,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            services.update_person(person=person, by=request.user, request=request,
+            services.update_person(person=person, by=request.user,
                                    is_coe_staff=form.cleaned_data["is_coe_staff"], **fields)
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -138,7 +138,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.deactivate_person(person=person, by=request.user, request=request,
+            services.deactivate_person(person=person, by=request.user,
                                        reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -152,7 +152,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
-    if services.reactivate_person(person=person, by=request.user, request=request):
+    if services.reactivate_person(person=person, by=request.user):
         messages.success(request, _("%(name)s can sign in again after setting a new password.") % {"name": person})
     return redirect(person)
 
@@ -236,7 +236,7 @@ def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
         unit.owner = form.cleaned_data["owner_email"]
         try:
             unit = save_once(form, by=request.user, save=lambda: services.save_unit(
-                unit=unit, by=request.user, request=request, leaders=form.cleaned_data["leader_emails"]))
+                unit=unit, by=request.user, leaders=form.cleaned_data["leader_emails"]))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -293,8 +293,10 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     events = _audit_events(AuditFilterForm(request.GET or None))
     rows = (
         [e.created_at.isoformat(), e.actor.email if e.actor else "", e.verb,
-         e.target_type.model if e.target_type else "", e.target_id, e.target_label, e.details, e.ip_address or ""]
+         e.target_type.model if e.target_type else "", e.target_id, e.target_label, e.details, e.ip_address or "",
+         e.user_agent]
         for e in events.iterator(chunk_size=2000)
     )
     return csv_response("audit-log.csv",
-                        ["time_utc", "actor", "action", "object_type", "object_id", "object", "details", "ip"], rows)
+                        ["time_utc", "actor", "action", "object_type", "object_id", "object", "details", "ip",
+                         "user_agent"], rows)

@@ -8,7 +8,7 @@ class StandardsConfig(AppConfig):
 
     def ready(self) -> None:
         from cxcoe import reviews, rollups
-        from cxcoe.models import AUDIT_VERBS
+        from cxcoe.models import AUDIT_CHANGE_VERBS, AUDIT_VERBS
 
         from . import services, sweeps, tallies
         from .models import Standard
@@ -31,6 +31,7 @@ class StandardsConfig(AppConfig):
             "standard.retired": _("Standard retired"),
             "standard.acknowledged": _("Standard acknowledged"),
             "version.drafted": _("New version drafted"),
+            "version.draft_saved": _("Draft saved"),
             "version.submitted": _("Version submitted for approval"),
             "version.recalled": _("Version taken back to draft"),
             "version.approved": _("Version approved"),
@@ -46,6 +47,8 @@ class StandardsConfig(AppConfig):
             "calendar.created": _("Calendar address created"),
             "calendar.reset": _("Calendar address reset"),
         })
+        AUDIT_CHANGE_VERBS.update({"principle.updated", "standard.updated", "version.draft_saved", "plan.updated",
+                                   "communication.updated", "communication.status_changed"})
 
     def seed_scale(self, *, scale: float, rng, progress) -> None:
         """Called by `manage.py seed_scale` once the large organization's units and people exist."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cxcoe import queueing, reminders, reviews
+from cxcoe import audit, queueing, reminders, reviews
 from cxcoe.audit import record_event
 from cxcoe.models import ReviewRecord, User
 
@@ -38,23 +38,24 @@ from .models import (
 INSERT_BATCH = 2000
 
 
-def _changes(before: dict, after: dict) -> dict:
-    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
-
-
 # Principles
+
+PRINCIPLE_FIELDS = ["title", "statement", "explanation", "examples"]
 
 
 @transaction.atomic
 def save_principle(*, principle: Principle, by: User) -> Principle:
-    created = principle.pk is None
-    if created:
+    if principle.pk is None:
         highest = Principle.objects.aggregate(highest=Max("position"))["highest"]
         principle.position = 0 if highest is None else highest + 1
         principle.save()
-    else:  # its place and archived flag change through their own actions, maybe while the form was open
-        principle.save(update_fields=["title", "statement", "explanation", "examples"])
-    record_event(actor=by, verb="principle.created" if created else "principle.updated", target=principle)
+        record_event(actor=by, verb="principle.created", target=principle)
+        return principle
+    before = audit.values(Principle.objects.select_for_update().get(pk=principle.pk), PRINCIPLE_FIELDS)
+    # Its place and archived flag change through their own actions, maybe while the form was open.
+    principle.save(update_fields=PRINCIPLE_FIELDS)
+    if details := audit.changes(Principle, before, audit.values(principle, PRINCIPLE_FIELDS)):
+        record_event(actor=by, verb="principle.updated", target=principle, details=details)
     return principle
 
 
@@ -125,8 +126,8 @@ def create_standard(*, standard: Standard, draft: StandardVersion, by: User, aud
     return standard
 
 
-SETTINGS_FIELDS = ["principle_id", "owner_id", "approver_id", "requires_acknowledgement", "ack_days",
-                   "joiner_ack_days", "review_interval_days", "next_review_on", "audience_role"]
+SETTINGS_FIELDS = ["principle", "owner", "approver", "requires_acknowledgement", "ack_days", "joiner_ack_days",
+                   "review_interval_days", "next_review_on", "audience_role"]
 
 
 @transaction.atomic
@@ -142,18 +143,16 @@ def update_standard(*, standard: Standard, by: User, audience_units, today: date
     standard.ack_version_id = before_row.ack_version_id
     if before_row.is_retired:
         raise ValidationError(_("A retired standard keeps its history and can't change."))
-    before = {name: getattr(before_row, name) for name in SETTINGS_FIELDS}
-    before_units = set(before_row.audience_units.values_list("pk", flat=True))
+    before = audit.values(before_row, [*SETTINGS_FIELDS, "audience_units"])
     if standard.owner_id != before_row.owner_id:
         standard.owner_flagged = False
         reminders.cancel_for_target(standard, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
     # Only the settings: an approval that lands meanwhile keeps its current version and status.
-    standard.save(update_fields=[name.removesuffix("_id") for name in SETTINGS_FIELDS] + ["owner_flagged"])
+    standard.save(update_fields=[*SETTINGS_FIELDS, "owner_flagged"])
     standard.audience_units.set(audience_units)
-    changes = _changes(before, {name: getattr(standard, name) for name in SETTINGS_FIELDS})
-    units_changed = before_units != {unit.pk for unit in audience_units}
-    if units_changed:
-        changes["audience_units"] = [unit.code for unit in audience_units]
+    after = {**audit.values(standard, SETTINGS_FIELDS), "audience_units": list(audience_units)}
+    changed = audit.changed(Standard, before, after)
+    units_changed = "audience_units" in changed
     if standard.status == Standard.Status.PUBLISHED:
         if standard.requires_acknowledgement and standard.ack_version_id is None:
             due_on = today + timedelta(days=standard.ack_days)
@@ -165,12 +164,11 @@ def update_standard(*, standard: Standard, by: User, audience_units, today: date
             standard.ack_version = None
             standard.save(update_fields=["ack_version"])
             tallies.count(standard)  # no version asked: no tallies, on its page or the dashboards
-        elif units_changed or "audience_role" in changes:
+        elif units_changed or "audience_role" in changed:
             sync_acknowledgements(standard=standard, today=today)
-    for name, values in list(changes.items()):
-        changes[name] = [str(value) if value is not None else "" for value in values] \
-            if name != "audience_units" else values
-    record_event(actor=by, verb="standard.updated", target=standard, details=changes)
+    if changed:
+        record_event(actor=by, verb="standard.updated", target=standard,
+                     details=audit.changes(Standard, before, after))
     return standard
 
 
@@ -205,9 +203,14 @@ def save_draft(*, version: StandardVersion, by: User) -> StandardVersion:
     if current.status != StandardVersion.Status.DRAFT:
         raise ValidationError(_("Version %(number)s is %(status)s: only a draft can be edited.")
                               % {"number": current.number, "status": current.get_status_display().lower()})
+    fields = [*VERSION_TEXT_FIELDS, "change_summary", "needs_reacknowledgement"]
+    changes = audit.changes(StandardVersion, audit.values(current, fields), audit.values(version, fields))
     version.save()
     if version.standard.status == Standard.Status.DRAFT:
         Standard.objects.filter(pk=version.standard_id).update(title=version.title)
+    if changes:
+        record_event(actor=by, verb="version.draft_saved", target=version.standard,
+                     details={"version": version.number, **changes})
     return version
 
 
@@ -515,19 +518,27 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
 # Communication plans
 
 
+PLAN_FIELDS = ["title", "objective", "owner", "audience_role", "starts_on", "ends_on"]
+
+
 @transaction.atomic
 def save_plan(*, plan: CommunicationPlan, by: User, audience_units=(), standards=(), principles=()) \
         -> CommunicationPlan:
     created = plan.pk is None
+    related = {"audience_units": list(audience_units), "standards": list(standards), "principles": list(principles)}
     if created:
         plan.created_by = by
         plan.save()
-    else:  # archiving is its own action, maybe taken while the form was open
-        plan.save(update_fields=["title", "objective", "owner", "audience_role", "starts_on", "ends_on"])
-    plan.audience_units.set(audience_units)
-    plan.standards.set(standards)
-    plan.principles.set(principles)
-    record_event(actor=by, verb="plan.created" if created else "plan.updated", target=plan)
+    else:
+        before = audit.values(CommunicationPlan.objects.select_for_update().get(pk=plan.pk), [*PLAN_FIELDS, *related])
+        # Archiving is its own action, maybe taken while the form was open.
+        plan.save(update_fields=PLAN_FIELDS)
+    for name, rows in related.items():
+        getattr(plan, name).set(rows)
+    if created:
+        record_event(actor=by, verb="plan.created", target=plan)
+    elif details := audit.changes(CommunicationPlan, before, {**audit.values(plan, PLAN_FIELDS), **related}):
+        record_event(actor=by, verb="plan.updated", target=plan, details=details)
     return plan
 
 
@@ -544,21 +555,27 @@ def set_plan_archived(*, plan: CommunicationPlan, by: User, archived: bool) -> C
     return plan
 
 
+COMMUNICATION_FIELDS = ["title", "channel", "scheduled_on", "owner", "message"]
+
+
 @transaction.atomic
 def save_communication(*, communication: Communication, by: User) -> Communication:
     created = communication.pk is None
-    if not created:
-        current = Communication.objects.select_for_update().get(pk=communication.pk)
-        if current.status == Communication.Status.SENT:
-            raise ValidationError(_("This communication was sent; it can't change any more."))
-        if current.scheduled_on != communication.scheduled_on or current.owner_id != communication.owner_id:
-            reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
     if created:
         communication.save()
-    else:  # the status moves through its own buttons, maybe while this form was open
-        communication.save(update_fields=["title", "channel", "scheduled_on", "owner", "message"])
-    record_event(actor=by, verb="communication.created" if created else "communication.updated",
-                 target=communication, details={"plan": communication.plan_id})
+        record_event(actor=by, verb="communication.created", target=communication,
+                     details={"plan": str(communication.plan)})
+        return communication
+    current = Communication.objects.select_for_update().get(pk=communication.pk)
+    if current.status == Communication.Status.SENT:
+        raise ValidationError(_("This communication was sent; it can't change any more."))
+    if current.scheduled_on != communication.scheduled_on or current.owner_id != communication.owner_id:
+        reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
+    # The status moves through its own buttons, maybe while this form was open.
+    communication.save(update_fields=COMMUNICATION_FIELDS)
+    if details := audit.changes(Communication, audit.values(current, COMMUNICATION_FIELDS),
+                                audit.values(communication, COMMUNICATION_FIELDS)):
+        record_event(actor=by, verb="communication.updated", target=communication, details=details)
     return communication
 
 
@@ -582,7 +599,7 @@ def set_communication_status(*, communication: Communication, by: User, status: 
         raise ValidationError(_("A %(from)s communication can't be marked %(to)s.") % {
             "from": communication.get_status_display().lower(),
             "to": Communication.Status(status).label.lower()})
-    before = communication.status
+    before = audit.values(communication, ["status"])
     communication.status = status
     if status == Communication.Status.SENT:
         communication.sent_at = timezone.now()
@@ -591,7 +608,7 @@ def set_communication_status(*, communication: Communication, by: User, status: 
     if status != Communication.Status.PLANNED:
         reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
     record_event(actor=by, verb="communication.status_changed", target=communication,
-                 details={"status": [before, status]})
+                 details=audit.changes(Communication, before, {"status": status}))
     return communication
 
 

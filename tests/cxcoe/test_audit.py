@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import services
+from cxcoe import audit, services
 from cxcoe.audit import record_event
 from cxcoe.models import AuditEvent
 
@@ -87,3 +87,24 @@ def test_events_read_as_plain_language(olivia, amir):
     leaders = record_event(actor=olivia, verb="role.leaders_changed", target=amir.business_unit,
                            details={"added": ["amir@acme.example", "leo@acme.example"], "removed": []})
     assert leaders.detail_lines == [("added", "amir@acme.example, leo@acme.example")]
+
+
+def test_the_address_belongs_to_its_request_only(client, rf, eve):
+    client.post(reverse("account_login"), {"login": "eve@acme.example", "password": "wrong"},
+                REMOTE_ADDR="203.0.113.10", HTTP_USER_AGENT="Firefox/128.0")
+    outside = record_event(actor=None, verb="sweep.requested")
+    assert [(e.ip_address, e.user_agent) for e in AuditEvent.objects.order_by("pk")] == [
+        ("203.0.113.10", "Firefox/128.0"), (None, "")]
+    assert (outside.ip_address, outside.user_agent) == (None, "")
+    # A proxy's odd value is left out rather than failing the write; a long user agent is cut.
+    assert audit.origin_of(rf.get("/", REMOTE_ADDR="unknown", HTTP_USER_AGENT="x" * 500)) == audit.Origin(
+        ip_address=None, user_agent="x" * 300)
+
+
+def test_an_edit_is_described_in_words(olivia, amir, sales, support):
+    before = audit.values(amir, ["business_unit", "is_staff", "date_joined"])
+    after = {"business_unit": support, "is_staff": True, "date_joined": before["date_joined"]}
+    assert audit.changed(amir, before, after) == ["business_unit", "is_staff"]
+    assert audit.changes(amir, before, after) == {"business unit": ["Enterprise Sales", "Customer Support"],
+                                                  "site admin access": ["no", "yes"]}
+    assert audit.changes(amir, before, before) == {}

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import imports
+from cxcoe import audit, imports
 from cxcoe.models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User
 from tests.factories import UserFactory
 
@@ -58,6 +58,18 @@ def test_the_whole_flow_upload_preview_apply(client, olivia, django_capture_on_c
     page = client.get(job.get_absolute_url()).content.decode()
     assert "What was done" in page
     assert reverse("import-apply", args=[job.pk]) not in page
+
+
+def test_an_import_applied_from_a_request_is_audited_as_the_workers_not_the_requests(
+        olivia, sales, django_capture_on_commit_callbacks):
+    job = preview_job(olivia, people="email,display_name,bu_code,roles\nnew@acme.example,New,SAL,coe_staff\n")
+    # The commit, and so the (eager) task, happens inside the request, as in production.
+    with audit.origin(audit.Origin("203.0.113.10", "Firefox/128.0")), \
+            django_capture_on_commit_callbacks(execute=True):
+        imports.request_apply(job=job, by=olivia)
+    applied = AuditEvent.objects.filter(verb__in=["import.applied", "role.granted"])
+    assert sorted(applied.values_list("verb", "actor", "ip_address", "user_agent")) == [
+        ("import.applied", olivia.pk, None, ""), ("role.granted", olivia.pk, None, "")]
 
 
 def test_a_double_apply_applies_once(client, olivia, sales, django_capture_on_commit_callbacks):

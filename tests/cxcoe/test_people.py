@@ -2,6 +2,7 @@ import zoneinfo
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -69,6 +70,12 @@ def test_edit_person_changes_fields_and_role_and_audits_both(client, olivia, ami
     assert amir.is_coe_staff
     verbs = set(AuditEvent.objects.filter(target_id=str(amir.pk)).values_list("verb", flat=True))
     assert {"person.updated", "role.granted"} <= verbs
+    updated = AuditEvent.objects.get(verb="person.updated", target_id=str(amir.pk))
+    assert updated.details == {  # the address differs only in case, which the form drops: unchanged
+        "name": ["Amir Haddad", "Amir H."], "business unit": ["Enterprise Sales", "Customer Support"],
+        "job title": ["Account Executive", "Team Lead"], "time zone": [settings.TIME_ZONE, "Europe/Paris"],
+    }
+    assert ("business unit", "Enterprise Sales → Customer Support") in updated.detail_lines
 
 
 def test_edit_person_keeps_input_and_names_the_duplicate_email(client, olivia, amir, bianca):

@@ -5,12 +5,14 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cxcoe import services
 from cxcoe.models import AuditEvent, BusinessUnit, Reminder, User
 
-from ..factories import UserFactory
+from ..factories import PASSWORD, UserFactory
 
 
 @pytest.fixture
@@ -55,6 +57,27 @@ def test_site_admin_leader_changes_are_audited(client, site_admin, sales, amir):
     assert list(sales.leaders.all()) == [amir]
     event = AuditEvent.objects.get(verb="role.leaders_changed", target_id=str(sales.pk))
     assert event.details["added"] == ["amir@acme.example"]
+
+
+def test_an_email_changed_by_the_site_admin_signs_in_and_the_old_one_no_longer_does(client, site_admin, eve,
+                                                                                   support):
+    services.verify_directory_address(person=eve)  # as the people import does: allauth keeps the address too
+    client.force_login(site_admin)
+    response = client.post(reverse("admin:cxcoe_user_change", args=[eve.pk]), {
+        "email": "eve.walker@acme.example", "display_name": "Eve Walker", "business_unit": support.pk,
+        "job_title": "Support Specialist", "time_zone": eve.time_zone,
+    })
+    assert response.status_code == 302
+    assert User.objects.get(pk=eve.pk).email == "eve.walker@acme.example"
+    event = AuditEvent.objects.get(verb="person.updated", target_id=str(eve.pk))
+    assert (event.actor, event.details) == (site_admin, {"email": ["eve@acme.example", "eve.walker@acme.example"]})
+
+    old = Client().post(reverse("account_login"), {"login": "eve@acme.example", "password": PASSWORD})
+    assert old.status_code == 200
+    assert "_auth_user_id" not in old.wsgi_request.session
+    new = Client().post(reverse("account_login"), {"login": "eve.walker@acme.example", "password": PASSWORD})
+    assert new.status_code == 302
+    assert new.wsgi_request.session["_auth_user_id"] == str(eve.pk)
 
 
 def test_seed_demo_builds_the_organization_once(db):

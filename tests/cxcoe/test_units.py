@@ -145,6 +145,37 @@ def test_unit_form_sets_the_review_owner_and_schedule(client, olivia, sales, leo
     })
     sales.refresh_from_db()
     assert (sales.owner, sales.review_interval_days, str(sales.next_review_on)) == (leo, 90, "2026-12-01")
+    event = AuditEvent.objects.get(verb="unit.updated", target_id=str(sales.pk))
+    assert event.details == {"owner": ["", "Leo Marsh"], "review every (days)": ["180", "90"],
+                             "next review": ["", "1 Dec 2026"]}
+
+
+def test_renaming_a_unit_records_the_name_before_and_after(client, olivia, sales, leo):
+    client.force_login(olivia)
+    form = {"name": "Sales", "parent": sales.parent_id, "is_active": "on", "leader_emails": "leo@acme.example",
+            "review_interval_days": "180"}
+    client.post(reverse("unit-edit", args=[sales.pk]), {**form, "name": "Sales and Renewals"})
+    event = AuditEvent.objects.get(verb="unit.updated", target_id=str(sales.pk))
+    assert (event.actor, event.target_label, event.details) == (
+        olivia, "Sales and Renewals", {"name": ["Sales", "Sales and Renewals"]})
+    assert event.detail_lines == [("name", "Sales → Sales and Renewals")]
+
+
+def test_saving_a_unit_that_changed_nothing_records_nothing(client, olivia, sales, leo):
+    client.force_login(olivia)
+    response = client.post(reverse("unit-edit", args=[sales.pk]), {
+        "name": "Sales", "parent": sales.parent_id, "is_active": "on", "leader_emails": "leo@acme.example",
+        "review_interval_days": "180",
+    })
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(target_type__model="businessunit", target_id=str(sales.pk)).exists()
+
+
+def test_moving_a_unit_records_its_parent_by_name(olivia, sales, enterprise_sales, support):
+    enterprise_sales.parent = support
+    services.save_unit(unit=enterprise_sales, by=olivia)
+    event = AuditEvent.objects.get(verb="unit.updated", target_id=str(enterprise_sales.pk))
+    assert event.details == {"parent unit": ["Sales", "Customer Support"]}
 
 
 def test_unit_form_refuses_an_unknown_owner_and_a_silly_interval(client, olivia, sales):

@@ -296,6 +296,8 @@ def test_changing_the_audience_asks_the_new_units_and_withdraws_the_old(support_
     assert _asked(standard) == {"bianca@acme.example": "acknowledged", "eve@acme.example": "withdrawn",
                                 "leo@acme.example": "pending", "amir@acme.example": "pending"}
     assert Acknowledgement.objects.get(person=leo).due_on == today + timedelta(days=standard.joiner_ack_days)
+    assert AuditEvent.objects.get(verb="standard.updated").details == {
+        "audience units": ["Customer Support", "Sales"]}
 
 
 def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, principle, sales, leo, amir):
@@ -304,6 +306,7 @@ def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, p
     standard.audience_role = AudienceRole.LEADERS
     services.update_standard(standard=standard, by=olivia, audience_units=[sales])
     assert _asked(standard) == {"leo@acme.example": "pending", "amir@acme.example": "withdrawn"}
+    assert AuditEvent.objects.get(verb="standard.updated").details == {"audience role": ["Everyone", "Leaders"]}
 
 
 # Switching acknowledgement on and off

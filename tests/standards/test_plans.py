@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cxcoe import reminders
 from cxcoe.models import AuditEvent, Reminder
@@ -215,7 +216,31 @@ def test_the_owner_of_a_plan_edits_it(client, leo):
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.title == "Sales plan, v2"
-    assert AuditEvent.objects.filter(verb="plan.updated", actor=leo).exists()
+    event = AuditEvent.objects.get(verb="plan.updated", actor=leo)
+    assert event.details == {"title": ["Sales plan", "Sales plan, v2"], "objective": "changed",
+                             "ends": [date_format(plan.starts_on + timedelta(days=90)), date_format(plan.ends_on)]}
+
+
+def test_a_plan_edit_names_the_units_and_the_new_owner(client, olivia, leo, sales, support):
+    plan = PlanFactory(owner=leo, title="Sales plan")
+    plan.audience_units.set([sales])
+    client.force_login(olivia)
+    client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(
+        title="Sales plan", objective=plan.objective, owner_email="olivia@acme.example",
+        audience_units=[sales.pk, support.pk], ends_on=plan.ends_on.isoformat()))
+    event = AuditEvent.objects.get(verb="plan.updated", target_id=str(plan.pk))
+    assert event.details == {"owner": ["Leo Marsh", "Olivia Hart"],
+                             "audience units": ["Sales", "Customer Support, Sales"]}
+    assert ("owner", "Leo Marsh → Olivia Hart") in event.detail_lines
+
+
+def test_saving_a_plan_unchanged_records_nothing(client, leo):
+    plan = PlanFactory(owner=leo)
+    client.force_login(leo)
+    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(
+        title=plan.title, objective=plan.objective, ends_on=plan.ends_on.isoformat()))
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(verb="plan.updated").exists()
 
 
 def test_an_unknown_owner_address_is_refused_beside_the_field(client, olivia):
@@ -427,7 +452,7 @@ def test_each_allowed_status_change(client, olivia, before, after):
     assert communication.status == after
     assert (communication.sent_at is not None) == (after == "sent")
     event = AuditEvent.objects.get(verb="communication.status_changed", target_id=str(communication.pk))
-    assert event.details == {"status": [before, after]}
+    assert event.details == {"status": [before.label, after.label]}  # as a person reads them
 
 
 @pytest.mark.parametrize(("before", "after"), REFUSED)

@@ -152,7 +152,21 @@ def test_staff_edit_a_principle(client, olivia, three):
     assert response.status_code == 302
     three[0].refresh_from_db()
     assert (three[0].title, three[0].statement, three[0].position) == ("We make it effortless", VALID["statement"], 0)
-    assert AuditEvent.objects.filter(verb="principle.updated", target_id=str(three[0].pk)).exists()
+    event = AuditEvent.objects.get(verb="principle.updated", target_id=str(three[0].pk))
+    assert (event.actor, event.details) == (olivia, {  # the long texts are said to have changed, not copied
+        "title": ["We make it easy", "We make it effortless"],
+        "statement": ["Customers get what they came for without effort.", VALID["statement"]],
+        "explanation": "changed", "what it looks like in practice": "changed",
+    })
+
+
+def test_saving_a_principle_unchanged_records_nothing(client, olivia, three):
+    client.force_login(olivia)
+    principle = three[0]
+    response = client.post(reverse("standards:principle-edit", args=[principle.pk]), {
+        "title": principle.title, "statement": principle.statement, "explanation": "", "examples": ""})
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(verb="principle.updated").exists()
 
 
 def test_edit_with_empty_fields_or_a_taken_title_changes_nothing(client, olivia, three):

@@ -290,6 +290,22 @@ def test_saving_a_draft_through_the_page_keeps_the_text_and_can_submit(draft, ol
     assert (version.title, version.status) == ("Answer within a day", StandardVersion.Status.SUBMITTED)
     draft.refresh_from_db()
     assert draft.title == "Answer within a day"
+    # The long texts are said to have changed; what they say is in the version itself.
+    assert [(e.actor, e.details) for e in _events(draft, "version.draft_saved")] == [(olivia, {
+        "version": 1, "title": ["Answer within one working day", "Answer within a day"], "statement": "changed",
+        "why it matters to customers": "changed", "metric": ["Replies within 24 h", ""], "target": ["95%", ""],
+        "where the number comes from": ["Helpdesk report", ""],
+    })]
+
+
+def test_saving_a_draft_unchanged_records_nothing(draft, olivia, client):
+    version = draft.open_version()
+    client.force_login(olivia)
+    fields = ["title", "statement", "rationale_customers", "metric", "target", "data_source"]
+    response = client.post(reverse("standards:draft-edit", args=[draft.pk]),
+                           {name: getattr(version, name) for name in fields})
+    assert response.status_code == 302
+    assert _events(draft, "version.draft_saved") == []
 
 
 def test_submitting_twice_is_refused_with_a_clear_message(draft, olivia, client):
