@@ -524,18 +524,17 @@ PLAN_FIELDS = ["title", "objective", "owner", "audience_role", "starts_on", "end
 @transaction.atomic
 def save_plan(*, plan: CommunicationPlan, by: User, audience_units=(), standards=(), principles=()) \
         -> CommunicationPlan:
-    created = plan.pk is None
     related = {"audience_units": list(audience_units), "standards": list(standards), "principles": list(principles)}
-    if created:
+    before = None if plan.pk is None else audit.values(
+        CommunicationPlan.objects.select_for_update().get(pk=plan.pk), [*PLAN_FIELDS, *related])
+    if before is None:
         plan.created_by = by
         plan.save()
-    else:
-        before = audit.values(CommunicationPlan.objects.select_for_update().get(pk=plan.pk), [*PLAN_FIELDS, *related])
-        # Archiving is its own action, maybe taken while the form was open.
+    else:  # archiving is its own action, maybe taken while the form was open
         plan.save(update_fields=PLAN_FIELDS)
     for name, rows in related.items():
         getattr(plan, name).set(rows)
-    if created:
+    if before is None:
         record_event(actor=by, verb="plan.created", target=plan)
     elif details := audit.changes(CommunicationPlan, before, {**audit.values(plan, PLAN_FIELDS), **related}):
         record_event(actor=by, verb="plan.updated", target=plan, details=details)
