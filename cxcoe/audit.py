@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .models import AuditEvent
+from .models import AUDIT_CHANGE_VERBS, AUDIT_VERBS, AuditEvent
 
 USER_AGENT_LENGTH = AuditEvent._meta.get_field("user_agent").max_length
 
@@ -39,6 +39,15 @@ class Origin:
 
 NOWHERE = Origin()
 _origin: ContextVar[Origin] = ContextVar("cxcoe_audit_origin", default=NOWHERE)
+
+
+def register_verbs(labels: Mapping[str, Any], *, changes: Iterable[str] = ()) -> None:
+    """Called by an app's ready(): the labels of the audit verbs it writes, and which of them are edits whose
+    details are before → after pairs. A verb is registered once: two apps may not claim the same name."""
+    if taken := set(labels) & set(AUDIT_VERBS):
+        raise ValueError(f"audit verbs registered twice: {sorted(taken)}")
+    AUDIT_VERBS.update(labels)
+    AUDIT_CHANGE_VERBS.update(changes)
 
 
 def origin_of(request) -> Origin:

@@ -286,6 +286,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise TypeError("Audit events are append-only.")
 
 
+# The core's audit verbs and their labels; each app adds its own with cxcoe.audit.register_verbs() when ready.
 AUDIT_VERBS = {
     "auth.signed_in": _("Signed in"),
     "auth.signed_in_password": _("Signed in with a password"),
