@@ -13,6 +13,7 @@ from cxcoe import reminders
 from cxcoe.models import AuditEvent, BusinessUnit, Notification, QueuedTask, Reminder, SweepRun
 
 from ..factories import UserFactory
+from ..steps import csv_lines
 
 
 class BrokenEmailBackend(BaseEmailBackend):
@@ -27,10 +28,6 @@ def ledger_row(recipient, unit, *, status=Reminder.Status.PENDING, kind="review.
     return Reminder.objects.create(recipient=recipient, kind=kind, status=status, period=period,
                                    target_type=ContentType.objects.get_for_model(BusinessUnit), target_id=unit.pk,
                                    **fields)
-
-
-def _csv(response) -> list[str]:
-    return b"".join(response.streaming_content).decode().splitlines()
 
 
 def test_operations_page_shows_each_sweep_with_its_last_run(client, olivia):
@@ -166,7 +163,7 @@ def test_ledger_export_follows_the_filters(client, olivia, leo, sales):
     ledger_row(leo, sales, status="failed", period="p1", attempts=5, last_error="=cmd|' /C calc'!A0")
     ledger_row(leo, sales, status="sent", period="p2", sent_at=timezone.now())
     client.force_login(olivia)
-    lines = _csv(client.get(reverse("operations-export"), {"status": "failed"}))
+    lines = csv_lines(client.get(reverse("operations-export"), {"status": "failed"}))
     assert lines[0] == ("id,created_utc,recipient,kind,object_type,object_id,period,due_on,status,attempts,"
                         "next_attempt_utc,sent_utc,last_error")
     assert len(lines) == 2

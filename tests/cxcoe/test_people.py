@@ -12,10 +12,7 @@ from cxcoe import forms, services
 from cxcoe.models import AuditEvent, User
 
 from ..factories import UserFactory
-
-
-def _csv(response) -> list[str]:
-    return b"".join(response.streaming_content).decode().splitlines()
+from ..steps import csv_lines
 
 
 def test_people_list_searches_name_email_and_title(client, olivia, amir, bianca, eve):
@@ -51,7 +48,7 @@ def test_people_list_htmx_request_returns_only_the_table(client, olivia, amir):
 def test_people_export_follows_the_filters_and_neutralises_formulas(client, olivia, amir):
     UserFactory(email="mallory@acme.example", display_name="=HYPERLINK(\"http://x\")", business_unit=amir.business_unit)
     client.force_login(olivia)
-    lines = _csv(client.get(reverse("person-export"), {"unit": amir.business_unit_id}))
+    lines = csv_lines(client.get(reverse("person-export"), {"unit": amir.business_unit_id}))
     assert lines[0] == "email,display_name,bu_code,job_title,roles"
     assert "amir@acme.example,Amir Haddad,SAL-01,Account Executive," in lines
     assert any(line.startswith("mallory@acme.example,\"'=HYPERLINK") for line in lines)

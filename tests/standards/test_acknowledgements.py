@@ -20,17 +20,7 @@ from standards import kinds, services
 from standards.models import Acknowledgement, AudienceRole, Standard, StandardVersion
 
 from ..factories import UserFactory
-from .factories import PrincipleFactory, StandardFactory
-
-
-@pytest.fixture
-def oscar(acme):
-    return UserFactory(email="oscar@acme.example", display_name="Oscar Lind", business_unit=acme, coe_staff=True)
-
-
-@pytest.fixture
-def principle(db):
-    return PrincipleFactory(title="We answer fast")
+from .factories import StandardFactory
 
 
 def _standard(olivia, principle, code, **settings) -> Standard:

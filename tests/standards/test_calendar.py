@@ -1,8 +1,6 @@
 """The communications calendar (a month grid, an agenda on phones, filters, CSV) and each person's private
 iCalendar feed."""
 
-import csv
-import io
 import re
 from datetime import date, timedelta
 
@@ -18,6 +16,7 @@ from standards import services
 from standards.models import CalendarFeed, Communication
 
 from ..factories import UserFactory
+from ..steps import csv_rows
 from .factories import CommunicationFactory, PlanFactory
 
 JUNE = date(2030, 6, 1)
@@ -34,10 +33,6 @@ def _calendar(client, **params):
 
 def _feed_url(person) -> str:
     return reverse("standards:calendar-feed", args=[services.create_calendar_feed(person=person).token])
-
-
-def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 # The page
@@ -178,7 +173,7 @@ def test_calendar_export_is_what_the_page_shows(client, olivia, summer_plan):
     client.force_login(olivia)
     response = client.get(reverse("standards:calendar-export"), {"month": "2030-06", "channel": "email"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = _csv(response)
+    rows = csv_rows(response)
     assert rows[0] == ["date", "channel", "title", "plan", "owner", "status", "overdue", "url"]
     assert rows[1][:7] == ["2030-06-03", "Email", "Kick-off email", "Summer launch", "olivia@acme.example",
                            "Planned", ""]

@@ -1,8 +1,6 @@
 """Communication plans and their communications: who sees and changes what, statuses, sending once, and the
 record of who a sent email reached."""
 
-import csv
-import io
 from datetime import timedelta
 from html import unescape
 
@@ -20,6 +18,7 @@ from standards import kinds, services
 from standards.models import Communication, CommunicationPlan
 
 from ..factories import BusinessUnitFactory, UserFactory
+from ..steps import csv_rows
 from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 
 UNSAFE = ('Hello <script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)> '
@@ -33,10 +32,6 @@ def _today():
 def _text(response) -> str:
     """The page as a reader sees it: entities such as &#x27; turned back into characters."""
     return unescape(response.content.decode())
-
-
-def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def _ledger(communication):
@@ -597,7 +592,7 @@ def test_recipients_export_lists_each_person_and_their_delivery(client, olivia, 
     client.force_login(olivia)
     response = client.get(reverse("standards:communication-recipients-export", args=[ready_email.pk]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = _csv(response)
+    rows = csv_rows(response)
     assert rows[0] == ["name", "email", "unit", "delivery_status", "sent_at"]
     assert [row[:4] for row in rows[1:]] == [
         ["Amir Haddad", "amir@acme.example", "Enterprise Sales", "failed"],

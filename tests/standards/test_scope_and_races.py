@@ -27,11 +27,6 @@ from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, Stan
 
 
 @pytest.fixture
-def oscar(acme):
-    return UserFactory(email="oscar@acme.example", display_name="Oscar Lind", business_unit=acme, coe_staff=True)
-
-
-@pytest.fixture
 def everyone_standard(olivia, oscar, leo, amir, bianca, eve):
     """Published for the whole organization, acknowledged by Amir (Sales) and Bianca (Support)."""
     standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)

@@ -5,8 +5,6 @@ Olivia (CoE staff) writes standards; Oscar (CoE staff) approves them; Leo leads 
 Enterprise Sales); Bianca and Eve work in Customer Support; Una leads Operations.
 """
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -23,12 +21,8 @@ from standards.metrics import acknowledgement_rates
 from standards.models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
 
 from ..factories import BusinessUnitFactory, UserFactory
+from ..steps import csv_rows
 from .factories import PrincipleFactory, StandardFactory
-
-
-@pytest.fixture
-def oscar(acme):
-    return UserFactory(email="oscar@acme.example", display_name="Oscar Lind", business_unit=acme, coe_staff=True)
 
 
 def _publish(standard: Standard, *, approver, author=None) -> Standard:
@@ -51,10 +45,6 @@ def _revise(standard: Standard, by, *, submit: bool = False, **text) -> Standard
 
 def _codes(response) -> list[str]:
     return [standard.code for standard in response.context["standards"]]
-
-
-def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 @pytest.fixture
@@ -165,7 +155,7 @@ def test_the_export_has_the_filtered_rows_and_the_counts(client, catalog, olivia
     response = client.get(reverse("standards:standard-export"), {"status": "published"})
     assert response["Content-Disposition"] == 'attachment; filename="standards.csv"'
     today = timezone.localdate()
-    assert _csv(response) == [
+    assert csv_rows(response) == [
         ["code", "title", "principle", "status", "owner", "next_review", "needs_acknowledgement", "asked",
          "acknowledged"],
         ["CX-STD-101", "Quote in plain words", "We make it easy", "Published", "leo@acme.example",
@@ -179,7 +169,7 @@ def test_the_export_has_the_filtered_rows_and_the_counts(client, catalog, olivia
 
 def test_an_employee_exports_only_what_they_may_read(client, catalog, eve):
     client.force_login(eve)
-    rows = _csv(client.get(reverse("standards:standard-export")))
+    rows = csv_rows(client.get(reverse("standards:standard-export")))
     assert [row[0] for row in rows[1:]] == ["CX-STD-102", "CX-STD-103", "CX-STD-105"]
 
 
@@ -306,7 +296,7 @@ def test_the_pending_list_of_a_unit_and_its_export(client, everyone_standard, ol
     response = client.get(url)
     assert [row.person.email for row in response.context["rows"]] == ["eve@acme.example"]
     due = everyone_standard.ack_version.ack_due_on.isoformat()
-    assert _csv(client.get(url, {"format": "csv"})) == [["name", "email", "due_on"],
+    assert csv_rows(client.get(url, {"format": "csv"})) == [["name", "email", "due_on"],
                                                          ["Eve Walker", "eve@acme.example", due]]
 
 

@@ -17,7 +17,7 @@ from standards import kinds, services
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
 
 from ..factories import UserFactory
-from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory
+from .factories import CommunicationFactory, PlanFactory, StandardFactory
 
 TODAY = date(2026, 3, 2)
 
@@ -33,19 +33,9 @@ def _clock(time_machine):
 
 
 @pytest.fixture
-def oscar(acme):
-    return UserFactory(email="oscar@acme.example", display_name="Oscar Lind", business_unit=acme, coe_staff=True)
-
-
-@pytest.fixture
 def sofia(support):
     return UserFactory(email="sofia@acme.example", display_name="Sofia Costa", business_unit=support,
                        job_title="Head of Support", leads=[support])
-
-
-@pytest.fixture
-def principle(db):
-    return PrincipleFactory(title="We answer fast")
 
 
 def _published(principle, olivia, oscar, code, **settings) -> Standard:
