@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,6 +12,7 @@ from .forms_import import ImportForm
 from .models import ImportJob
 from .permissions import coe_staff_required
 from .submissions import save_once, saves_once
+from .types import AuthenticatedRequest
 
 PAGE_SIZE = 20
 # The stored files can be megabytes; pages that do not show them never load them.
@@ -22,7 +23,7 @@ LIST_FIELDS = ["pk", "status", "created_at", "finished_at", "units_filename", "p
 @coe_staff_required
 @require_http_methods(["GET", "POST"])
 @saves_once
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = save_once(form, by=request.user, save=lambda: imports.start_import(by=request.user, **form.cleaned_data))
@@ -35,7 +36,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @coe_staff_required
 @require_GET
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("created_by", "applied_by")
                             .defer("units_csv", "people_csv"), pk=pk)
     context = {
@@ -49,7 +50,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coe_staff_required
 @require_POST
-def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def import_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("units_csv", "people_csv"), pk=pk)
     if imports.request_apply(job=job, by=request.user):
         messages.info(request, _("Applying the import. This page shows when it is done."))
@@ -62,7 +63,7 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coe_staff_required
 @require_POST
-def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def import_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("units_csv", "people_csv"), pk=pk)
     if imports.cancel_import(job=job, by=request.user):
         messages.success(request, _("Import #%(pk)d is cancelled. Nothing was changed.") % {"pk": job.pk})

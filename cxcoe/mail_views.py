@@ -8,7 +8,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models.functions import Lower
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from . import mailbox
 from .models import User
 from .permissions import can_read_sent_mail, coe_staff_required
+from .types import AuthenticatedRequest
 
 PAGE_SIZE = 50
 
@@ -33,7 +34,7 @@ def embedded_mail_only(view):
 @embedded_mail_only
 @coe_staff_required
 @require_GET
-def sent_mail_list(request: HttpRequest) -> HttpResponse:
+def sent_mail_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(mailbox.sent_mail_names(), PAGE_SIZE).get_page(request.GET.get("page"))
     # Only the emails on this page are opened, and only their headers are read.
     emails = [email for name in page.object_list if (email := mailbox.read_sent_mail(name, with_body=False))]
@@ -48,7 +49,7 @@ def _site_admin_addresses() -> set[str]:
                .values_list("address", flat=True))
 
 
-def _readable(request: HttpRequest, name: str) -> mailbox.SentMail:
+def _readable(request: AuthenticatedRequest, name: str) -> mailbox.SentMail:
     email = mailbox.read_sent_mail(name)
     if email is None or not can_read_sent_mail(request.user, email, site_admin_addresses=_site_admin_addresses()):
         raise Http404
@@ -58,7 +59,7 @@ def _readable(request: HttpRequest, name: str) -> mailbox.SentMail:
 @embedded_mail_only
 @coe_staff_required
 @require_GET
-def sent_mail_detail(request: HttpRequest, name: str) -> HttpResponse:
+def sent_mail_detail(request: AuthenticatedRequest, name: str) -> HttpResponse:
     email = _readable(request, name)
     return render(request, "cxcoe/sent_mail_detail.html",
                   {"email": email, "path": mailbox.mail_dir() / f"{email.name}.eml"})
@@ -75,7 +76,7 @@ EMAIL_HTML_POLICY = ("sandbox; default-src 'none'; img-src 'self' data:; style-s
 @coe_staff_required
 @require_GET
 @xframe_options_sameorigin
-def sent_mail_html(request: HttpRequest, name: str) -> HttpResponse:
+def sent_mail_html(request: AuthenticatedRequest, name: str) -> HttpResponse:
     email = _readable(request, name)
     if not email.has_html:
         raise Http404

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from .csvexport import csv_response
 from .forms import NotificationFilterForm, NotificationPreferencesForm, ReminderFilterForm
 from .models import Notification, NotificationPreference, Reminder, SweepRun
 from .permissions import coe_staff_required
+from .types import AuthenticatedRequest
 
 INBOX_PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 50
@@ -32,7 +33,7 @@ def _is_local_path(url: str) -> bool:
             and url_has_allowed_host_and_scheme(url, allowed_hosts=set()))
 
 
-def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+def _back_to_inbox(request: AuthenticatedRequest) -> HttpResponse:
     """Where a no-JavaScript form post returns: the inbox page it came from, filters and all."""
     target = request.POST.get("next", "")
     inbox_path = reverse("notification-list")
@@ -47,12 +48,12 @@ def _with_kind_labels(rows):
     return rows
 
 
-def _own_notifications(request: HttpRequest):
+def _own_notifications(request: AuthenticatedRequest):
     return Notification.objects.filter(recipient=request.user)
 
 
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = NotificationFilterForm(request.GET or None)
     notes = _own_notifications(request)
     if filters.is_valid():
@@ -67,14 +68,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(_own_notifications(request), pk=pk)
     inbox.mark_read(notification=note, user=request.user)
     return redirect(note.url if _is_local_path(note.url) else reverse("notification-list"))
 
 
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(_own_notifications(request), pk=pk)
     inbox.mark_read(notification=note, user=request.user)
     if request.htmx:
@@ -84,7 +85,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthenticatedRequest) -> HttpResponse:
     count = inbox.mark_all_read(user=request.user)
     if count:
         messages.success(request, ngettext("Marked %(count)d notification as read.",
@@ -93,7 +94,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def notification_preferences(request: HttpRequest) -> HttpResponse:
+def notification_preferences(request: AuthenticatedRequest) -> HttpResponse:
     current = dict(NotificationPreference.objects.filter(user=request.user).values_list("kind", "delivery"))
     form = NotificationPreferencesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
@@ -126,7 +127,7 @@ def _last_runs() -> list[tuple[reminders.Sweep, SweepRun | None]]:
 
 @coe_staff_required
 @require_GET
-def operations(request: HttpRequest) -> HttpResponse:
+def operations(request: AuthenticatedRequest) -> HttpResponse:
     filters = ReminderFilterForm(request.GET or None)
     totals = rollups.read(reminders.LEDGER_TOTALS)
     counts = totals.value
@@ -159,7 +160,7 @@ def operations(request: HttpRequest) -> HttpResponse:
 
 @coe_staff_required
 @require_GET
-def operations_export(request: HttpRequest) -> HttpResponse:
+def operations_export(request: AuthenticatedRequest) -> HttpResponse:
     rows = (
         [r.pk, r.created_at.isoformat(), r.recipient.email, r.kind, r.target_type.model, r.target_id, r.period,
          r.due_on or "", r.status, r.attempts, r.next_attempt_at.isoformat(),
@@ -173,7 +174,7 @@ def operations_export(request: HttpRequest) -> HttpResponse:
 
 @coe_staff_required
 @require_POST
-def operations_run_sweep(request: HttpRequest, name: str) -> HttpResponse:
+def operations_run_sweep(request: AuthenticatedRequest, name: str) -> HttpResponse:
     sweep = reminders.SWEEPS.get(name)
     if sweep is None:
         raise Http404
@@ -186,7 +187,7 @@ def operations_run_sweep(request: HttpRequest, name: str) -> HttpResponse:
 
 @coe_staff_required
 @require_POST
-def operations_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def operations_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(Reminder.objects.filter(status=Reminder.Status.FAILED), pk=pk)
     if inbox.retry_failed_reminder(reminder=row, by=request.user):
         messages.success(request, _("The reminder to %(person)s will be sent again.") % {"person": row.recipient})

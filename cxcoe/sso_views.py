@@ -1,5 +1,5 @@
 from allauth.account.adapter import get_adapter
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -7,11 +7,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import sso
+from .types import AuthenticatedRequest
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def reauthenticate(request: HttpRequest) -> HttpResponse:
+def reauthenticate(request: AuthenticatedRequest) -> HttpResponse:
     """Confirm it's you by signing in again at the provider: for single sign-on people, the password step."""
     method = sso.reauthentication_method(request, request.user)
     if method is None:

@@ -24,6 +24,7 @@ from .forms import (
 from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
 from .permissions import coe_staff_required
 from .submissions import save_once, saves_once
+from .types import AuthenticatedRequest
 
 PAGE_SIZE = 50
 
@@ -36,7 +37,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         person = User.objects.get(pk=request.user.pk)
@@ -72,7 +73,7 @@ def _people(filters: PeopleFilterForm):
 
 @coe_staff_required
 @vary_on_headers("HX-Request")
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = PeopleFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     counted = None
@@ -90,7 +91,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @coe_staff_required
-def person_export(request: HttpRequest) -> HttpResponse:
+def person_export(request: AuthenticatedRequest) -> HttpResponse:
     people = _people(PeopleFilterForm(request.GET or None))
     rows = (
         [p.email, p.display_name, p.business_unit.code if p.business_unit else "", p.job_title,
@@ -101,7 +102,7 @@ def person_export(request: HttpRequest) -> HttpResponse:
     return csv_response("people.csv", ["email", "display_name", "bu_code", "job_title", "roles"], rows)
 
 
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.visible_to(request.user).select_related("business_unit"), pk=pk)
     can_manage = User.objects.editable_by(request.user).filter(pk=person.pk).exists()
     # The audit trail is CoE staff's to read; leaders see the person, not their sign-ins.
@@ -116,7 +117,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coe_staff_required
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     form = PersonForm(request.POST or None, instance=User.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
@@ -133,7 +134,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coe_staff_required
-def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def person_deactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +151,7 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coe_staff_required
 @require_POST
-def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     if services.reactivate_person(person=person, by=request.user):
         messages.success(request, _("%(name)s can sign in again after setting a new password.") % {"name": person})
@@ -166,7 +167,7 @@ def _units(query: str):
 
 
 @coe_staff_required
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     page = Paginator(_units(query), 100).get_page(request.GET.get("page"))
     by_unit, counted = counts.headcounts()
@@ -177,7 +178,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @coe_staff_required
-def unit_export(request: HttpRequest) -> HttpResponse:
+def unit_export(request: AuthenticatedRequest) -> HttpResponse:
     units = _units(request.GET.get("q", "").strip())
     rows = (
         [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all())]
@@ -187,7 +188,7 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     return csv_response("business_units.csv", ["code", "name", "parent_code", "leader_emails"], rows)
 
 
-def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = None) -> HttpResponse:
+def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm | None = None) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent", "owner"), pk=pk)
     subtree = unit.subtree()
     by_unit, counted = counts.headcounts()
@@ -216,7 +217,7 @@ def unit_detail(request: HttpRequest, pk: int, review_form: ReviewForm | None = 
 
 @require_POST
 @saves_once
-def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not permissions.can_review(request.user, unit):
         raise PermissionDenied
@@ -229,7 +230,7 @@ def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(unit)
 
 
-def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
+def _unit_form(request: AuthenticatedRequest, unit: BusinessUnit) -> HttpResponse:
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
         unit = form.save(commit=False)
@@ -247,12 +248,12 @@ def _unit_form(request: HttpRequest, unit: BusinessUnit) -> HttpResponse:
 
 @coe_staff_required
 @saves_once
-def unit_create(request: HttpRequest) -> HttpResponse:
+def unit_create(request: AuthenticatedRequest) -> HttpResponse:
     return _unit_form(request, BusinessUnit())
 
 
 @coe_staff_required
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _unit_form(request, get_object_or_404(BusinessUnit, pk=pk))
 
 
@@ -275,7 +276,7 @@ def _audit_events(filters: AuditFilterForm):
 
 
 @coe_staff_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = AuditFilterForm(request.GET or None)
     counted = None
     if filters.is_valid() and any(filters.cleaned_data.values()):
@@ -289,7 +290,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @coe_staff_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedRequest) -> HttpResponse:
     events = _audit_events(AuditFilterForm(request.GET or None))
     rows = (
         [e.created_at.isoformat(), e.actor.email if e.actor else "", e.verb,

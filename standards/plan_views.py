@@ -26,6 +26,7 @@ from cxcoe.csvexport import csv_response
 from cxcoe.models import Reminder, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
+from cxcoe.types import AuthenticatedRequest
 
 from . import kinds, permissions, services
 from .forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm
@@ -37,7 +38,6 @@ STATUS_ORDER = list(Communication.Status.values)
 # The feed keeps a year of history: enough to look back on, without growing for ever.
 FEED_HISTORY_DAYS = 365
 OVERDUE_SHOWN = 50
-
 
 # Plans
 
@@ -68,7 +68,7 @@ def _plans(user: User, filters: PlanFilterForm):
 
 @require_GET
 @vary_on_headers("HX-Request")
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = PlanFilterForm(request.GET or None)
     page = Paginator(_plans(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filters": filters, "page_obj": page, "plans": page.object_list,
@@ -77,7 +77,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "standards/_plan_table.html" if partial else "standards/plan_list.html", context)
 
 
-def _visible_plan(request: HttpRequest, pk: int, *, to_change: bool = False) -> CommunicationPlan:
+def _visible_plan(request: AuthenticatedRequest, pk: int, *, to_change: bool = False) -> CommunicationPlan:
     """A plan the user may see (else 404); with `to_change`, one they may also change (else 403)."""
     plan = get_object_or_404(CommunicationPlan.objects.visible_to(request.user)
                              .select_related("owner").prefetch_related("audience_units"), pk=pk)
@@ -87,7 +87,7 @@ def _visible_plan(request: HttpRequest, pk: int, *, to_change: bool = False) -> 
 
 
 @require_GET
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = _visible_plan(request, pk)
     can_edit = permissions.can_edit_plan(user, plan)
@@ -106,7 +106,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "standards/plan_detail.html", context)
 
 
-def _plan_form(request: HttpRequest, plan: CommunicationPlan | None) -> HttpResponse:
+def _plan_form(request: AuthenticatedRequest, plan: CommunicationPlan | None) -> HttpResponse:
     # The form edits its own copy, so the page title keeps the saved name while the form shows what was typed.
     instance = CommunicationPlan.objects.get(pk=plan.pk) if plan else CommunicationPlan()
     form = PlanForm(request.POST or None, instance=instance, user=request.user)
@@ -127,16 +127,16 @@ def _plan_form(request: HttpRequest, plan: CommunicationPlan | None) -> HttpResp
 
 @coe_staff_required
 @saves_once
-def plan_create(request: HttpRequest) -> HttpResponse:
+def plan_create(request: AuthenticatedRequest) -> HttpResponse:
     return _plan_form(request, None)
 
 
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _plan_form(request, _visible_plan(request, pk, to_change=True))
 
 
 @require_POST
-def plan_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_archive(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = _visible_plan(request, pk, to_change=True)
     archived = request.POST.get("action") != "restore"
     plan = services.set_plan_archived(plan=plan, by=request.user, archived=archived)
@@ -151,7 +151,7 @@ def plan_archive(request: HttpRequest, pk: int) -> HttpResponse:
 # Communications
 
 
-def _visible_communication(request: HttpRequest, pk: int, *, to_change: bool = False) -> Communication:
+def _visible_communication(request: AuthenticatedRequest, pk: int, *, to_change: bool = False) -> Communication:
     """A communication the user may see (else 404); with `to_change`, one they manage (else 403)."""
     communication = get_object_or_404(
         Communication.objects.visible_to(request.user).select_related("plan", "plan__owner", "owner", "sent_by"),
@@ -184,7 +184,7 @@ def _next_statuses(communication: Communication) -> list[Communication.Status]:
 
 
 @require_GET
-def communication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     communication = _visible_communication(request, pk)
     if not permissions.can_manage_communication(request.user, communication):
         # Someone it reached reads the message, not how it is run.
@@ -201,7 +201,7 @@ def communication_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @saves_once
-def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = _visible_plan(request, pk, to_change=True)
     if plan.is_archived:
         messages.error(request, _("This plan is archived. Restore it before adding communications."))
@@ -222,7 +222,7 @@ def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "standards/communication_form.html", {"form": form, "plan": plan, "communication": None})
 
 
-def communication_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     communication = _visible_communication(request, pk, to_change=True)
     if communication.status == Communication.Status.SENT:
         messages.error(request, _("This communication was sent; it can't change any more."))
@@ -244,7 +244,7 @@ def communication_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def communication_status(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     communication = _visible_communication(request, pk, to_change=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -261,7 +261,7 @@ def communication_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(communication)
 
 
-def communication_send(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET confirms who it will reach; POST sends it, once."""
     communication = _visible_communication(request, pk, to_change=True)
     if not permissions.can_send_communication(request.user, communication):
@@ -286,7 +286,7 @@ def communication_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def communication_recipients_export(request: HttpRequest, pk: int) -> HttpResponse:
+def communication_recipients_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     communication = _visible_communication(request, pk, to_change=True)
     ledger = _ledger(communication).select_related("recipient__business_unit").order_by("recipient__display_name",
                                                                                         "pk")
@@ -305,7 +305,7 @@ def _month_after(first: date) -> date:
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _calendar_query(request: HttpRequest):
+def _calendar_query(request: AuthenticatedRequest):
     """The month shown, the filters, and the communications they select (CoE staff: all; others: theirs)."""
     user = request.user
     filters = CalendarFilterForm(request.GET or None)
@@ -338,7 +338,7 @@ def _weeks(first: date, today: date, entries: list[Communication]) -> list[list[
 
 
 @require_GET
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     context = _calendar_query(request)
     first, today = context["first"], context["today"]
@@ -367,7 +367,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def calendar_export(request: HttpRequest) -> HttpResponse:
+def calendar_export(request: AuthenticatedRequest) -> HttpResponse:
     context = _calendar_query(request)
     today = context["today"]
     rows = ([entry.scheduled_on.isoformat(), entry.get_channel_display(), entry.title, entry.plan.title,
@@ -379,14 +379,14 @@ def calendar_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
+def calendar_feed_issue(request: AuthenticatedRequest) -> HttpResponse:
     services.create_calendar_feed(person=request.user)
     messages.success(request, _("Your private calendar address is ready: subscribe to it in your calendar app."))
     return redirect(reverse("standards:calendar") + "#feed-heading")
 
 
 @require_POST
-def calendar_feed_reset(request: HttpRequest) -> HttpResponse:
+def calendar_feed_reset(request: AuthenticatedRequest) -> HttpResponse:
     services.reset_calendar_feed(person=request.user)
     messages.success(request, _("Your calendar has a new private address. The old one no longer works: subscribe "
                                 "again with the new one."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
+from cxcoe.types import AuthenticatedRequest
 
 from . import services
 from .forms import ArchiveForm, MoveForm, PrincipleForm
@@ -23,7 +24,7 @@ def _list_anchor(principle: Principle) -> str:
     return f"{reverse('standards:principle-list')}#principle-{principle.pk}"
 
 
-def principle_list(request: HttpRequest) -> HttpResponse:
+def principle_list(request: AuthenticatedRequest) -> HttpResponse:
     is_staff = request.user.is_coe_staff
     principles = Principle.objects.order_by("is_archived", "position", "pk")
     if not is_staff:
@@ -41,7 +42,7 @@ def principle_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def principle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def principle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     # Archived principles stay readable: standards written under them still link here.
     principle = get_object_or_404(Principle, pk=pk)
     standards = Standard.objects.visible_to(request.user).filter(principle=principle).order_by("code")
@@ -56,7 +57,7 @@ def principle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _principle_form(request: HttpRequest, principle: Principle) -> HttpResponse:
+def _principle_form(request: AuthenticatedRequest, principle: Principle) -> HttpResponse:
     form = PrincipleForm(request.POST or None, instance=principle)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,18 +73,18 @@ def _principle_form(request: HttpRequest, principle: Principle) -> HttpResponse:
 
 @coe_staff_required
 @saves_once
-def principle_create(request: HttpRequest) -> HttpResponse:
+def principle_create(request: AuthenticatedRequest) -> HttpResponse:
     return _principle_form(request, Principle())
 
 
 @coe_staff_required
-def principle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def principle_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _principle_form(request, get_object_or_404(Principle, pk=pk))
 
 
 @coe_staff_required
 @require_POST
-def principle_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def principle_archive(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     principle = get_object_or_404(Principle, pk=pk)
     form = ArchiveForm(request.POST)
     if not form.is_valid():
@@ -100,7 +101,7 @@ def principle_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coe_staff_required
-def principle_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def principle_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     principle = get_object_or_404(Principle, pk=pk)
     error = None
     if request.method == "POST":
@@ -127,7 +128,7 @@ def _place(principle: Principle) -> int:
 
 @coe_staff_required
 @require_POST
-def principle_move(request: HttpRequest, pk: int) -> HttpResponse:
+def principle_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     principle = get_object_or_404(Principle, pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():

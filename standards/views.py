@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from cxcoe.csvexport import csv_response
 from cxcoe.models import AuditEvent, BusinessUnit, ReviewRecord, User
 from cxcoe.permissions import coe_staff_required
 from cxcoe.submissions import save_once, saves_once
+from cxcoe.types import AuthenticatedRequest
 
 from . import permissions, services, tallies
 from .compare import compare_versions
@@ -41,19 +42,19 @@ PAGE_SIZE = 50
 REVIEW_SOON_DAYS = 30
 
 
-def _visible(request: HttpRequest, pk: int) -> Standard:
+def _visible(request: AuthenticatedRequest, pk: int) -> Standard:
     return get_object_or_404(Standard.objects.visible_to(request.user).select_related(
         "principle", "owner", "approver", "current_version", "ack_version"), pk=pk)
 
 
-def _editable(request: HttpRequest, pk: int) -> Standard:
+def _editable(request: AuthenticatedRequest, pk: int) -> Standard:
     standard = _visible(request, pk)
     if not permissions.can_edit_standard(request.user, standard):
         raise PermissionDenied
     return standard
 
 
-def _standards(request: HttpRequest, filters: StandardFilterForm):
+def _standards(request: AuthenticatedRequest, filters: StandardFilterForm):
     user = request.user
     today = timezone.localdate()
     mine = Acknowledgement.objects.filter(person=user, version=OuterRef("ack_version"))
@@ -107,7 +108,7 @@ def _with_ack_counts(standards: list[Standard], user: User) -> list[Standard]:
     return standards
 
 
-def standard_list(request: HttpRequest) -> HttpResponse:
+def standard_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = StandardFilterForm(request.GET or None)
     page = Paginator(_standards(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     standards = list(page.object_list)
@@ -122,7 +123,7 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def standard_export(request: HttpRequest) -> HttpResponse:
+def standard_export(request: AuthenticatedRequest) -> HttpResponse:
     standards = _standards(request, StandardFilterForm(request.GET or None))
     header = ["code", "title", "principle", "status", "owner", "next_review", "needs_acknowledgement"]
     if permissions.can_see_progress(request.user):
@@ -180,7 +181,7 @@ def _history(standard: Standard):
     return AuditEvent.objects.filter(target_type=standard_type, target_id=str(standard.pk)).select_related("actor")
 
 
-def _detail_context(request: HttpRequest, standard: Standard) -> dict:
+def _detail_context(request: AuthenticatedRequest, standard: Standard) -> dict:
     user = request.user
     is_editor = permissions.can_edit_standard(user, standard)
     sees_drafts = permissions.can_see_drafts(user, standard)
@@ -221,7 +222,7 @@ def _detail_context(request: HttpRequest, standard: Standard) -> dict:
     }
 
 
-def standard_detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
+def standard_detail(request: AuthenticatedRequest, pk: int, **forms) -> HttpResponse:
     standard = _visible(request, pk)
     context = _detail_context(request, standard)
     context["approve_form"] = forms.get("approve_form") or ApproveForm()
@@ -233,7 +234,7 @@ def standard_detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
 
 @coe_staff_required
 @saves_once
-def standard_create(request: HttpRequest) -> HttpResponse:
+def standard_create(request: AuthenticatedRequest) -> HttpResponse:
     settings_form = StandardSettingsForm(request.POST or None, prefix="standard")
     version_form = VersionForm(request.POST or None, prefix="version", first_version=True)
     if request.method == "POST" and settings_form.is_valid() and version_form.is_valid():
@@ -252,7 +253,7 @@ def standard_create(request: HttpRequest) -> HttpResponse:
                   {"settings_form": settings_form, "version_form": version_form, "standard": None})
 
 
-def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def standard_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Audience, approver, acknowledgement and review settings: CoE staff only, as they are the controls."""
     standard = _visible(request, pk)
     if not request.user.is_coe_staff:
@@ -271,7 +272,7 @@ def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   {"settings_form": form, "version_form": None, "standard": standard})
 
 
-def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _editable(request, pk)
     version = standard.open_version()
     if version is None or version.status != StandardVersion.Status.DRAFT:
@@ -297,7 +298,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def standard_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def standard_revise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _editable(request, pk)
     try:
         services.start_revision(standard=standard, by=request.user)
@@ -307,7 +308,7 @@ def standard_revise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("standards:draft-edit", pk=standard.pk)
 
 
-def _on_open_version(request: HttpRequest, pk: int, service, *, missing: str, success: str) -> HttpResponse:
+def _on_open_version(request: AuthenticatedRequest, pk: int, service, *, missing: str, success: str) -> HttpResponse:
     """An editor's button on the open version (submit, recall); `success` is formatted with its number.
     A refusal (submitted twice, say) becomes an error message on the standard's page."""
     standard = _editable(request, pk)
@@ -326,19 +327,19 @@ def _on_open_version(request: HttpRequest, pk: int, service, *, missing: str, su
 
 
 @require_POST
-def draft_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _on_open_version(request, pk, services.submit_version, missing=_("There is no draft to submit."),
                             success=_("Version %(number)s is submitted for approval."))
 
 
 @require_POST
-def draft_recall(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_recall(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _on_open_version(request, pk, services.withdraw_submission,
                             missing=_("There is no version waiting for approval."),
                             success=_("Version %(number)s is back to draft."))
 
 
-def _submitted(request: HttpRequest, standard: Standard) -> StandardVersion | None:
+def _submitted(request: AuthenticatedRequest, standard: Standard) -> StandardVersion | None:
     """The version waiting for a decision, after checking that `request.user` is the one to decide."""
     version = standard.open_version()
     if version is None or version.status != StandardVersion.Status.SUBMITTED:
@@ -350,7 +351,7 @@ def _submitted(request: HttpRequest, standard: Standard) -> StandardVersion | No
 
 
 @require_POST
-def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def version_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     version = _submitted(request, standard)
     if version is None:
@@ -369,7 +370,7 @@ def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def version_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def version_send_back(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     version = _submitted(request, standard)
     if version is None:
@@ -386,7 +387,7 @@ def version_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     return standard_detail(request, pk, send_back_form=form)
 
 
-def standard_retire(request: HttpRequest, pk: int) -> HttpResponse:
+def standard_retire(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     if not request.user.is_coe_staff:
         raise PermissionDenied
@@ -406,7 +407,7 @@ def standard_retire(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @saves_once
-def standard_review(request: HttpRequest, pk: int) -> HttpResponse:
+def standard_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     if not core_permissions.can_review(request.user, standard):
         raise PermissionDenied
@@ -427,7 +428,7 @@ def standard_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def standard_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     try:
         row = services.acknowledge_standard(standard=standard, by=request.user)
@@ -442,14 +443,14 @@ def standard_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(standard)
 
 
-def _version_or_404(request: HttpRequest, standard: Standard, number: int) -> StandardVersion:
+def _version_or_404(request: AuthenticatedRequest, standard: Standard, number: int) -> StandardVersion:
     version = get_object_or_404(standard.versions.select_related("decided_by", "created_by"), number=number)
     if not version.was_published and not permissions.can_see_drafts(request.user, standard):
         raise Http404
     return version
 
 
-def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     standard = _visible(request, pk)
     version = _version_or_404(request, standard, number)
     previous = standard.versions.filter(number__lt=number).order_by("-number").first()
@@ -460,7 +461,7 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                   {"standard": standard, "version": version, "previous": previous})
 
 
-def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
+def version_compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = _visible(request, pk)
     form = CompareForm(request.GET)
     if form.is_valid():
@@ -481,7 +482,7 @@ def version_compare(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def progress_pending(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Who in one unit has not acknowledged yet: for CoE staff and the leaders above that unit."""
     standard = _visible(request, pk)
     units = _progress_units(request.user)
@@ -504,7 +505,7 @@ def progress_pending(request: HttpRequest, pk: int, unit_pk: int) -> HttpRespons
     })
 
 
-def acknowledgement_export(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every request to acknowledge this standard, all versions, as evidence: CoE staff see everyone, leaders
     their subtree."""
     standard = _visible(request, pk)
@@ -528,7 +529,7 @@ def acknowledgement_export(request: HttpRequest, pk: int) -> HttpResponse:
                          "version_read"], data)
 
 
-def approval_list(request: HttpRequest) -> HttpResponse:
+def approval_list(request: AuthenticatedRequest) -> HttpResponse:
     """What waits for this person's decision, and their drafts that came back with comments."""
     user = request.user
     waiting = (StandardVersion.objects.awaiting_decision_by(user)

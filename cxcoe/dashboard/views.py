@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from standards.models import Acknowledgement, StandardVersion
 from .. import counts, reviews
 from ..models import BusinessUnit, Notification
 from ..permissions import dashboard_access_required
+from ..types import AuthenticatedRequest
 
 REVIEW_HORIZON_DAYS = 30
 
@@ -32,7 +33,7 @@ def approvals_waiting_for(user) -> list:
                 .order_by("submitted_at")[:10])
 
 
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     context = {
         "assigned_training": [],
@@ -48,7 +49,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 @dashboard_access_required
-def leader_dashboard(request: HttpRequest) -> HttpResponse:
+def leader_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     # A leader's dashboard covers the units they lead and everything below; not units they merely review.
     units = (BusinessUnit.objects.all() if user.is_coe_staff else user.led_units_subtree()).filter(

@@ -1,0 +1,12 @@
+"""Types the views share."""
+
+from django.http import HttpRequest
+
+from .models import User
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request that got past LoginRequiredMiddleware: its user is a signed-in person. Only the views marked
+    login_not_required (health checks, the calendar feed) see anonymous visitors, and they take an HttpRequest."""
+
+    user: User  # type: ignore[assignment]  # narrower than HttpRequest's User | AnonymousUser, by the middleware
