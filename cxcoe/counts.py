@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count
 
 from . import rollups
-from .models import AuditEvent, BusinessUnit, Rollup, User
+from .models import AuditEvent, Rollup, User
 
 PEOPLE = "people"
 AUDIT_LOG = "audit-log"
@@ -30,9 +30,3 @@ def headcounts() -> tuple[dict[int, int], Rollup]:
     """({unit id: active people in that unit itself}, the rollup they come from)."""
     counted = rollups.read(PEOPLE)
     return {int(unit): n for unit, n in counted.value["by_unit"].items()}, counted
-
-
-def subtree_headcount(unit: BusinessUnit) -> int:
-    """Active people in `unit` and every unit below it, as last counted."""
-    by_unit, _counted = headcounts()
-    return sum(by_unit.get(pk, 0) for pk in unit.subtree().values_list("pk", flat=True))

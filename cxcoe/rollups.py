@@ -13,9 +13,7 @@ of its own (standards' acknowledgement tallies) returns a small summary, and the
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -28,10 +26,6 @@ _COUNTERS: dict[str, Callable[[], dict]] = {}
 def register(name: str, count: Callable[[], dict]) -> None:
     """Called from an AppConfig.ready(): `count()` recounts the figure `name`."""
     _COUNTERS[name] = count
-
-
-def every() -> timedelta:
-    return timedelta(minutes=settings.CXCOE_ROLLUP_EVERY_MINUTES)
 
 
 def recount(name: str) -> Rollup:

@@ -190,11 +190,11 @@ def unit_export(request: AuthenticatedRequest) -> HttpResponse:
 
 def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm | None = None) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent", "owner"), pk=pk)
-    subtree = unit.subtree()
+    subtree = list(unit.subtree().values_list("pk", flat=True))
     by_unit, counted = counts.headcounts()
     members = rollups.CountedPaginator(
         User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
-        PAGE_SIZE, count=sum(by_unit.get(pk, 0) for pk in subtree.values_list("pk", flat=True)),
+        PAGE_SIZE, count=sum(by_unit.get(pk, 0) for pk in subtree),
     ).get_page(request.GET.get("page"))
     children = list(unit.children.order_by("name"))
     for child in children:
@@ -205,7 +205,7 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm 
         "children": children,
         "counted": counted,
         "ancestors": BusinessUnit.objects.visible_to(request.user).filter(code__in=unit.ancestor_codes()),
-        "subtree_count": subtree.count() - 1,
+        "subtree_count": len(subtree) - 1,
         "page_obj": members,
         "can_manage": request.user.is_coe_staff,
         "can_review": permissions.can_review(request.user, unit),
