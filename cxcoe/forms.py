@@ -24,6 +24,15 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+# SQLite refuses a LIKE pattern over 50,000 bytes, and no name or title comes near this.
+SEARCH_MAX_LENGTH = 200
+
+
+def search_field(label: str | None = None) -> forms.CharField:
+    """The free-text box of a filter form: too long a query is an error beside the box, not a 500."""
+    return forms.CharField(label=label or _("Search"), required=False, max_length=SEARCH_MAX_LENGTH)
+
+
 def active_person_by_email(email: str) -> User | None:
     """The active person with this address (any case); None for a blank; a clear error when nobody has it."""
     email = email.strip().lower()
@@ -211,7 +220,7 @@ class DeactivateForm(BootstrapFormMixin, forms.Form):
 
 
 class PeopleFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = search_field()
     unit = forms.ModelChoiceField(label=_("Business unit"), queryset=BusinessUnit.objects.all(), required=False,
                                   empty_label=_("All units"))
     status = forms.ChoiceField(label=_("Status"), required=False,
@@ -228,10 +237,10 @@ def _verb_choices() -> list[tuple[str, str]]:
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Object or email"), required=False)
+    q = search_field(_("Object or email"))
     verb = forms.ChoiceField(label=_("Action"), required=False,
                              choices=_verb_choices)
-    actor = forms.CharField(label=_("Actor email"), required=False)
+    actor = search_field(_("Actor email"))
     since = forms.DateField(label=_("From"), required=False, widget=date_input())
     until = forms.DateField(label=_("To"), required=False, widget=date_input())
 

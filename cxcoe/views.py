@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from . import counts, permissions, reviews, rollups, services
 from .csvexport import csv_response
 from .forms import (
+    SEARCH_MAX_LENGTH,
     AuditFilterForm,
     DeactivateForm,
     PeopleFilterForm,
@@ -159,6 +160,7 @@ def person_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _units(query: str):
+    query = query[:SEARCH_MAX_LENGTH]
     leaders = Prefetch("leaders", queryset=User.objects.only("pk", "display_name", "email"))
     units = BusinessUnit.objects.select_related("parent").prefetch_related(leaders).order_by("path")
     if query:

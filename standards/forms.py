@@ -17,6 +17,7 @@ from cxcoe.forms import (
     active_person_by_email,
     date_input,
     model_form_field,
+    search_field,
 )
 from cxcoe.models import BusinessUnit, User
 from cxcoe.ranges import VERSION_NUMBER
@@ -151,7 +152,7 @@ class StandardReviewForm(ReviewForm):
 
 
 class StandardFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = search_field()
     principle = forms.ModelChoiceField(label=_("Principle"), queryset=Principle.objects.all(), required=False,
                                        empty_label=_("All principles"))
     status = forms.ChoiceField(label=_("Status"), required=False,
@@ -318,7 +319,7 @@ class StatusForm(forms.Form):
 
 
 class PlanFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = search_field()
     state = forms.ChoiceField(label=_("Show"), required=False,
                               choices=[("active", _("Active plans")), ("archived", _("Archived plans")),
                                        ("all", _("All plans"))])

@@ -21,6 +21,15 @@ def test_people_list_searches_name_email_and_title(client, olivia, amir, bianca,
     assert [p.email for p in response.context["people"]] == ["amir@acme.example"]
 
 
+def test_too_long_a_search_is_named_beside_the_box_and_filters_nothing(client, olivia, amir):
+    client.force_login(olivia)
+    response = client.get(reverse("person-list"), {"q": "x" * 60_000})
+    assert response.status_code == 200
+    assert response.context["filters"].errors["q"] == ["Ensure this value has at most 200 characters (it has 60000)."]
+    assert "amir@acme.example" in {p.email for p in response.context["people"]}
+    assert list(client.get(reverse("unit-list"), {"q": "x" * 60_000}).context["units"]) == []
+
+
 def test_people_list_filters_by_unit_subtree(client, olivia, leo, amir, bianca, sales):
     client.force_login(olivia)
     response = client.get(reverse("person-list"), {"unit": sales.pk})
