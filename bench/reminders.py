@@ -244,8 +244,8 @@ def measure_sender() -> dict:
     from django.core import mail
     from django.db import connection
 
-    from cxcoe import reminders
     from cxcoe.models import Notification, Reminder
+    from cxcoe.notifications import reminders
 
     with connection.cursor() as cursor:  # keep the oldest SENDER_ROWS pending, as if the rest were sent
         table = Reminder._meta.db_table

@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from . import services
 from .audit import record_event
 from .models import AuditEvent, BusinessUnit, ImportJob, User
+from .people import services
 
 
 @admin.register(User)

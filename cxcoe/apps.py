@@ -6,9 +6,14 @@ class CoreConfig(AppConfig):
     verbose_name = "cxcoe"
 
     def ready(self) -> None:
-        from . import audit, counts, reminders, reviews, rollups
+        from . import audit, reviews
+        from .audit import counts as audit_counts
+        from .lib import rollups
+        from .notifications import reminders
+        from .people import counts as people_counts
 
         audit.connect_sign_in_events()
         reviews.register()
         rollups.register(reminders.LEDGER_TOTALS, reminders.ledger_totals)
-        counts.register()
+        people_counts.register()
+        audit_counts.register()

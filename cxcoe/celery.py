@@ -13,6 +13,6 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def _report_in(sender, **kwargs) -> None:
     # The readiness check sees a worker from its start, not only after beat's first heartbeat a minute later.
-    from . import queueing  # needs Django's apps, which are ready once the worker is
+    from .lib import queueing
 
     queueing.record_heartbeat(hostname=sender.hostname)

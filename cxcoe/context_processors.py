@@ -1,7 +1,7 @@
 from django.conf import settings
 
-from . import sso
 from .models import Notification
+from .people import sso
 from .permissions import can_manage_people, can_view_dashboard, is_coe_staff
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -110,6 +111,15 @@ class Result:
 
 async def _wait_for(awaitable) -> None:
     await awaitable
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers and so does the database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def run_checks() -> list[Result]:

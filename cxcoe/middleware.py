@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, queueing, sso
+from . import audit
+from .lib import queueing
+from .people import sso
 from .permissions import is_coe_staff
 
 
@@ -63,7 +65,7 @@ def require_staff_mfa(get_response):
 def queue_outage_notice(get_response):
     """Tell the person when work they started could not be handed to the background worker yet.
 
-    The work is saved and waits in the database (cxcoe.queueing); it starts once the broker is back.
+    The work is saved and waits in the database (cxcoe.lib.queueing); it starts once the broker is back.
     Listed after the message middleware, so the message is stored with this response.
     """
 

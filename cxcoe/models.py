@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .ranges import REVIEW_INTERVAL_DAYS, between, range_check
+from .lib.ranges import REVIEW_INTERVAL_DAYS, between, range_check
 
 COE_STAFF_GROUP = "CoE staff"
 PATH_SEPARATOR = "/"
@@ -49,7 +49,7 @@ class ReviewCycle(models.Model):
 
     Subclasses may redeclare `review_interval_days` with their own default, narrow `under_review()`
     (archived items never get reminders), and implement `retire_from_review()`. The engine is in
-    cxcoe/reviews.py.
+    cxcoe/reviews/.
     """
 
     owner = models.ForeignKey(
@@ -589,7 +589,7 @@ class QueuedTaskQuerySet(models.QuerySet["QueuedTask"]):
 
 
 class QueuedTask(models.Model):
-    """Work that a request or a service queued for the background worker (cxcoe.queueing).
+    """Work that a request or a service queued for the background worker (cxcoe.lib.queueing).
 
     The row, not the broker's message, says that the work waits: the message only nudges the worker.
     A nudge lost while the broker was down is sent again, and a second nudge finds the row claimed.
@@ -650,7 +650,7 @@ class WorkerHeartbeat(models.Model):
 
 
 class Rollup(models.Model):
-    """A figure recounted every few minutes rather than on each page view (cxcoe/rollups.py)."""
+    """A figure recounted every few minutes rather than on each page view (cxcoe/lib/rollups.py)."""
 
     name = models.CharField(max_length=64, unique=True)
     value = models.JSONField(default=dict, blank=True)
@@ -661,7 +661,7 @@ class Rollup(models.Model):
 
 
 class FormSubmission(models.Model):
-    """A create form's one-time token, spent in the transaction that saves its row (cxcoe/submissions.py).
+    """A create form's one-time token, spent in the transaction that saves its row (cxcoe/lib/submissions.py).
 
     The unique token is what makes a form sent twice (a resend, a second tab, two requests at once) save one row:
     the second insert of the same token fails, or waits for the first to commit and then fails.

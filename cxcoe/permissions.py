@@ -30,7 +30,7 @@ def can_read_sent_mail(user, email, *, site_admin_addresses: set[str]) -> bool:
 
 
 def can_review(user, item) -> bool:
-    """A review-cycle item (cxcoe/reviews.py) is reviewed by CoE staff and by its owner."""
+    """A review-cycle item (cxcoe/reviews/) is reviewed by CoE staff and by its owner."""
     return user.is_coe_staff or (item.owner_id is not None and item.owner_id == user.pk)
 
 

@@ -131,7 +131,7 @@ if PRODUCTION and not CACHE_URL.startswith("redis"):
     raise ImproperlyConfigured("Production mode needs CACHE_URL=redis://...")
 if CACHE_URL.startswith("redis"):
     # While Redis is down the cache falls back to each process's memory instead of failing the request.
-    CACHES = {"default": {"BACKEND": "cxcoe.cache.FallbackRedisCache", "LOCATION": CACHE_URL,
+    CACHES = {"default": {"BACKEND": "cxcoe.lib.cache.FallbackRedisCache", "LOCATION": CACHE_URL,
                           "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -155,8 +155,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(14 * 24 * 3600)))
 
-ACCOUNT_ADAPTER = "cxcoe.adapters.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "cxcoe.adapters.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "cxcoe.people.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "cxcoe.people.adapters.SocialAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -179,7 +179,7 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 # A person re-authenticates (before setting up two-factor, say) with their password, their authenticator,
-# or a fresh sign-in at the identity provider (cxcoe.sso). Not by a code mailed to them: the provider
+# or a fresh sign-in at the identity provider (cxcoe.people.sso). Not by a code mailed to them: the provider
 # is the stronger proof for people who have no password.
 ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
 # With CXCOE_REQUIRE_STAFF_MFA on, a CoE staff member who signed in by single sign-on need not also set
@@ -257,7 +257,8 @@ CXCOE_EMBEDDED_MAIL = not PRODUCTION and not env("EMAIL_BACKEND")
 CXCOE_MAIL_DIR = Path(env("CXCOE_MAIL_DIR", str(VAR_DIR / "mail")))
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "cxcoe.mailbox.EmlFileBackend" if CXCOE_EMBEDDED_MAIL else "django.core.mail.backends.smtp.EmailBackend",
+    "cxcoe.notifications.mailbox.EmlFileBackend" if CXCOE_EMBEDDED_MAIL
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
@@ -272,7 +273,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost//")
 # Redis hands an unacknowledged task to another worker after this long: four times the hard time limit
 # below, so a slow task is never run twice. Nothing is queued with an ETA: future reminders are dates.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
-# A web request that queues work must not wait long for a broker that is down (cxcoe.queueing).
+# A web request that queues work must not wait long for a broker that is down (cxcoe/lib/queueing.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue = VAR_DIR / "celery"
@@ -312,13 +313,13 @@ CXCOE_SENDING_TIMEOUT_SECONDS = int(env("CXCOE_SENDING_TIMEOUT_SECONDS", "600"))
 CXCOE_SENDER_BUDGET_SECONDS = int(env("CXCOE_SENDER_BUDGET_SECONDS", "240"))
 CXCOE_DELIVERY_MAX_ATTEMPTS = int(env("CXCOE_DELIVERY_MAX_ATTEMPTS", "5"))
 CXCOE_BASE_URL = env("CXCOE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Queued work (cxcoe.queueing) still waiting this long after its last nudge is nudged again, at beat's tick.
+# Queued work (cxcoe/lib/queueing.py) still waiting this long after its last nudge is nudged again, at beat's tick.
 CXCOE_RENUDGE_AFTER_SECONDS = int(env("CXCOE_RENUDGE_AFTER_SECONDS", "180"))
 CXCOE_RENUDGE_EVERY_SECONDS = float(env("CXCOE_RENUDGE_EVERY_SECONDS", "60"))
-# Counts that grow with the organization (cxcoe/rollups.py) are recounted this often, and pages say how old they are.
+# Counts that grow with the organization (cxcoe/lib/rollups.py) are recounted this often; pages say how old they are.
 CXCOE_ROLLUP_EVERY_MINUTES = int(env("CXCOE_ROLLUP_EVERY_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE = {
-    # Every sweep an app registers (cxcoe.reminders.register_sweep) runs in this one daily entry.
+    # Every sweep an app registers (cxcoe.notifications.reminders.register_sweep) runs in this one daily entry.
     "sweeps": {"task": "cxcoe.tasks.run_all_sweeps", "schedule": crontab(hour=CXCOE_SWEEP_HOUR, minute=0)},
     "send-reminders": {"task": "cxcoe.tasks.send_reminders", "schedule": 60.0},
     "renudge-waiting": {"task": "cxcoe.tasks.renudge_waiting", "schedule": CXCOE_RENUDGE_EVERY_SECONDS},

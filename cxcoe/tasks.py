@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from . import imports, queueing, reminders, rollups
+from . import imports
+from .lib import queueing, rollups
+from .notifications import reminders
 
 
 @shared_task(acks_late=True)
@@ -38,7 +40,7 @@ def send_digests(frequency: str) -> int:
 
 @shared_task(acks_late=True)
 def run_queued(queued_id: int) -> str:
-    """The nudge that cxcoe.queueing sends: run the work that one QueuedTask row describes."""
+    """The nudge that cxcoe.lib.queueing sends: run the work that one QueuedTask row describes."""
     return queueing.run_queued(queued_id=queued_id)
 
 

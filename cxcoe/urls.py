@@ -3,8 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import health, import_views, mail_views, notification_views, sso_views, views
+from . import health
+from .audit import views as audit_views
 from .dashboard import views as dashboard
+from .imports import views as import_views
+from .notifications import mail_views
+from .notifications import views as notification_views
+from .people import sso_views
+from .people import views as people_views
 
 # The admin signs in through allauth, so its login has the same rate limits and MFA.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,27 +19,27 @@ admin.site.site_header = "cxcoe administration"
 urlpatterns = [
     path("", dashboard.my_work, name="home"),
     path("dashboard/", dashboard.leader_dashboard, name="dashboard"),
-    path("me/", views.profile, name="profile"),
-    path("healthz", views.healthz, name="healthz"),
+    path("me/", people_views.profile, name="profile"),
+    path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
-    path("manage/people/", views.person_list, name="person-list"),
-    path("manage/people/export.csv", views.person_export, name="person-export"),
-    path("manage/people/<int:pk>/", views.person_detail, name="person-detail"),
-    path("manage/people/<int:pk>/edit/", views.person_edit, name="person-edit"),
-    path("manage/people/<int:pk>/deactivate/", views.person_deactivate, name="person-deactivate"),
-    path("manage/people/<int:pk>/reactivate/", views.person_reactivate, name="person-reactivate"),
-    path("manage/units/", views.unit_list, name="unit-list"),
-    path("manage/units/export.csv", views.unit_export, name="unit-export"),
-    path("manage/units/new/", views.unit_create, name="unit-create"),
-    path("manage/units/<int:pk>/", views.unit_detail, name="unit-detail"),
-    path("manage/units/<int:pk>/edit/", views.unit_edit, name="unit-edit"),
-    path("manage/units/<int:pk>/review/", views.unit_review, name="unit-review"),
+    path("manage/people/", people_views.person_list, name="person-list"),
+    path("manage/people/export.csv", people_views.person_export, name="person-export"),
+    path("manage/people/<int:pk>/", people_views.person_detail, name="person-detail"),
+    path("manage/people/<int:pk>/edit/", people_views.person_edit, name="person-edit"),
+    path("manage/people/<int:pk>/deactivate/", people_views.person_deactivate, name="person-deactivate"),
+    path("manage/people/<int:pk>/reactivate/", people_views.person_reactivate, name="person-reactivate"),
+    path("manage/units/", people_views.unit_list, name="unit-list"),
+    path("manage/units/export.csv", people_views.unit_export, name="unit-export"),
+    path("manage/units/new/", people_views.unit_create, name="unit-create"),
+    path("manage/units/<int:pk>/", people_views.unit_detail, name="unit-detail"),
+    path("manage/units/<int:pk>/edit/", people_views.unit_edit, name="unit-edit"),
+    path("manage/units/<int:pk>/review/", people_views.unit_review, name="unit-review"),
     path("manage/imports/", import_views.import_list, name="import-list"),
     path("manage/imports/<int:pk>/", import_views.import_detail, name="import-detail"),
     path("manage/imports/<int:pk>/apply/", import_views.import_apply, name="import-apply"),
     path("manage/imports/<int:pk>/cancel/", import_views.import_cancel, name="import-cancel"),
-    path("manage/audit/", views.audit_list, name="audit-list"),
-    path("manage/audit/export.csv", views.audit_export, name="audit-export"),
+    path("manage/audit/", audit_views.audit_list, name="audit-list"),
+    path("manage/audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("manage/operations/", notification_views.operations, name="operations"),
     path("manage/operations/reminders/export.csv", notification_views.operations_export, name="operations-export"),
     path("manage/operations/sweeps/<str:name>/run/", notification_views.operations_run_sweep,

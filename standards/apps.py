@@ -7,7 +7,8 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Standards")
 
     def ready(self) -> None:
-        from cxcoe import reviews, rollups
+        from cxcoe import reviews
+        from cxcoe.lib import rollups
 
         from . import services, sweeps, tallies, verbs
         from .models import Standard

@@ -10,17 +10,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cxcoe.forms import (
+from cxcoe.lib.forms import (
     BootstrapFormMixin,
     OnceFormMixin,
-    ReviewForm,
     active_person_by_email,
     date_input,
     model_form_field,
     search_field,
 )
+from cxcoe.lib.ranges import VERSION_NUMBER
 from cxcoe.models import BusinessUnit, User
-from cxcoe.ranges import VERSION_NUMBER
+from cxcoe.reviews.forms import ReviewForm
 
 from .models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
 

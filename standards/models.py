@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxcoe.lib.ranges import ACKNOWLEDGEMENT_DAYS, REVIEW_INTERVAL_DAYS, between, range_check
 from cxcoe.models import BusinessUnit, Reminder, ReviewCycle, User
-from cxcoe.ranges import ACKNOWLEDGEMENT_DAYS, REVIEW_INTERVAL_DAYS, between, range_check
 
 from . import kinds
 

@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from cxcoe.csvexport import csv_response
+from cxcoe.lib.csvexport import csv_response
+from cxcoe.lib.submissions import save_once, saves_once
+from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.models import Reminder, User
 from cxcoe.permissions import coe_staff_required
-from cxcoe.submissions import save_once, saves_once
-from cxcoe.types import AuthenticatedRequest
 
 from . import kinds, permissions, services
 from .forms import CalendarFilterForm, CommunicationForm, PlanFilterForm, PlanForm, StatusForm

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cxcoe.lib.submissions import save_once, saves_once
+from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.permissions import coe_staff_required
-from cxcoe.submissions import save_once, saves_once
-from cxcoe.types import AuthenticatedRequest
 
 from . import services
 from .forms import ArchiveForm, MoveForm, PrincipleForm

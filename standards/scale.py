@@ -15,8 +15,8 @@ from datetime import datetime, time, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from cxcoe.lib.seeding import bulk
 from cxcoe.models import AuditEvent, BusinessUnit, Reminder, User
-from cxcoe.seeding import bulk
 
 from . import kinds, tallies
 from .models import Acknowledgement, Principle, Standard, StandardVersion

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cxcoe import audit, queueing, reminders, reviews
+from cxcoe import audit, reviews
 from cxcoe.audit import record_event
+from cxcoe.lib import queueing
 from cxcoe.models import ReviewRecord, User
+from cxcoe.notifications import reminders
 
 from . import permissions, tallies
 from .kinds import ACK_DUE, ACK_ESCALATION, APPROVAL_REQUESTED, COMMUNICATION, COMMUNICATION_NOT_READY, DECISION
@@ -376,7 +378,7 @@ def retire_standard(*, standard: Standard, by: User, note: str = "") -> Standard
 
 
 def retire_after_review(*, item: Standard, by: User, note: str) -> None:
-    """The review engine's retirer for standards (cxcoe/reviews.py), registered in StandardsConfig.ready()."""
+    """The review engine's retirer for standards (cxcoe/reviews/), registered in StandardsConfig.ready()."""
     _retire(item, by=by, note=note)
 
 

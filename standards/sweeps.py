@@ -1,6 +1,6 @@
 """The standards app's notification kinds and its two daily sweeps: acknowledgements and communications.
 
-Registered with the core engine (cxcoe/reminders.py) when the app is ready; the engine delivers them.
+Registered with the core engine (cxcoe/notifications/reminders.py) when the app is ready; the engine delivers them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cxcoe import reminders
 from cxcoe.models import User
-from cxcoe.notifications import Kind, Message, register_kind
+from cxcoe.notifications import Kind, Message, register_kind, reminders
 
 from . import kinds, services
 from .models import Acknowledgement, Communication, Standard, StandardVersion
@@ -148,7 +147,7 @@ def sweep_communications(*, today: date) -> int:
 
 
 def register_kinds() -> None:
-    """Called by StandardsConfig.ready(): the app's notification kinds, with the engine (cxcoe/notifications.py)."""
+    """Called by StandardsConfig.ready(): the app's notification kinds, with the engine (cxcoe/notifications/)."""
     register_kind(Kind(kinds.APPROVAL_REQUESTED, gettext_lazy("Standards waiting for my approval"),
                        is_still_due=_still_waiting))
     register_kind(Kind(kinds.DECISION, gettext_lazy("Decisions on standards I wrote")))
@@ -163,7 +162,7 @@ def register_kinds() -> None:
 
 
 def register_sweeps() -> None:
-    """Called by StandardsConfig.ready(): the app's daily sweeps, with the engine (cxcoe/reminders.py)."""
+    """Called by StandardsConfig.ready(): the app's daily sweeps, with the engine (cxcoe/notifications/reminders.py)."""
     reminders.register_sweep(reminders.Sweep("acknowledgements", gettext_lazy("Standard acknowledgements"),
                                              sweep_acknowledgements))
     reminders.register_sweep(reminders.Sweep("communications", gettext_lazy("Communications not ready"),

@@ -5,7 +5,7 @@ dashboards show their totals by unit. Counting them on every view made those pag
 organization, so the totals are kept here:
 
 - `count` recounts a standard's tallies from its rows. The services call it where many rows change at once
-  (asking the audience, retiring, the daily sweep), and beat recounts every standard through cxcoe.rollups;
+  (asking the audience, retiring, the daily sweep), and beat recounts every standard through cxcoe.lib.rollups;
   that recount is what the pages' "counted ... ago" line dates.
 - `record_acknowledgement` moves the one person's numbers as they acknowledge, in the same transaction, so
   the click shows at once.
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from .models import Acknowledgement, AcknowledgementTally, Standard
 
-ROLLUP = "standards.acknowledgements"  # its cxcoe.rollups name
+ROLLUP = "standards.acknowledgements"  # its cxcoe.lib.rollups name
 
 
 def count(standard: Standard) -> int:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from cxcoe import queueing
+from cxcoe.lib import queueing
 
 from . import sweeps
 

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from cxcoe import permissions as core_permissions
-from cxcoe import reviews, rollups
-from cxcoe.csvexport import csv_response
+from cxcoe import reviews
+from cxcoe.lib import rollups
+from cxcoe.lib.csvexport import csv_response
+from cxcoe.lib.submissions import save_once, saves_once
+from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.models import AuditEvent, BusinessUnit, ReviewRecord, User
 from cxcoe.permissions import coe_staff_required
-from cxcoe.submissions import save_once, saves_once
-from cxcoe.types import AuthenticatedRequest
 
 from . import permissions, services, tallies
 from .compare import compare_versions

@@ -95,5 +95,5 @@ def mail_dir(settings, tmp_path):
     """The embedded mode's mail: each email an .eml file in a folder of the test's own, read by Sent mail."""
     settings.CXCOE_EMBEDDED_MAIL = True
     settings.CXCOE_MAIL_DIR = tmp_path / "mail"
-    settings.EMAIL_BACKEND = "cxcoe.mailbox.EmlFileBackend"
+    settings.EMAIL_BACKEND = "cxcoe.notifications.mailbox.EmlFileBackend"
     return settings.CXCOE_MAIL_DIR

@@ -27,9 +27,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxcoe import forms as cxcoe_forms
-from cxcoe.forms_import import ImportForm
+from cxcoe.audit import forms as audit_forms
+from cxcoe.imports.forms import ImportForm
+from cxcoe.lib import forms as lib_forms
 from cxcoe.models import BusinessUnit, ImportJob, Reminder, Rollup
+from cxcoe.notifications import forms as notifications_forms
+from cxcoe.people import forms as people_forms
+from cxcoe.reviews import forms as reviews_forms
 from standards import forms as standards_forms
 from standards.services import submit_version
 
@@ -44,7 +48,7 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 # Forms left out, with the reason: the site admin's forms are Django admin's to guard (as in the permission matrix).
 NOT_FUZZED = {
     "cxcoe.admin.BusinessUnitAdminForm": "the site admin's form, behind Django admin",
-    "cxcoe.forms._PerKindDeliveryFields": "a base of NotificationPreferencesForm, fuzzed through it",
+    "cxcoe.notifications.forms._PerKindDeliveryFields": "a base of NotificationPreferencesForm, fuzzed through it",
 }
 
 
@@ -69,32 +73,33 @@ def _one(form_class, **kwargs):
 PAGE = {"page": ["1", "2", "0", "-1", "9" * 30, str(2**63), "1e400", "NaN", "\x00", "last", "\u0661"]}
 
 FUZZ: dict[str, list[Scenario]] = {
-    "cxcoe.forms.ProfileForm": [Scenario(_url("profile"), _one(cxcoe_forms.ProfileForm), person="eve",
+    "cxcoe.people.forms.ProfileForm": [Scenario(_url("profile"), _one(people_forms.ProfileForm), person="eve",
                                          target=lambda o: o["eve"])],
-    "cxcoe.forms.PersonForm": [Scenario(_url("person-edit", "amir"), _one(cxcoe_forms.PersonForm,
+    "cxcoe.people.forms.PersonForm": [Scenario(_url("person-edit", "amir"), _one(people_forms.PersonForm,
                                                                          instance=lambda o: o["amir"]),
                                         target=lambda o: o["amir"])],
-    "cxcoe.forms.UnitForm": [
-        Scenario(_url("unit-create"), _one(cxcoe_forms.UnitForm)),
-        Scenario(_url("unit-edit", "sales"), _one(cxcoe_forms.UnitForm, instance=lambda o: o["sales"]),
+    "cxcoe.people.forms.UnitForm": [
+        Scenario(_url("unit-create"), _one(people_forms.UnitForm)),
+        Scenario(_url("unit-edit", "sales"), _one(people_forms.UnitForm, instance=lambda o: o["sales"]),
                  target=lambda o: o["sales"]),
     ],
-    "cxcoe.forms.DeactivateForm": [Scenario(_url("person-deactivate", "amir"), _one(cxcoe_forms.DeactivateForm),
+    "cxcoe.people.forms.DeactivateForm": [Scenario(_url("person-deactivate", "amir"), _one(people_forms.DeactivateForm),
                                             target=lambda o: o["amir"])],
-    "cxcoe.forms.PeopleFilterForm": [Scenario(_url("person-list"), _one(cxcoe_forms.PeopleFilterForm),
+    "cxcoe.people.forms.PeopleFilterForm": [Scenario(_url("person-list"), _one(people_forms.PeopleFilterForm),
                                               method="get", extra=PAGE)],
-    "cxcoe.forms.AuditFilterForm": [Scenario(_url("audit-list"), _one(cxcoe_forms.AuditFilterForm), method="get",
+    "cxcoe.audit.forms.AuditFilterForm": [Scenario(_url("audit-list"), _one(audit_forms.AuditFilterForm), method="get",
                                              extra=PAGE)],
-    "cxcoe.forms.ReviewForm": [Scenario(_url("unit-review", "sales"), _one(cxcoe_forms.ReviewForm),
+    "cxcoe.reviews.forms.ReviewForm": [Scenario(_url("unit-review", "sales"), _one(reviews_forms.ReviewForm),
                                         target=lambda o: o["sales"])],
-    "cxcoe.forms.NotificationFilterForm": [Scenario(_url("notification-list"),
-                                                    _one(cxcoe_forms.NotificationFilterForm), person="eve",
+    "cxcoe.notifications.forms.NotificationFilterForm": [Scenario(_url("notification-list"),
+                                                    _one(notifications_forms.NotificationFilterForm), person="eve",
                                                     method="get", extra=PAGE)],
-    "cxcoe.forms.NotificationPreferencesForm": [Scenario(_url("notification-preferences"),
-                                                         _one(cxcoe_forms.NotificationPreferencesForm), person="eve")],
-    "cxcoe.forms.ReminderFilterForm": [Scenario(_url("operations"), _one(cxcoe_forms.ReminderFilterForm),
-                                                method="get", extra=PAGE)],
-    "cxcoe.forms_import.ImportForm": [Scenario(_url("import-list"), _one(ImportForm))],
+    "cxcoe.notifications.forms.NotificationPreferencesForm": [
+        Scenario(_url("notification-preferences"), _one(notifications_forms.NotificationPreferencesForm),
+                 person="eve")],
+    "cxcoe.notifications.forms.ReminderFilterForm": [
+        Scenario(_url("operations"), _one(notifications_forms.ReminderFilterForm), method="get", extra=PAGE)],
+    "cxcoe.imports.forms.ImportForm": [Scenario(_url("import-list"), _one(ImportForm))],
     "standards.forms.StandardSettingsForm": [
         Scenario(_url("standards:standard-create"), lambda o: [
             standards_forms.StandardSettingsForm(prefix="standard"),
@@ -178,13 +183,13 @@ def test_every_form_has_a_fuzz_entry():
 
 
 def test_many_to_many_choices_refuse_ids_no_table_holds():
-    """The fuzz test finds the rest; this one names the form field to use (see cxcoe.forms.model_form_field)."""
+    """The fuzz test finds the rest; this one names the form field to use (see cxcoe.lib.forms.model_form_field)."""
     for name in project_forms() - NOT_FUZZED.keys():
         module, _, class_name = name.rpartition(".")
         form_class = getattr(importlib.import_module(module), class_name)
         for field_name, form_field in form_class.base_fields.items():
             if isinstance(form_field, forms.ModelMultipleChoiceField):
-                assert isinstance(form_field, cxcoe_forms.ModelMultipleChoiceField), f"{name}.{field_name}"
+                assert isinstance(form_field, lib_forms.ModelMultipleChoiceField), f"{name}.{field_name}"
 
 
 # Values for any field.
@@ -271,7 +276,7 @@ def _materialize(value, data):
 
 def _counted_rows() -> tuple:
     # Rollups are left out: they are a cache of counts that any page showing one writes on its first view
-    # (cxcoe/rollups.py), not something a form saves.
+    # (cxcoe/lib/rollups.py), not something a form saves.
     return count_rows(leave_out=[Rollup])
 
 

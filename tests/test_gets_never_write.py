@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from cxcoe import rollups
+from cxcoe.lib import rollups
 
 from .tables import fingerprint
 from .test_permission_matrix import MATRIX, ROLES, matrix_objects
@@ -27,7 +27,7 @@ def _changed_tables(before: dict, after: dict) -> list[str]:
 def test_opening_any_page_changes_no_row(client, mail_dir, people_by_role, amir, olivia, leo, sales, support,
                                          role):
     objects = matrix_objects(olivia=olivia, leo=leo, amir=amir, sales=sales, support=support)
-    # Counted now, as beat would have: a figure never counted yet is counted on its first read (cxcoe/rollups.py),
+    # Counted now, as beat would have: a figure never counted yet is counted on its first read (cxcoe/lib/rollups.py),
     # which fills the rollup table and rewrites the acknowledgement tallies, a cache, not a change anyone made.
     rollups.recount_all()
     if people_by_role[role] is not None:

@@ -73,3 +73,51 @@ def test_nothing_is_imported_only_for_what_importing_it_registers():
 def test_every_task_name_the_code_queues_is_a_registered_task(name):
     celery_app.loader.import_default_modules()
     assert name in celery_app.tasks
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _project_imports(path: Path, modules: set[str]) -> set[str]:
+    """The project modules that this file imports at its top level (a name imported from a package counts as the
+    module of that name when there is one, else as the package)."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name in modules}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                if f"{source}.{alias.name}" in modules:
+                    found.add(f"{source}.{alias.name}")
+                elif source in modules:
+                    found.add(source)
+    return found - {module}
+
+
+def test_the_import_graph_has_no_circle():
+    paths = {_module_name(path): path for _layer, path in _sources()}
+    graph = {module: _project_imports(path, set(paths)) for module, path in paths.items()}
+    circles, done = [], set()
+
+    def visit(module, trail):
+        if module in trail:
+            circles.append(" → ".join([*trail[trail.index(module):], module]))
+            return
+        if module in done:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, [*trail, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert circles == []

@@ -10,8 +10,8 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from cxcoe import mailbox
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, WorkerHeartbeat
+from cxcoe.notifications import mailbox
 from standards.services import create_calendar_feed, submit_version
 
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
@@ -120,7 +120,7 @@ MATRIX = {
     "standards:calendar": row(LOGIN, 200, 200, 200, 200),
     "standards:calendar-export": row(LOGIN, 200, 200, 200, 200),
     # Everyone may ask for their own private calendar address, and reset it. Issuing one is no "-create" page
-    # (cxcoe/submissions.py): there is one address a person at most, so sending twice gives the same one.
+    # (cxcoe/lib/submissions.py): there is one address a person at most, so sending twice gives the same one.
     "standards:calendar-feed-issue": row(LOGIN, 302, 302, 302, 302, method="post"),
     "standards:calendar-feed-reset": row(LOGIN, 302, 302, 302, 302, method="post"),
     # The private address is the key: calendar apps fetch it without signing in.
@@ -174,7 +174,7 @@ def matrix_objects(*, olivia, leo, amir, sales, support) -> dict:
     kept there."""
     kept = mail.EmailMultiAlternatives("Your training is due", "Hello", to=[amir.email])
     kept.attach_alternative("<p>Hello</p>", "text/html")
-    mail.get_connection("cxcoe.mailbox.EmlFileBackend").send_messages([kept])
+    mail.get_connection("cxcoe.notifications.mailbox.EmlFileBackend").send_messages([kept])
     return {
         "amir": amir,
         "sales": sales,

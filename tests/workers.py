@@ -14,7 +14,8 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from cxcoe import celery_app, queueing
+from cxcoe import celery_app
+from cxcoe.lib import queueing
 
 needs_redis_broker = pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"),
                                         reason="needs the Redis broker (make test uses it when Redis answers)")

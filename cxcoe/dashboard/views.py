@@ -10,10 +10,11 @@ from django.utils import timezone
 from standards import metrics as standard_metrics
 from standards.models import Acknowledgement, StandardVersion
 
-from .. import counts, reviews
+from .. import reviews
+from ..lib.types import AuthenticatedRequest
 from ..models import BusinessUnit, Notification
+from ..people import counts
 from ..permissions import dashboard_access_required
-from ..types import AuthenticatedRequest
 
 REVIEW_HORIZON_DAYS = 30
 

@@ -1,6 +1,6 @@
 from django import template
 
-from ..text import render_markdown
+from ..lib.text import render_markdown
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cxcoe import inbox, queueing, reminders
+from cxcoe.lib import queueing
 from cxcoe.models import (
     BusinessUnit,
     Notification,
@@ -18,6 +18,7 @@ from cxcoe.models import (
     User,
     WorkerHeartbeat,
 )
+from cxcoe.notifications import inbox, reminders
 
 from .conftest import check_page
 

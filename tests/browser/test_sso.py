@@ -23,8 +23,8 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import expect
 
-from cxcoe import services
 from cxcoe.models import AuditEvent, User
+from cxcoe.people import services
 from cxcoe.settings import form_action_sources, single_sign_on_providers
 from tests.sso_provider.people import PASSWORD as PROVIDER_PASSWORD
 

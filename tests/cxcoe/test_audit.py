@@ -3,9 +3,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import audit, services
+from cxcoe import audit
 from cxcoe.audit import record_event
 from cxcoe.models import AuditEvent
+from cxcoe.people import services
 
 
 def test_audit_events_cannot_be_changed_or_deleted(olivia, amir):

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from cxcoe import imports, services
+from cxcoe import imports
 from cxcoe.models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User
+from cxcoe.people import services
 from tests.factories import BusinessUnitFactory, UserFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import inbox, reminders, reviews
+from cxcoe import reviews
 from cxcoe.models import Notification, NotificationPreference
+from cxcoe.notifications import inbox, reminders
 
 
 def note_for(person, title="Review Sales: due in 7 days", *, kind="review.due", url="/manage/units/1/",

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import reminders
 from cxcoe.models import AuditEvent, BusinessUnit, Notification, QueuedTask, Reminder, SweepRun
+from cxcoe.notifications import reminders
 
 from ..factories import UserFactory
 from ..steps import csv_lines

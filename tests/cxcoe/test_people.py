@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import forms, services
 from cxcoe.models import AuditEvent, User
+from cxcoe.people import forms, services
 
 from ..factories import UserFactory
 from ..steps import csv_lines

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import health, queueing
+from cxcoe import health
+from cxcoe.lib import queueing
 from cxcoe.models import AuditEvent, BusinessUnit, QueuedTask, SweepRun, WorkerHeartbeat
 
 from ..factories import PASSWORD
@@ -97,7 +98,7 @@ def test_a_failing_task_is_recorded_with_its_error(db):
 
 
 def test_the_cache_falls_back_to_process_memory_while_redis_is_down(settings):
-    settings.CACHES = {"default": {"BACKEND": "cxcoe.cache.FallbackRedisCache",
+    settings.CACHES = {"default": {"BACKEND": "cxcoe.lib.cache.FallbackRedisCache",
                                    "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
                                    "OPTIONS": {"socket_connect_timeout": 0.5}}}
     cache = caches["default"]
@@ -112,7 +113,7 @@ def test_the_cache_falls_back_to_process_memory_while_redis_is_down(settings):
 
 
 def test_sign_in_works_while_the_cache_server_is_down(client, eve, bianca, settings):
-    settings.CACHES = {"default": {"BACKEND": "cxcoe.cache.FallbackRedisCache",
+    settings.CACHES = {"default": {"BACKEND": "cxcoe.lib.cache.FallbackRedisCache",
                                    "LOCATION": f"redis://127.0.0.1:{free_port()}/1",
                                    "OPTIONS": {"socket_connect_timeout": 0.5}}}
     response = client.post(reverse("account_login"), {"login": "eve@acme.example", "password": PASSWORD})

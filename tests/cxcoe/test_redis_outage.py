@@ -83,7 +83,7 @@ def worker_process(private_redis, tmp_path):
 
 def test_work_started_while_redis_is_down_runs_once_when_it_is_back(
         client, settings, private_redis, worker_process, olivia, leo, amir, eve, bianca, sales, support):
-    settings.CACHES = {"default": {"BACKEND": "cxcoe.cache.FallbackRedisCache", "LOCATION": private_redis.url(1),
+    settings.CACHES = {"default": {"BACKEND": "cxcoe.lib.cache.FallbackRedisCache", "LOCATION": private_redis.url(1),
                                    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
     sales.owner, sales.next_review_on = leo, timezone.localdate()
     sales.save()

@@ -23,8 +23,9 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connections, transaction
 from django.utils import timezone
 
-from cxcoe import imports, reminders, reviews
+from cxcoe import imports, reviews
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, SweepRun
+from cxcoe.notifications import reminders
 
 from ..factories import BusinessUnitFactory, UserFactory
 
@@ -212,7 +213,7 @@ def test_a_sender_process_killed_mid_batch_loses_nothing(transactional_db, due_r
     log = tmp_path / "emails.txt"
     code = ("from django.conf import settings\n"
             "settings.EMAIL_BACKEND = 'tests.cxcoe.test_reminder_faults.DyingBackend'\n"
-            "from cxcoe import reminders\n"
+            "from cxcoe.notifications import reminders\n"
             "reminders.send_reminders(batch_size=5)\n")
     result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=BASE_DIR, capture_output=True,

@@ -8,8 +8,9 @@ from datetime import timedelta
 from django.core import mail
 from django.utils import timezone
 
-from cxcoe import reminders, tasks
+from cxcoe import tasks
 from cxcoe.models import Notification, Reminder, SweepRun
+from cxcoe.notifications import reminders
 
 from ..workers import needs_redis_broker, wait_until
 

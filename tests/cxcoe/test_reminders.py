@@ -4,8 +4,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 
-from cxcoe import reminders, reviews, services
+from cxcoe import reviews
 from cxcoe.models import BusinessUnit, Notification, NotificationPreference, Reminder, ReviewRecord, User
+from cxcoe.notifications import reminders
+from cxcoe.people import services
 
 from ..factories import UserFactory
 

@@ -1,4 +1,4 @@
-"""Counts that grow with the organization are rolled up (cxcoe/rollups.py): pages show the last count and its
+"""Counts that grow with the organization are rolled up (cxcoe/lib/rollups.py): pages show the last count and its
 age, and beat's task recounts them."""
 
 from datetime import timedelta
@@ -7,8 +7,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import reminders, rollups, tasks
+from cxcoe import tasks
+from cxcoe.lib import rollups
 from cxcoe.models import Reminder, Rollup
+from cxcoe.notifications import reminders
 
 from ..factories import UserFactory
 from .test_operations import ledger_row

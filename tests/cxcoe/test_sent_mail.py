@@ -10,8 +10,9 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from cxcoe import mailbox, notifications
+from cxcoe import notifications
 from cxcoe.models import Notification
+from cxcoe.notifications import mailbox
 
 from ..factories import UserFactory
 
@@ -34,7 +35,7 @@ def _settings_with(monkeypatch, **environ) -> dict:
 def test_the_embedded_mode_writes_mail_to_files_and_the_others_send_it(monkeypatch, tmp_path):
     monkeypatch.setenv("CXCOE_VAR_DIR", str(tmp_path))
     embedded = _settings_with(monkeypatch)
-    assert embedded["EMAIL_BACKEND"] == "cxcoe.mailbox.EmlFileBackend"
+    assert embedded["EMAIL_BACKEND"] == "cxcoe.notifications.mailbox.EmlFileBackend"
     assert embedded["CXCOE_EMBEDDED_MAIL"] is True
     assert embedded["CXCOE_MAIL_DIR"] == tmp_path / "mail"
     assert _settings_with(monkeypatch, CXCOE_MAIL_DIR="/srv/mail")["CXCOE_MAIL_DIR"] == Path("/srv/mail")

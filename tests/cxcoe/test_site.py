@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import services
 from cxcoe.models import AuditEvent, BusinessUnit, Reminder, User
+from cxcoe.people import services
 
 from ..factories import PASSWORD, UserFactory
 

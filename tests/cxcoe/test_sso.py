@@ -1,4 +1,4 @@
-"""Single sign-on decisions (cxcoe.sso, cxcoe.adapters), with the provider's answer built in the test.
+"""Single sign-on decisions (cxcoe.people.sso, cxcoe.people.adapters), with the provider's answer built in the test.
 tests/browser/test_sso.py runs the same flows against a real provider."""
 
 import importlib
@@ -20,9 +20,9 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.urls import reverse
 
-from cxcoe import sso
-from cxcoe.adapters import AccountAdapter
 from cxcoe.models import AUDIT_VERBS, AuditEvent
+from cxcoe.people import sso
+from cxcoe.people.adapters import AccountAdapter
 from cxcoe.settings import form_action_sources, single_sign_on_providers
 
 from ..factories import PASSWORD

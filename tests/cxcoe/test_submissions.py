@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cxcoe.lib.submissions import KEEP_FOR, ONCE_FIELD
 from cxcoe.models import BusinessUnit, FormSubmission, ImportJob, ReviewRecord
-from cxcoe.submissions import KEEP_FOR, ONCE_FIELD
 from standards.models import CommunicationPlan, Principle
 
 from ..standards.factories import PlanFactory
@@ -178,7 +178,7 @@ def test_a_resent_review_records_one_review(client, leo, sales):
 
 def test_every_create_page_issues_a_one_time_token(client, olivia, leo, amir, sales, support):
     """A page named app:noun-create (STYLE.md) saves a new row: without the token a resend would save it twice,
-    so a create page of a later app fails here until it uses cxcoe.forms.OnceFormMixin and renders the field."""
+    so a create page of a later app fails here until it uses cxcoe.lib.forms.OnceFormMixin and renders the field."""
     from ..test_permission_matrix import MATRIX, project_url_names, standards_objects
 
     objects = {"amir": amir, "sales": sales, **standards_objects(olivia=olivia, leo=leo, units=[sales, support])}

@@ -1,7 +1,7 @@
 import pytest
 from django.template import Context, Template
 
-from cxcoe.text import render_markdown
+from cxcoe.lib.text import render_markdown
 
 
 def test_markdown_keeps_the_formatting_people_use():

@@ -4,8 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cxcoe import services
 from cxcoe.models import AuditEvent, BusinessUnit
+from cxcoe.people import services
 
 from ..factories import BusinessUnitFactory, UserFactory
 

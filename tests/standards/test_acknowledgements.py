@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from cxcoe import reminders
-from cxcoe import services as people_services
 from cxcoe.models import AuditEvent, Reminder
+from cxcoe.notifications import reminders
+from cxcoe.people import services as people_services
 from standards import kinds, services
 from standards.models import Acknowledgement, AudienceRole, Standard, StandardVersion
 

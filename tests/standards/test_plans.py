@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from cxcoe import reminders
 from cxcoe.models import AuditEvent, Reminder
+from cxcoe.notifications import reminders
 from standards import kinds, services
 from standards.models import Communication, CommunicationPlan
 

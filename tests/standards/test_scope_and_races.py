@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import reminders
 from cxcoe.models import Reminder
+from cxcoe.notifications import reminders
 from standards import kinds, services
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
 from standards.sweeps import _escalation_still_due, sweep_acknowledgements

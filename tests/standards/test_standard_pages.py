@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import services as people_services
 from cxcoe import tasks
+from cxcoe.people import services as people_services
 from standards import services
 from standards.metrics import acknowledgement_rates
 from standards.models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion

@@ -11,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from cxcoe import reminders, reviews
+from cxcoe import reviews
 from cxcoe.models import Notification, NotificationPreference, Reminder, SweepRun
+from cxcoe.notifications import reminders
 from standards import kinds, services
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
 

@@ -14,8 +14,9 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cxcoe import reminders, reviews
+from cxcoe import reviews
 from cxcoe.models import AuditEvent, Reminder, ReviewRecord
+from cxcoe.notifications import reminders
 from standards import kinds, services
 from standards.models import Acknowledgement, Standard, StandardVersion
 

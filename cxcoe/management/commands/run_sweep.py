@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cxcoe import reminders
+from cxcoe.notifications import reminders
 
 
 class Command(BaseCommand):

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from cxcoe import reminders, services
 from cxcoe.models import BusinessUnit, User
+from cxcoe.notifications import reminders
+from cxcoe.people import services
 
 DEMO_PASSWORD = "cxcoe-demo"  # noqa: S105 - printed for the demo only
 

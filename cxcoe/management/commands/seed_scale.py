@@ -23,8 +23,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cxcoe.lib.seeding import Progress, bulk
 from cxcoe.models import AuditEvent, BusinessUnit, User
-from cxcoe.seeding import Progress, bulk
 
 from .seed_demo import DEMO_PASSWORD, FIRST, LAST, TITLES
 

@@ -1,15 +1,14 @@
-"""The core's rolled-up counts (cxcoe/rollups.py): active people by unit, and the audit log's length. Both grow
-with the organization, and the people list, the units, a unit's page, the dashboard and the audit log show them."""
+"""Active people by unit, rolled up (cxcoe/lib/rollups.py): the count grows with the organization, and the people
+list, the units, a unit's page and the dashboard show it."""
 
 from __future__ import annotations
 
 from django.db.models import Count
 
-from . import rollups
-from .models import AuditEvent, Rollup, User
+from ..lib import rollups
+from ..models import Rollup, User
 
 PEOPLE = "people"
-AUDIT_LOG = "audit-log"
 
 
 def count_people() -> dict:
@@ -17,13 +16,8 @@ def count_people() -> dict:
     return {"active": sum(by_unit.values()), "by_unit": {str(unit): n for unit, n in by_unit.items() if unit}}
 
 
-def count_audit_log() -> dict:
-    return {"events": AuditEvent.objects.count()}
-
-
 def register() -> None:
     rollups.register(PEOPLE, count_people)
-    rollups.register(AUDIT_LOG, count_audit_log)
 
 
 def headcounts() -> tuple[dict[int, int], Rollup]:

@@ -27,9 +27,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import audit
-from .celery import app as celery_app
-from .models import QueuedTask, WorkerHeartbeat
+from .. import audit
+from ..celery import app as celery_app
+from ..models import QueuedTask, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 

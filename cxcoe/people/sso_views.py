@@ -6,8 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from ..lib.types import AuthenticatedRequest
 from . import sso
-from .types import AuthenticatedRequest
 
 
 @never_cache

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from .models import User
+from ..models import User
 
 
 class AuthenticatedRequest(HttpRequest):

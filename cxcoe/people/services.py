@@ -12,9 +12,10 @@ from django.db.models.functions import Concat, Length, Replace, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, reminders, reviews
-from .audit import record_event
-from .models import COE_STAFF_GROUP, BusinessUnit, User
+from .. import audit, reviews
+from ..audit import record_event
+from ..models import COE_STAFF_GROUP, BusinessUnit, User
+from ..notifications import reminders
 
 UNIT_TREE_LOCK = 4_210_001  # any constant, unique among the project's advisory locks
 

@@ -1,5 +1,5 @@
 """Services for the inbox and the operations page: reading notifications, email preferences, retrying a failed
-reminder. The engine that creates notifications is in cxcoe/reminders.py; this module only acts for a person."""
+reminder. The engine that creates notifications is in reminders.py; this module only acts for a person."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import notifications, queueing
-from .audit import record_event
-from .models import Notification, NotificationPreference, Reminder, User
+from .. import notifications
+from ..audit import record_event
+from ..lib import queueing
+from ..models import Notification, NotificationPreference, Reminder, User
 
 
 def mark_read(*, notification: Notification, user: User) -> bool:

@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import health, inbox, notifications, queueing, reminders, rollups
-from .csvexport import csv_response
+from .. import health, notifications
+from ..lib import queueing, rollups
+from ..lib.csvexport import csv_response
+from ..lib.types import AuthenticatedRequest
+from ..models import Notification, NotificationPreference, Reminder, SweepRun
+from ..permissions import coe_staff_required
+from . import inbox, reminders
 from .forms import NotificationFilterForm, NotificationPreferencesForm, ReminderFilterForm
-from .models import Notification, NotificationPreference, Reminder, SweepRun
-from .permissions import coe_staff_required
-from .types import AuthenticatedRequest
 
 INBOX_PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 50

@@ -51,10 +51,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import queueing, services
-from .audit import record_event, record_events
-from .csvexport import FORMULA_PREFIXES
-from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User, unit_code_validator
+from ..audit import record_event, record_events
+from ..lib import queueing
+from ..lib.csvexport import FORMULA_PREFIXES
+from ..models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, ImportJob, User, unit_code_validator
+from ..people import services
 
 logger = logging.getLogger(__name__)
 

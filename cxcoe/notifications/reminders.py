@@ -30,13 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import notifications, queueing
-from .audit import record_event
-from .models import BusinessUnit, Notification, Reminder, SweepRun, User
+from .. import notifications
+from ..audit import record_event
+from ..lib import queueing
+from ..models import BusinessUnit, Notification, Reminder, SweepRun, User
 
 log = logging.getLogger(__name__)
 DECLARE_BATCH = 1000
-LEDGER_TOTALS = "reminder-ledger"  # the rollup (cxcoe/rollups.py) of the ledger's rows by status
+LEDGER_TOTALS = "reminder-ledger"  # the rollup (cxcoe/lib/rollups.py) of the ledger's rows by status
 
 
 def reminder_period(due_on: date, today: date) -> str | None:
@@ -436,5 +437,5 @@ def request_sweep(*, name: str, by: User) -> bool:
 
 
 def ledger_totals() -> dict[str, int]:
-    """How many ledger rows are in each status: counted by cxcoe.rollups, not on each view."""
+    """How many ledger rows are in each status: counted by cxcoe.lib.rollups, not on each view."""
     return dict(Reminder.objects.order_by().values_list("status").annotate(n=Count("pk")))

@@ -1,4 +1,4 @@
-"""Single sign-on policy. allauth runs the OpenID Connect protocol; cxcoe.adapters calls in here to decide
+"""Single sign-on policy. allauth runs the OpenID Connect protocol; cxcoe.people.adapters calls in here to decide
 who may come in, to let a fresh sign-in at the provider stand in for a password, and to offer the
 provider's own sign-out. The README's "Single sign-on" section describes the behaviour.
 """
@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..audit import record_event
 from . import services
-from .audit import record_event
 
 PROVIDER = "openid_connect"
 # The session remembers when its person last signed in again at the provider to confirm it was them.

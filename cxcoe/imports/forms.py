@@ -3,7 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from .forms import BootstrapFormMixin, OnceFormMixin
+from ..lib.forms import BootstrapFormMixin, OnceFormMixin
 
 
 class ImportForm(OnceFormMixin, BootstrapFormMixin, forms.Form):

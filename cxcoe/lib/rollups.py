@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .models import Rollup
+from ..models import Rollup
 
 _COUNTERS: dict[str, Callable[[], dict]] = {}
 

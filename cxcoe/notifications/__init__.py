@@ -1,7 +1,7 @@
 """Notification kinds, people's email preferences, and the emails themselves.
 
 Apps declare their kinds with `register_kind` (in their AppConfig.ready) and never talk to email directly:
-the reminder sender (cxcoe/reminders.py) turns ledger rows into notifications and calls `email_for`.
+the reminder sender (cxcoe/notifications/reminders.py) turns ledger rows into notifications and calls `email_for`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, NotificationPreference, Reminder
+from ..models import Notification, NotificationPreference, Reminder
 
 
 @dataclass(frozen=True)

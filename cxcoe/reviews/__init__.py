@@ -20,10 +20,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import permissions, reminders
-from .audit import record_event
-from .models import ReviewCycle, ReviewRecord, User
-from .notifications import Kind, Message, register_kind
+from .. import permissions
+from ..audit import record_event
+from ..models import ReviewCycle, ReviewRecord, User
+from ..notifications import Kind, Message, register_kind, reminders
 
 REVIEW_DUE = "review.due"
 REVIEW_ESCALATION = "review.escalation"

@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from ..lib.types import AuthenticatedRequest
+from ..models import User
+from ..permissions import can_read_sent_mail, coe_staff_required
 from . import mailbox
-from .models import User
-from .permissions import can_read_sent_mail, coe_staff_required
-from .types import AuthenticatedRequest
 
 PAGE_SIZE = 50
 

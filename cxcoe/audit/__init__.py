@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .models import AUDIT_CHANGE_VERBS, AUDIT_VERBS, AuditEvent
+from ..models import AUDIT_CHANGE_VERBS, AUDIT_VERBS, AuditEvent
 
 USER_AGENT_LENGTH = AuditEvent._meta.get_field("user_agent").max_length
 

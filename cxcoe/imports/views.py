@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import imports
-from .forms_import import ImportForm
-from .models import ImportJob
-from .permissions import coe_staff_required
-from .submissions import save_once, saves_once
-from .types import AuthenticatedRequest
+from .. import imports
+from ..lib.submissions import save_once, saves_once
+from ..lib.types import AuthenticatedRequest
+from ..models import ImportJob
+from ..permissions import coe_staff_required
+from .forms import ImportForm
 
 PAGE_SIZE = 20
 # The stored files can be megabytes; pages that do not show them never load them.

@@ -1,4 +1,4 @@
-"""A form sent twice saves one row: create forms carry a one-time token (cxcoe.forms.OnceFormMixin), spent here
+"""A form sent twice saves one row: create forms carry a one-time token (cxcoe.lib.forms.OnceFormMixin), spent here
 in the same transaction as the row it saves.
 
 A view that creates takes `@saves_once`, and wraps its service call in `save_once`:
@@ -28,7 +28,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import FormSubmission
+from ..models import FormSubmission
 
 ONCE_FIELD = "submission_token"
 # Long enough for a tab left open over a holiday; old tokens go when new ones are spent.

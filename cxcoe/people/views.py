@@ -1,41 +1,26 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import counts, permissions, reviews, rollups, services
-from .csvexport import csv_response
-from .forms import (
-    SEARCH_MAX_LENGTH,
-    AuditFilterForm,
-    DeactivateForm,
-    PeopleFilterForm,
-    PersonForm,
-    ProfileForm,
-    ReviewForm,
-    UnitForm,
-)
-from .models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
-from .permissions import coe_staff_required
-from .submissions import save_once, saves_once
-from .types import AuthenticatedRequest
+from .. import permissions, reviews
+from ..lib import rollups
+from ..lib.csvexport import csv_response
+from ..lib.forms import SEARCH_MAX_LENGTH
+from ..lib.submissions import save_once, saves_once
+from ..lib.types import AuthenticatedRequest
+from ..models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
+from ..permissions import coe_staff_required
+from ..reviews.forms import ReviewForm
+from . import counts, services
+from .forms import DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm
 
 PAGE_SIZE = 50
-
-
-@login_not_required
-@require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 def profile(request: AuthenticatedRequest) -> HttpResponse:
@@ -259,47 +244,7 @@ def unit_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _unit_form(request, get_object_or_404(BusinessUnit, pk=pk))
 
 
-def _audit_events(filters: AuditFilterForm):
-    events = AuditEvent.objects.select_related("actor", "target_type")
-    if not filters.is_valid():
-        return events
-    data = filters.cleaned_data
-    if data["q"]:
-        events = events.filter(Q(target_label__icontains=data["q"]) | Q(details__icontains=data["q"]))
-    if data["verb"]:
-        events = events.filter(verb=data["verb"])
-    if data["actor"]:
-        events = events.filter(actor__email__icontains=data["actor"])
-    if data["since"]:
-        events = events.filter(created_at__date__gte=data["since"])
-    if data["until"]:
-        events = events.filter(created_at__date__lte=data["until"])
-    return events
 
 
-@coe_staff_required
-def audit_list(request: AuthenticatedRequest) -> HttpResponse:
-    filters = AuditFilterForm(request.GET or None)
-    counted = None
-    if filters.is_valid() and any(filters.cleaned_data.values()):
-        paginator = Paginator(_audit_events(filters), PAGE_SIZE)
-    else:  # the whole log: its rolled-up length, rather than counting every event on each view
-        counted = rollups.read(counts.AUDIT_LOG)
-        paginator = rollups.CountedPaginator(_audit_events(filters), PAGE_SIZE, count=counted.value["events"])
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "cxcoe/audit_list.html", {"filters": filters, "page_obj": page, "events": page.object_list,
-                                                     "counted": counted})
 
 
-@coe_staff_required
-def audit_export(request: AuthenticatedRequest) -> HttpResponse:
-    events = _audit_events(AuditFilterForm(request.GET or None))
-    rows = (
-        [e.created_at.isoformat(), e.actor.email if e.actor else "", e.verb,
-         e.target_type.model if e.target_type else "", e.target_id, e.target_label, e.details, e.ip_address or "",
-         e.user_agent]
-        for e in events.iterator(chunk_size=2000)
-    )
-    return csv_response("audit-log.csv",
-                        ["time_utc", "actor", "action", "object_type", "object_id", "object", "details", "ip",
-                         "user_agent"], rows)

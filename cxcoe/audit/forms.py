@@ -1,0 +1,28 @@
+"""The audit log's filters."""
+
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..lib.forms import BootstrapFormMixin, date_input, search_field
+from ..models import AUDIT_VERBS
+
+
+def _verb_choices() -> list[tuple[str, str]]:
+    """Read when a form is built: apps add their verbs when they are ready."""
+    return [("", _("Any action")), *sorted(AUDIT_VERBS.items(), key=lambda item: str(item[1]))]
+
+
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    q = search_field(_("Object or email"))
+    verb = forms.ChoiceField(label=_("Action"), required=False,
+                             choices=_verb_choices)
+    actor = search_field(_("Actor email"))
+    since = forms.DateField(label=_("From"), required=False, widget=date_input())
+    until = forms.DateField(label=_("To"), required=False, widget=date_input())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end date is before the start date."))
+        return data

@@ -1,0 +1,141 @@
+"""What every app's forms build on: Bootstrap classes, the one-time token of create forms, date inputs, the
+search box of filter forms, and model fields sized to what a database key can hold."""
+
+import uuid
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..models import User
+from .submissions import ONCE_FIELD, parse_token
+
+
+def date_input() -> forms.DateInput:
+    """The browser's date picker, showing and reading ISO dates."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# SQLite refuses a LIKE pattern over 50,000 bytes, and no name or title comes near this.
+SEARCH_MAX_LENGTH = 200
+
+
+def search_field(label: str | None = None) -> forms.CharField:
+    """The free-text box of a filter form: too long a query is an error beside the box, not a 500."""
+    return forms.CharField(label=label or _("Search"), required=False, max_length=SEARCH_MAX_LENGTH)
+
+
+def active_person_by_email(email: str) -> User | None:
+    """The active person with this address (any case); None for a blank; a clear error when nobody has it."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    person = User.objects.active().filter(email__iexact=email).first()
+    if person is None:
+        raise forms.ValidationError(_("Nobody active has the address %(email)s.") % {"email": email})
+    return person
+
+
+# The widest key any of our databases holds (a 64-bit integer): SQLite raises OverflowError on a bigger one in
+# "id IN (...)", which Django's choice fields don't catch.
+LARGEST_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no table can hold before asking the database about them, as an invalid choice."""
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for pk in value if isinstance(value, list | tuple) else []:
+                try:
+                    number = int(str(pk))
+                except ValueError:  # not a number at all: Django's own check refuses it
+                    continue
+                if abs(number) > LARGEST_ID:
+                    raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                                params={"value": str(pk)[:20]})
+        return super()._check_values(value)
+
+
+def model_form_field(db_field, **kwargs):
+    """Every model form's fields, as Django makes them, but many-to-many choices through the field above."""
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    return db_field.formfield(**kwargs)
+
+
+class OnceFormMixin:
+    """A create form's one-time token, issued in a hidden field, so that the form sent twice saves one row.
+
+    The view spends it with cxcoe.lib.submissions.save_once; an edit form (an instance with a pk) has none, since
+    saving the same values twice changes nothing. The token is kept as `submission_token`, out of
+    cleaned_data, so that a view still passes `**form.cleaned_data` to its service.
+    """
+
+    submission_token: uuid.UUID | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is None or instance.pk is None:
+            self.fields[ONCE_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def add_prefix(self, field_name: str) -> str:
+        # The same name whatever the form's prefix, so that @saves_once finds it before any form is built.
+        return field_name if field_name == ONCE_FIELD else super().add_prefix(field_name)
+
+    def clean(self):
+        data = super().clean()
+        self.submission_token = parse_token(data.pop(ONCE_FIELD, None))
+        return data
+
+
+class BootstrapFormMixin:
+    """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid"
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"id_{name}_errors"
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
