@@ -9,9 +9,9 @@ N people spread over them, at N=10,000 and then N=50,000, and at each size publi
 that the whole organization must acknowledge (the previous size's standard is retired first):
 
 1. the floor: one INSERT ... SELECT ... FROM the people making the same pending rows for a throwaway version;
-2. `services.approve_version`, which inserts the N pending rows, counting queries;
+2. `approve_version`, which inserts the N pending rows, counting queries;
 3. `sweeps.sweep_acknowledgements()` right after: the first run declares N reminders, the second none;
-4. with 10% acknowledged, the standard page's progress by unit (`views._progress`) and the dashboard's
+4. with 10% acknowledged, the standard page's progress by unit (`unit_progress`) and the dashboard's
    `metrics.acknowledgement_rates()`, against one hand-written GROUP BY unit giving the same numbers
    (asked, acknowledged and overdue, of the version's rows not withdrawn), best of 7 rounds in which the
    three take turns: they take milliseconds, where one run is mostly noise;
@@ -92,15 +92,15 @@ class Organization:
 
 
 def draft_standard(code: str, author):
-    from standards import services
     from standards.models import Principle, Standard, StandardVersion
+    from standards.services.catalogue import create_standard
 
     principle, _created = Principle.objects.get_or_create(title="We make it easy",
                                                           defaults={"statement": "No effort for customers."})
     standard = Standard(code=code, principle=principle, owner=author, requires_acknowledgement=True)
     draft = StandardVersion(title=f"Answer within one working day ({code})",
                             statement="Reply to every customer message within one working day.")
-    return services.create_standard(standard=standard, draft=draft, by=author)
+    return create_standard(standard=standard, draft=draft, by=author)
 
 
 def floor_insert(version, due_on: date) -> tuple[float, int]:
@@ -168,12 +168,15 @@ def measure(org: Organization, size: int, today: date) -> dict:
     from django.db.models import Count, Max, Q
 
     from cxcoe.models import BusinessUnit, Reminder, User
-    from standards import metrics, services, sweeps, tallies, views
+    from standards import metrics, sweeps, tallies
     from standards.models import Acknowledgement, Standard
+    from standards.services.catalogue import retire_standard
+    from standards.services.versions import approve_version, submit_version
+    from standards.views.acknowledgements import unit_progress
 
     author, approver = org.staff[0], org.staff[1]
     for old in Standard.objects.published():  # the previous size's standard: its sweep would blur this one's
-        services.retire_standard(standard=old, by=approver)
+        retire_standard(standard=old, by=approver)
     org.grow_to(size)
     analyze()
     audience = User.objects.active().count()
@@ -183,11 +186,11 @@ def measure(org: Organization, size: int, today: date) -> dict:
     analyze()  # the floor's deleted rows are not left for publishing to step over
 
     standard = draft_standard(f"CX-ACK-{size}", author)
-    version = services.submit_version(version=standard.open_version(), by=author)
+    version = submit_version(version=standard.open_version(), by=author)
     publish_queries = [0]
     with counting_queries(publish_queries):
         started = time.perf_counter()
-        services.approve_version(version=version, by=approver, today=today)
+        approve_version(version=version, by=approver, today=today)
         publish = time.perf_counter() - started
     standard.refresh_from_db()
     asked = Acknowledgement.objects.filter(version=version, status=Acknowledgement.Status.PENDING).count()
@@ -221,7 +224,7 @@ def measure(org: Organization, size: int, today: date) -> dict:
 
     unit_ids = list(BusinessUnit.objects.values_list("pk", flat=True))
     reads = best_of(group_by=(lambda: group_by_floor(version.pk), tuple),
-                    progress=(lambda user: views._progress(standard, user), fresh_staff),
+                    progress=(lambda user: unit_progress(standard, user), fresh_staff),
                     rates=(lambda: metrics.acknowledgement_rates(unit_ids), tuple))
     group_by, floor_groups = reads["group_by"]["best"], reads["group_by"]["result"]
     progress, progress_queries, shown = (reads["progress"][key] for key in ("best", "queries", "result"))
@@ -235,7 +238,7 @@ def measure(org: Organization, size: int, today: date) -> dict:
 
     joiners = {person.pk for person in org.add_people(size // 100)}
     sync_time = [0.0]
-    real_sync = services.sync_acknowledgements
+    real_sync = sweeps.sync_acknowledgements
 
     def timed_sync(**kwargs):
         started = time.perf_counter()
@@ -245,7 +248,7 @@ def measure(org: Organization, size: int, today: date) -> dict:
             sync_time[0] += time.perf_counter() - started
 
     last = Acknowledgement.objects.aggregate(last=Max("pk"))["last"]
-    with mock.patch.object(services, "sync_acknowledgements", timed_sync):
+    with mock.patch.object(sweeps, "sync_acknowledgements", timed_sync):
         started = time.perf_counter()
         joined = sweeps.sweep_acknowledgements(today=today)
         joiners_sweep = time.perf_counter() - started

@@ -5,7 +5,6 @@ from django.contrib import admin
 
 from cxcoe.admin import ReadOnlyAdmin
 
-from . import services
 from .models import (
     Acknowledgement,
     CalendarFeed,
@@ -15,6 +14,7 @@ from .models import (
     Standard,
     StandardVersion,
 )
+from .services.principles import save_principle
 
 
 @admin.register(Principle)
@@ -23,7 +23,7 @@ class PrincipleAdmin(admin.ModelAdmin):
     fields = ["title", "statement", "explanation", "examples"]
 
     def save_model(self, request, obj, form, change):
-        services.save_principle(principle=obj, by=request.user)
+        save_principle(principle=obj, by=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # archived from the principles page, or deleted there when nothing points to it

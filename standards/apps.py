@@ -10,14 +10,15 @@ class StandardsConfig(AppConfig):
         from cxcoe import reviews
         from cxcoe.lib import rollups
 
-        from . import services, sweeps, tallies, verbs
+        from . import sweeps, tallies, verbs
         from .models import Standard
+        from .services.catalogue import retire_after_review
 
         sweeps.register_kinds()
         sweeps.register_sweeps()
         verbs.register_verbs()
         rollups.register(tallies.ROLLUP, tallies.count_all)
-        reviews.register_retirer(Standard, services.retire_after_review)
+        reviews.register_retirer(Standard, retire_after_review)
 
     def seed_scale(self, *, scale: float, rng, progress) -> None:
         """Called by `manage.py seed_scale` once the large organization's units and people exist."""

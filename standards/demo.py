@@ -1,7 +1,7 @@
 """The standards part of the demo organization: principles, standards in every state, acknowledgements
 partly done, and two communication plans. Called by `manage.py seed_demo` through StandardsConfig.seed_demo.
 
-Every write goes through standards/services.py, so the audit log tells the same story as the pages. The
+Every write goes through the services (standards/services/), so the audit log tells the same story as the pages. The
 services only act "now": where the story needs the past (a standard published months ago, an
 acknowledgement deadline already missed), the dates are moved back right after the service call, and each
 place says so.
@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from cxcoe.models import BusinessUnit, User
 
-from . import services
 from .models import (
     Acknowledgement,
     AudienceRole,
@@ -26,6 +25,11 @@ from .models import (
     Standard,
     StandardVersion,
 )
+from .services.acknowledgements import acknowledge_standard
+from .services.catalogue import create_standard, retire_standard
+from .services.plans import save_communication, save_plan, send_communication, set_communication_status
+from .services.principles import save_principle
+from .services.versions import approve_version, save_draft, send_back, start_revision, submit_version
 
 OLIVIA, LEO, NADIA = "olivia@acme.example", "leo@acme.example", "nadia@acme.example"
 EVE, AMIR, BIANCA = "eve@acme.example", "amir@acme.example", "bianca@acme.example"
@@ -336,7 +340,7 @@ def _acknowledge(standard: Standard, *, share: tuple[int, int], keep_pending: li
                .select_related("person").order_by("person__email"))
     for index, row in enumerate(pending):
         if index % every < taken and row.person.email not in keep_pending:
-            services.acknowledge_standard(standard=standard, by=row.person, today=today)
+            acknowledge_standard(standard=standard, by=row.person, today=today)
 
 
 def _create(spec: dict, people: dict[str, User], principles: list[Principle],
@@ -354,7 +358,7 @@ def _create(spec: dict, people: dict[str, User], principles: list[Principle],
         metric=spec["metric"], target=spec["target"], data_source=spec["data_source"],
         change_summary="First version.",
     )
-    return services.create_standard(standard=standard, draft=draft, by=author,
+    return create_standard(standard=standard, draft=draft, by=author,
                                     audience_units=[units[code] for code in spec["units"]])
 
 
@@ -365,21 +369,21 @@ def _approver(standard: Standard, people: dict[str, User]) -> User:
 
 def _publish(standard: Standard, people: dict[str, User], *, today: date) -> StandardVersion:
     version = standard.open_version()
-    services.submit_version(version=version, by=version.created_by)
-    version = services.approve_version(version=version, by=_approver(standard, people), today=today,
+    submit_version(version=version, by=version.created_by)
+    version = approve_version(version=version, by=_approver(standard, people), today=today,
                                        comment="Approved for the demo organization.")
     standard.refresh_from_db()
     return version
 
 
 def _revise(standard: Standard, people: dict[str, User], change: dict, *, today: date) -> StandardVersion:
-    draft = services.start_revision(standard=standard, by=standard.owner)
+    draft = start_revision(standard=standard, by=standard.owner)
     for name, value in change.items():
         if name != "days_ago":
             setattr(draft, name, value)
-    services.save_draft(version=draft, by=standard.owner)
-    services.submit_version(version=draft, by=standard.owner)
-    version = services.approve_version(version=draft, by=_approver(standard, people), today=today)
+    save_draft(version=draft, by=standard.owner)
+    submit_version(version=draft, by=standard.owner)
+    version = approve_version(version=draft, by=_approver(standard, people), today=today)
     standard.refresh_from_db()
     return version
 
@@ -391,9 +395,9 @@ def _seed_standard(spec: dict, people, principles, units, *, today: date) -> Sta
         return standard
     if state in ("submitted", "sent_back"):
         version = standard.open_version()
-        services.submit_version(version=version, by=version.created_by)
+        submit_version(version=version, by=version.created_by)
         if state == "sent_back":
-            services.send_back(version=version, by=standard.approver, comment=spec["comment"])
+            send_back(version=version, by=standard.approver, comment=spec["comment"])
         return standard
     version = _publish(standard, people, today=today)
     if state == "three_versions":
@@ -416,14 +420,14 @@ def _seed_standard(spec: dict, people, principles, units, *, today: date) -> Sta
         _acknowledge(standard, share=spec["ack"], keep_pending=spec.get("keep_pending", []), today=today)
     _backdate(version, days_ago=spec["days_ago"], today=today, first=True)
     if state == "retired":
-        services.retire_standard(standard=standard, by=people[OLIVIA], note=spec["note"])
+        retire_standard(standard=standard, by=people[OLIVIA], note=spec["note"])
     return standard
 
 
 def _seed_plans(people: dict[str, User], principles: list[Principle], standards: dict[str, Standard],
                 units: dict[str, BusinessUnit], *, today: date) -> None:
     olivia, leo, nadia = people[OLIVIA], people[LEO], people[NADIA]
-    launch = services.save_plan(
+    launch = save_plan(
         plan=CommunicationPlan(
             title="Launch our five CX principles", owner=olivia,
             objective="By the end of the quarter, every employee can name our five principles and give one "
@@ -432,7 +436,7 @@ def _seed_plans(people: dict[str, User], principles: list[Principle], standards:
             starts_on=today - timedelta(days=45), ends_on=today + timedelta(days=60)),
         by=olivia, principles=principles,
         standards=[standards["CX-STD-001"], standards["CX-STD-005"], standards["CX-STD-006"]])
-    sales = services.save_plan(
+    sales = save_plan(
         plan=CommunicationPlan(
             title="Promises we keep in Sales", owner=leo,
             objective="Sales keeps every call-back promise it makes. Missed call-backs in the CRM fall below 5% "
@@ -466,18 +470,18 @@ def _seed_plans(people: dict[str, User], principles: list[Principle], standards:
          "Three stories from the team, nominated by their colleagues.", "planned"),
     ]
     for plan, title, channel, days, owner, message, outcome in items:
-        communication = services.save_communication(
+        communication = save_communication(
             communication=Communication(plan=plan, title=title, channel=channel, owner=owner, message=message,
                                         scheduled_on=today + timedelta(days=days)),
             by=plan.owner)
         if outcome in ("ready", "send", "held"):
-            services.set_communication_status(communication=communication, by=owner, status="ready")
+            set_communication_status(communication=communication, by=owner, status="ready")
         if outcome == "send":
-            services.send_communication(communication=communication, by=owner)
+            send_communication(communication=communication, by=owner)
         elif outcome == "held":
-            services.set_communication_status(communication=communication, by=owner, status="sent")
+            set_communication_status(communication=communication, by=owner, status="sent")
         elif outcome == "cancelled":
-            services.set_communication_status(communication=communication, by=owner, status="cancelled")
+            set_communication_status(communication=communication, by=owner, status="cancelled")
 
 
 def seed(stdout) -> None:
@@ -490,7 +494,7 @@ def seed(stdout) -> None:
     people = {person.email: person for person in User.objects.filter(email__in=[OLIVIA, LEO, NADIA])}
     units = {unit.code: unit for unit in BusinessUnit.objects.all()}
     olivia = people[OLIVIA]
-    principles = [services.save_principle(principle=Principle(**fields), by=olivia) for fields in PRINCIPLES]
+    principles = [save_principle(principle=Principle(**fields), by=olivia) for fields in PRINCIPLES]
     standards = {spec["code"]: _seed_standard(spec, people, principles, units, today=today) for spec in STANDARDS}
     _seed_plans(people, principles, standards, units, today=today)
     current = Acknowledgement.objects.filter(version_id__in=Standard.objects.published().values("ack_version_id"))

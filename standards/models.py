@@ -442,6 +442,8 @@ class Communication(models.Model):
         SENT = "sent", _("Sent")
         CANCELLED = "cancelled", _("Cancelled")
 
+    OPEN = (Status.PLANNED, Status.READY)  # still to happen: on the calendar as coming or overdue
+
     plan = models.ForeignKey(CommunicationPlan, models.PROTECT, related_name="communications")
     title = models.CharField(_("title"), max_length=200)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from cxcoe.models import User
 from cxcoe.notifications import Kind, Message, register_kind, reminders
 
-from . import kinds, services
+from . import kinds
 from .models import Acknowledgement, Communication, Standard, StandardVersion
+from .services.acknowledgements import sync_acknowledgements
 
 
 def _render_ack_due(reminder, row: Acknowledgement) -> Message:
@@ -89,7 +90,7 @@ def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None
         standards = standards.filter(pk__in=standard_ids)
     standards = list(standards)
     for standard in standards:
-        services.sync_acknowledgements(standard=standard, today=today)
+        sync_acknowledgements(standard=standard, today=today)
     horizon = today + timedelta(days=max(settings.CXCOE_REMINDER_OFFSETS))
     rows = list(Acknowledgement.objects.pending().filter(version_id__in=[s.ack_version_id for s in standards],
                                                           due_on__lte=horizon)

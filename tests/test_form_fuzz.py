@@ -35,7 +35,7 @@ from cxcoe.notifications import forms as notifications_forms
 from cxcoe.people import forms as people_forms
 from cxcoe.reviews import forms as reviews_forms
 from standards import forms as standards_forms
-from standards.services import submit_version
+from standards.services.versions import submit_version
 
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 from .tables import PROJECT_APPS, count_rows

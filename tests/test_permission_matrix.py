@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, WorkerHeartbeat
 from cxcoe.notifications import mailbox
-from standards.services import create_calendar_feed, submit_version
+from standards.services.calendar import create_calendar_feed
+from standards.services.versions import submit_version
 
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 from .tables import PROJECT_APPS

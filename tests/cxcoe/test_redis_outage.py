@@ -22,8 +22,8 @@ from django.utils import timezone
 from cxcoe import imports
 from cxcoe.models import ImportJob, Notification, QueuedTask, Reminder, SweepRun, User, WorkerHeartbeat
 from standards import kinds as standards_kinds
-from standards import services as standards_services
 from standards.models import Acknowledgement, StandardVersion
+from standards.services.versions import submit_version
 
 from ..factories import PASSWORD, UserFactory
 from ..standards.factories import StandardFactory
@@ -88,7 +88,7 @@ def test_work_started_while_redis_is_down_runs_once_when_it_is_back(
     sales.owner, sales.next_review_on = leo, timezone.localdate()
     sales.save()
     standard = StandardFactory(approver=olivia, requires_acknowledgement=True, audience_units=[sales, support])
-    standards_services.submit_version(version=standard.open_version(), by=UserFactory(coe_staff=True))
+    submit_version(version=standard.open_version(), by=UserFactory(coe_staff=True))
     checked = imports.create_import(by=olivia, people_name="joiner.csv", people_text=(
         "email,display_name,bu_code,job_title,roles\njoiner@acme.example,Jo Iner,SAL,Analyst,\n"))
     assert imports.validate_import(job_id=checked.pk).status == ImportJob.Status.PREVIEW

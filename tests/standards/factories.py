@@ -5,8 +5,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from standards import services
 from standards.models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
+from standards.services.catalogue import create_standard
+from standards.services.versions import approve_version, submit_version
 
 from ..factories import UserFactory
 
@@ -37,7 +38,7 @@ class StandardFactory(factory.django.DjangoModelFactory):
         draft = StandardVersion(title=kwargs["title"], statement=statement,
                                 rationale_customers="Nobody likes waiting.", metric="Replies within 24 h",
                                 target="95%", data_source="Helpdesk report")
-        return services.create_standard(standard=model_class(**kwargs), draft=draft, by=author,
+        return create_standard(standard=model_class(**kwargs), draft=draft, by=author,
                                         audience_units=audience_units)
 
 
@@ -46,9 +47,9 @@ def publish_standard(standard: Standard, *, audience_units=None, approver=None, 
     if audience_units is not None:
         standard.audience_units.set(audience_units)
     version = standard.open_version()
-    services.submit_version(version=version, by=version.created_by)
+    submit_version(version=version, by=version.created_by)
     approver = approver or standard.approver or UserFactory(coe_staff=True)
-    services.approve_version(version=version, by=approver, effective_on=effective_on)
+    approve_version(version=version, by=approver, effective_on=effective_on)
     standard.refresh_from_db()
     return standard
 

@@ -16,8 +16,11 @@ from django.utils.formats import date_format
 from cxcoe.models import AuditEvent, Reminder
 from cxcoe.notifications import reminders
 from cxcoe.people import services as people_services
-from standards import kinds, services
+from standards import kinds
 from standards.models import Acknowledgement, AudienceRole, Standard, StandardVersion
+from standards.services.acknowledgements import acknowledge_standard
+from standards.services.catalogue import update_standard
+from standards.services.versions import approve_version, save_draft, start_revision, submit_version
 
 from ..factories import UserFactory
 from .factories import StandardFactory
@@ -32,13 +35,13 @@ def _standard(olivia, principle, code, **settings) -> Standard:
 def _publish(standard: Standard, *, author, approver, effective_on=None, **text) -> StandardVersion:
     """Approve the open draft, or a new revision with `text` when the standard is already published."""
     if standard.current_version_id is not None or text:
-        version = services.start_revision(standard=standard, by=author)
+        version = start_revision(standard=standard, by=author)
         for name, value in {"change_summary": "Clearer", **text}.items():
             setattr(version, name, value)
-        services.save_draft(version=version, by=author)
+        save_draft(version=version, by=author)
     version = standard.open_version()
-    services.submit_version(version=version, by=author)
-    services.approve_version(version=version, by=approver, effective_on=effective_on)
+    submit_version(version=version, by=author)
+    approve_version(version=version, by=approver, effective_on=effective_on)
     standard.refresh_from_db()
     version.refresh_from_db()
     return version
@@ -103,7 +106,7 @@ def test_a_standard_without_acknowledgement_asks_nobody(olivia, oscar, principle
     assert standard.ack_version is None
     assert not Acknowledgement.objects.exists()
     with pytest.raises(ValidationError, match="does not ask for acknowledgement"):
-        services.acknowledge_standard(standard=standard, by=bianca)
+        acknowledge_standard(standard=standard, by=bianca)
     assert not Acknowledgement.objects.exists()
 
 
@@ -113,7 +116,7 @@ def test_a_standard_without_acknowledgement_asks_nobody(olivia, oscar, principle
 def test_an_acknowledgement_records_the_version_read(support_standard, bianca, eve):
     today = timezone.localdate()
     reminders.run_sweep(name="acknowledgements", today=support_standard.ack_version.ack_due_on - timedelta(days=7))
-    row = services.acknowledge_standard(standard=support_standard, by=bianca, today=today)
+    row = acknowledge_standard(standard=support_standard, by=bianca, today=today)
     row.refresh_from_db()
     version = support_standard.current_version
     assert (row.status, row.version, row.read_version) == (Acknowledgement.Status.ACKNOWLEDGED, version, version)
@@ -126,8 +129,8 @@ def test_an_acknowledgement_records_the_version_read(support_standard, bianca, e
 
 
 def test_acknowledging_twice_keeps_one_row_and_one_event(support_standard, bianca, client):
-    first = services.acknowledge_standard(standard=support_standard, by=bianca)
-    second = services.acknowledge_standard(standard=support_standard, by=bianca)
+    first = acknowledge_standard(standard=support_standard, by=bianca)
+    second = acknowledge_standard(standard=support_standard, by=bianca)
     assert second.pk == first.pk
     assert second.acknowledged_at == first.acknowledged_at
     client.force_login(bianca)
@@ -155,7 +158,7 @@ def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, principl
     _publish(standard, author=olivia, approver=oscar)
     for outsider in (leo, olivia):
         with pytest.raises(ValidationError, match="CX-STD-016 is not addressed to you"):
-            services.acknowledge_standard(standard=standard, by=outsider)
+            acknowledge_standard(standard=standard, by=outsider)
         client.force_login(outsider)
         response = client.post(reverse("standards:standard-acknowledge", args=[standard.pk]), follow=True)
         assert response.status_code == 200
@@ -172,7 +175,7 @@ def test_people_outside_a_standards_units_do_not_even_see_it(support_standard, a
 
 def test_someone_in_the_audience_not_yet_asked_can_acknowledge(support_standard, bianca, support):
     nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
-    row = services.acknowledge_standard(standard=support_standard, by=nina)
+    row = acknowledge_standard(standard=support_standard, by=nina)
     assert (row.status, row.version) == (Acknowledgement.Status.ACKNOWLEDGED, support_standard.ack_version)
 
 
@@ -182,7 +185,7 @@ def test_someone_in_the_audience_not_yet_asked_can_acknowledge(support_standard,
 def test_a_new_version_that_needs_reacknowledgement_asks_everyone_again(support_standard, olivia, oscar, bianca,
                                                                         eve, client):
     v1 = support_standard.ack_version
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     reminders.run_sweep(name="acknowledgements", today=v1.ack_due_on - timedelta(days=7))
     effective = timezone.localdate() + timedelta(days=2)
     v2 = _publish(support_standard, author=olivia, approver=oscar, effective_on=effective,
@@ -202,7 +205,7 @@ def test_a_new_version_that_needs_reacknowledgement_asks_everyone_again(support_
 def test_a_minor_fix_asks_nobody_again_and_earlier_acknowledgements_still_count(support_standard, olivia, oscar,
                                                                                 bianca, eve, client):
     v1 = support_standard.ack_version
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     v2 = _publish(support_standard, author=olivia, approver=oscar, statement="Reply within one working day. "
                   "Weekends do not count.", needs_reacknowledgement=False)
     assert support_standard.current_version == v2
@@ -214,13 +217,13 @@ def test_a_minor_fix_asks_nobody_again_and_earlier_acknowledgements_still_count(
     response = client.get(support_standard.get_absolute_url())
     assert response.context["must_ack"] is False
     assert "You acknowledged version 1" in response.content.decode()
-    row = services.acknowledge_standard(standard=support_standard, by=eve)
+    row = acknowledge_standard(standard=support_standard, by=eve)
     assert (row.version, row.read_version) == (v1, v2)
     assert _ack_events(support_standard)[0].details == {"version": 1, "current_version": 2}
 
 
 def test_after_a_minor_fix_a_real_change_asks_again(support_standard, olivia, oscar, bianca, eve):
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     _publish(support_standard, author=olivia, approver=oscar, statement="Typo fixed.", needs_reacknowledgement=False)
     v3 = _publish(support_standard, author=olivia, approver=oscar, statement="Reply within four hours.",
                   needs_reacknowledgement=True)
@@ -251,7 +254,7 @@ def test_people_who_leave_the_audience_are_no_longer_asked(support_standard, oli
     today = timezone.localdate()
     reminders.send_reminders()  # the approval request and decision went out at the time
     reminders.run_sweep(name="acknowledgements", today=support_standard.ack_version.ack_due_on - timedelta(days=1))
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     people_services.update_person(person=eve, by=olivia, business_unit=sales)
     people_services.update_person(person=bianca, by=olivia, business_unit=sales)
     reminders.run_sweep(name="acknowledgements", today=today)
@@ -280,9 +283,9 @@ def test_someone_who_comes_back_is_asked_again_with_the_joiners_deadline(support
 def test_changing_the_audience_asks_the_new_units_and_withdraws_the_old(support_standard, olivia, sales, leo, amir,
                                                                         bianca):
     today = timezone.localdate()
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     standard = Standard.objects.get(pk=support_standard.pk)
-    services.update_standard(standard=standard, by=olivia, audience_units=[sales], today=today)
+    update_standard(standard=standard, by=olivia, audience_units=[sales], today=today)
     assert _asked(standard) == {"bianca@acme.example": "acknowledged", "eve@acme.example": "withdrawn",
                                 "leo@acme.example": "pending", "amir@acme.example": "pending"}
     assert Acknowledgement.objects.get(person=leo).due_on == today + timedelta(days=standard.joiner_ack_days)
@@ -294,7 +297,7 @@ def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, p
     standard = _standard(olivia, principle, "CX-STD-018", audience_units=[sales])
     _publish(standard, author=olivia, approver=oscar)
     standard.audience_role = AudienceRole.LEADERS
-    services.update_standard(standard=standard, by=olivia, audience_units=[sales])
+    update_standard(standard=standard, by=olivia, audience_units=[sales])
     assert _asked(standard) == {"leo@acme.example": "pending", "amir@acme.example": "withdrawn"}
     assert AuditEvent.objects.get(verb="standard.updated").details == {"audience role": ["Everyone", "Leaders"]}
 
@@ -308,7 +311,7 @@ def test_turning_acknowledgement_on_for_a_published_standard_asks_the_audience(o
     _publish(standard, author=olivia, approver=oscar)
     today = timezone.localdate()
     standard.requires_acknowledgement = True
-    services.update_standard(standard=standard, by=olivia, audience_units=[support], today=today)
+    update_standard(standard=standard, by=olivia, audience_units=[support], today=today)
     standard.refresh_from_db()
     assert standard.ack_version == standard.current_version
     assert _asked(standard) == {"bianca@acme.example": "pending", "eve@acme.example": "pending"}
@@ -321,19 +324,19 @@ def test_turning_acknowledgement_on_for_a_published_standard_asks_the_audience(o
 
 def test_turning_acknowledgement_off_withdraws_what_is_pending(support_standard, olivia, bianca, eve, support):
     reminders.run_sweep(name="acknowledgements", today=support_standard.ack_version.ack_due_on)
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     standard = Standard.objects.get(pk=support_standard.pk)
     standard.requires_acknowledgement = False
-    services.update_standard(standard=standard, by=olivia, audience_units=[support])
+    update_standard(standard=standard, by=olivia, audience_units=[support])
     standard.refresh_from_db()
     assert standard.ack_version is None
     assert _asked(standard, standard.current_version) == {"bianca@acme.example": "acknowledged",
                                                           "eve@acme.example": "withdrawn"}
     assert Reminder.objects.get(recipient=eve, kind=kinds.ACK_DUE).status == Reminder.Status.CANCELLED
     with pytest.raises(ValidationError, match="does not ask for acknowledgement"):
-        services.acknowledge_standard(standard=standard, by=eve)
+        acknowledge_standard(standard=standard, by=eve)
     # On again: Eve is asked again; Bianca's acknowledgement of the same version still counts.
     standard.requires_acknowledgement = True
-    services.update_standard(standard=standard, by=olivia, audience_units=[support])
+    update_standard(standard=standard, by=olivia, audience_units=[support])
     assert _asked(standard, standard.current_version) == {"bianca@acme.example": "acknowledged",
                                                           "eve@acme.example": "pending"}

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxcoe.models import AuditEvent
-from standards import services
 from standards.models import CalendarFeed, Communication
+from standards.services.calendar import create_calendar_feed
+from standards.services.plans import set_communication_status
 
 from ..factories import UserFactory
 from ..steps import csv_rows
@@ -32,7 +33,7 @@ def _calendar(client, **params):
 
 
 def _feed_url(person) -> str:
-    return reverse("standards:calendar-feed", args=[services.create_calendar_feed(person=person).token])
+    return reverse("standards:calendar-feed", args=[create_calendar_feed(person=person).token])
 
 
 # The page
@@ -102,8 +103,8 @@ def test_overdue_communications_are_flagged(client, olivia):
     late = CommunicationFactory(plan=plan, title="Late newsletter", scheduled_on=today - timedelta(days=40))
     yesterday = CommunicationFactory(plan=plan, title="Yesterday's call", scheduled_on=today - timedelta(days=1))
     done = CommunicationFactory(plan=plan, title="Done", scheduled_on=today - timedelta(days=1))
-    services.set_communication_status(communication=done, by=olivia, status="ready")
-    services.set_communication_status(communication=done, by=olivia, status="sent")
+    set_communication_status(communication=done, by=olivia, status="ready")
+    set_communication_status(communication=done, by=olivia, status="sent")
     client.force_login(olivia)
     response = _calendar(client)
     assert response.context["overdue_entries"][0].pk == late.pk
@@ -353,7 +354,7 @@ def test_the_feed_leaves_out_old_history(client, leo):
 
 
 def test_an_unknown_token_is_404(client, leo):
-    services.create_calendar_feed(person=leo)
+    create_calendar_feed(person=leo)
     assert client.get(reverse("standards:calendar-feed", args=["not-a-token"])).status_code == 404
 
 

@@ -14,8 +14,9 @@ from django.utils.formats import date_format
 
 from cxcoe.models import AuditEvent, Reminder
 from cxcoe.notifications import reminders
-from standards import kinds, services
+from standards import kinds
 from standards.models import Communication, CommunicationPlan
+from standards.services.plans import STATUS_CHANGES, send_communication, set_communication_status
 
 from ..factories import BusinessUnitFactory, UserFactory
 from ..steps import csv_rows
@@ -401,7 +402,7 @@ def test_the_owner_of_a_communication_changes_its_content(client, olivia, eve):
 
 def test_a_sent_communication_cannot_be_edited(client, olivia):
     communication = CommunicationFactory(plan=PlanFactory(owner=olivia), status="ready")
-    services.set_communication_status(communication=communication, by=olivia, status="sent")
+    set_communication_status(communication=communication, by=olivia, status="sent")
     client.force_login(olivia)
     response = client.post(reverse("standards:communication-edit", args=[communication.pk]),
                            _communication_data(title="Rewritten"))
@@ -423,9 +424,9 @@ def test_communication_page_shows_the_message_and_the_allowed_status_buttons(cli
     assert reverse("standards:communication-send", args=[communication.pk]) not in html  # not email and ready
 
 
-ALLOWED = [(before, after) for before, targets in services.STATUS_CHANGES.items() for after in targets]
+ALLOWED = [(before, after) for before, targets in STATUS_CHANGES.items() for after in targets]
 REFUSED = [(before, after) for before in Communication.Status.values for after in Communication.Status.values
-           if after != before and after not in services.STATUS_CHANGES[before]]
+           if after != before and after not in STATUS_CHANGES[before]]
 
 
 def _communication_in(status: str, plan) -> Communication:
@@ -487,7 +488,7 @@ def test_communication_message_markdown_is_sanitized(client, olivia, eve):
     client.force_login(olivia)
     pages = [client.get(communication.get_absolute_url()),
              client.get(reverse("standards:communication-send", args=[communication.pk]))]
-    services.send_communication(communication=communication, by=olivia)  # the plan is for everyone, eve too
+    send_communication(communication=communication, by=olivia)  # the plan is for everyone, eve too
     client.force_login(eve)
     pages.append(client.get(communication.get_absolute_url()))
     for response in pages:
@@ -571,7 +572,7 @@ def test_a_plan_without_audience_cannot_send(client, olivia, ready_email):
 
 
 def test_the_communication_page_shows_delivery_from_the_ledger(client, olivia, leo, amir, ready_email, mailoutbox):
-    services.send_communication(communication=ready_email, by=olivia)
+    send_communication(communication=ready_email, by=olivia)
     client.force_login(olivia)
     waiting = client.get(ready_email.get_absolute_url())
     assert waiting.context["delivery"] == {"total": 2, "sent": 0, "waiting": 2, "failed": 0, "cancelled": 0}
@@ -586,7 +587,7 @@ def test_the_communication_page_shows_delivery_from_the_ledger(client, olivia, l
 
 
 def test_recipients_export_lists_each_person_and_their_delivery(client, olivia, leo, amir, ready_email):
-    services.send_communication(communication=ready_email, by=olivia)
+    send_communication(communication=ready_email, by=olivia)
     reminders.send_reminders()
     _ledger(ready_email).filter(recipient=amir).update(status=Reminder.Status.FAILED, sent_at=None)
     client.force_login(olivia)
@@ -603,7 +604,7 @@ def test_recipients_export_lists_each_person_and_their_delivery(client, olivia, 
 
 
 def test_a_communication_marked_sent_by_hand_says_there_is_no_delivery_record(client, olivia, ready_email):
-    services.set_communication_status(communication=ready_email, by=olivia, status="sent")
+    set_communication_status(communication=ready_email, by=olivia, status="sent")
     client.force_login(olivia)
     html = client.get(ready_email.get_absolute_url()).content.decode()
     assert "Marked sent by hand" in html
@@ -613,7 +614,7 @@ def test_a_communication_marked_sent_by_hand_says_there_is_no_delivery_record(cl
 
 
 def test_a_recipient_opens_the_message_but_not_how_it_is_run(client, olivia, amir, ready_email):
-    services.send_communication(communication=ready_email, by=olivia)
+    send_communication(communication=ready_email, by=olivia)
     client.force_login(amir)
     response = client.get(ready_email.get_absolute_url())
     assert response.status_code == 200
@@ -632,14 +633,14 @@ def test_a_recipient_opens_the_message_but_not_how_it_is_run(client, olivia, ami
 
 
 def test_people_it_did_not_reach_get_404(client, olivia, eve, una, ready_email):
-    services.send_communication(communication=ready_email, by=olivia)
+    send_communication(communication=ready_email, by=olivia)
     for person in (eve, una):
         client.force_login(person)
         assert client.get(ready_email.get_absolute_url()).status_code == 404
 
 
 def test_the_notification_a_recipient_gets_links_to_the_message(client, olivia, amir, ready_email):
-    services.send_communication(communication=ready_email, by=olivia)
+    send_communication(communication=ready_email, by=olivia)
     reminders.send_reminders()
     note = amir.notifications.get()
     client.force_login(amir)
@@ -653,7 +654,7 @@ def test_communication_page_query_count_does_not_grow(client, olivia, sales, dja
     plan.audience_units.set([sales])
     UserFactory.create_batch(2, business_unit=sales)
     communication = CommunicationFactory(plan=plan, channel="email", status="ready")
-    services.send_communication(communication=communication, by=olivia)
+    send_communication(communication=communication, by=olivia)
     client.force_login(olivia)
     url = communication.get_absolute_url()
     client.get(url)

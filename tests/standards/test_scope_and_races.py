@@ -18,8 +18,11 @@ from django.utils import timezone
 
 from cxcoe.models import Reminder
 from cxcoe.notifications import reminders
-from standards import kinds, services
+from standards import kinds
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
+from standards.services.acknowledgements import acknowledge_standard, sync_acknowledgements
+from standards.services.catalogue import retire_standard, update_standard
+from standards.services.versions import approve_version, start_revision, submit_version, withdraw_submission
 from standards.sweeps import _escalation_still_due, sweep_acknowledgements
 
 from ..factories import UserFactory
@@ -31,7 +34,7 @@ def everyone_standard(olivia, oscar, leo, amir, bianca, eve):
     """Published for the whole organization, acknowledged by Amir (Sales) and Bianca (Support)."""
     standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
     for person in (amir, bianca):
-        services.acknowledge_standard(standard=standard, by=person)
+        acknowledge_standard(standard=standard, by=person)
     return standard
 
 
@@ -63,7 +66,7 @@ def test_an_employee_sees_only_their_own_acknowledgement(client, everyone_standa
 
 def test_a_revision_waiting_for_approval_is_news_only_for_its_owner_and_approver(client, everyone_standard, olivia,
                                                                                  leo, eve):
-    services.submit_version(version=services.start_revision(standard=everyone_standard, by=olivia), by=olivia)
+    submit_version(version=start_revision(standard=everyone_standard, by=olivia), by=olivia)
     client.force_login(eve)
     assert list(client.get(reverse("standards:standard-list"), {"status": "awaiting"}).context["standards"]) == []
     client.force_login(olivia)
@@ -82,7 +85,7 @@ def test_an_owner_outside_coe_staff_cannot_change_the_controls(client, olivia, o
     standard.refresh_from_db()
     assert (standard.approver_id, standard.requires_acknowledgement) == (None, True)
     with pytest.raises(ValidationError):
-        services.update_standard(standard=standard, by=leo, audience_units=[])
+        update_standard(standard=standard, by=leo, audience_units=[])
 
 
 def test_settings_saved_from_a_stale_form_still_ask_after_an_approval_that_landed_meanwhile(olivia, oscar, eve):
@@ -90,7 +93,7 @@ def test_settings_saved_from_a_stale_form_still_ask_after_an_approval_that_lande
     stale_form_copy = Standard.objects.get(pk=standard.pk)  # opened while the standard was a draft
     publish_standard(standard, approver=oscar)
     stale_form_copy.requires_acknowledgement = True
-    services.update_standard(standard=stale_form_copy, by=olivia, audience_units=[])
+    update_standard(standard=stale_form_copy, by=olivia, audience_units=[])
     standard.refresh_from_db()
     assert standard.status == Standard.Status.PUBLISHED
     assert standard.ack_version_id == standard.current_version_id
@@ -101,10 +104,10 @@ def test_a_sweep_holding_an_old_copy_does_not_ask_for_the_superseded_version_aga
     standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
     old_version = standard.ack_version
     swept_copy = Standard.objects.select_related("ack_version").get(pk=standard.pk)  # read before the approval
-    draft = services.start_revision(standard=standard, by=olivia)
-    services.submit_version(version=draft, by=olivia)
-    services.approve_version(version=draft, by=oscar)
-    services.sync_acknowledgements(standard=swept_copy, today=timezone.localdate())
+    draft = start_revision(standard=standard, by=olivia)
+    submit_version(version=draft, by=olivia)
+    approve_version(version=draft, by=oscar)
+    sync_acknowledgements(standard=swept_copy, today=timezone.localdate())
     assert not Acknowledgement.objects.filter(version=old_version, status="pending").exists()
     assert Acknowledgement.objects.filter(version=draft, person=eve, status="pending").exists()
 
@@ -112,18 +115,18 @@ def test_a_sweep_holding_an_old_copy_does_not_ask_for_the_superseded_version_aga
 def test_a_retired_standard_gets_no_requests_back_from_a_sweep_in_flight(olivia, oscar, eve):
     standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
     swept_copy = Standard.objects.select_related("ack_version").get(pk=standard.pk)
-    services.retire_standard(standard=standard, by=olivia, note="Merged into CX-STD-001")
-    assert services.sync_acknowledgements(standard=swept_copy, today=standard.ack_version.effective_on) == (0, 0)
+    retire_standard(standard=standard, by=olivia, note="Merged into CX-STD-001")
+    assert sync_acknowledgements(standard=swept_copy, today=standard.ack_version.effective_on) == (0, 0)
     assert not Acknowledgement.objects.filter(standard=standard, status="pending").exists()
 
 
 def test_an_inactive_approver_hands_the_decision_to_coe_staff(olivia, oscar, leo):
     standard = StandardFactory(author=olivia, approver=leo)
     version = standard.open_version()
-    services.submit_version(version=version, by=olivia)
+    submit_version(version=version, by=olivia)
     leo.is_active = False
     leo.save()
-    services.approve_version(version=version, by=oscar)
+    approve_version(version=version, by=oscar)
     assert StandardVersion.objects.get(pk=version.pk).status == StandardVersion.Status.CURRENT
 
 
@@ -133,7 +136,7 @@ def test_escalations_stop_once_the_leaders_people_have_acknowledged(olivia, osca
     sweep_acknowledgements(today=due + timedelta(days=15))
     escalation = Reminder.objects.get(kind=kinds.ACK_ESCALATION, recipient=leo)
     assert _escalation_still_due(escalation, standard.ack_version)
-    services.acknowledge_standard(standard=standard, by=amir)
+    acknowledge_standard(standard=standard, by=amir)
     assert not _escalation_still_due(escalation, standard.ack_version)
 
 
@@ -167,7 +170,7 @@ def test_recalling_while_the_approver_approves_does_not_deadlock(olivia, oscar):
         pytest.skip("row locks need PostgreSQL")
     standard = StandardFactory(author=olivia, principle=PrincipleFactory())
     version = standard.open_version()
-    services.submit_version(version=version, by=olivia)
+    submit_version(version=version, by=olivia)
     barrier, outcomes = threading.Barrier(2), []
 
     def act(action):
@@ -182,8 +185,8 @@ def test_recalling_while_the_approver_approves_does_not_deadlock(olivia, oscar):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=act, args=[lambda: services.approve_version(version=version, by=oscar)]),
-               threading.Thread(target=act, args=[lambda: services.withdraw_submission(version=version, by=olivia)])]
+    threads = [threading.Thread(target=act, args=[lambda: approve_version(version=version, by=oscar)]),
+               threading.Thread(target=act, args=[lambda: withdraw_submission(version=version, by=olivia)])]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -16,9 +16,18 @@ from django.utils import timezone
 
 from cxcoe import tasks
 from cxcoe.people import services as people_services
-from standards import services
 from standards.metrics import acknowledgement_rates
 from standards.models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
+from standards.services.acknowledgements import acknowledge_standard, sync_acknowledgements
+from standards.services.catalogue import retire_standard, review_standard, update_standard
+from standards.services.versions import (
+    approve_version,
+    save_draft,
+    send_back,
+    start_revision,
+    submit_version,
+    withdraw_submission,
+)
 
 from ..factories import BusinessUnitFactory, UserFactory
 from ..steps import csv_rows
@@ -27,19 +36,19 @@ from .factories import PrincipleFactory, StandardFactory
 
 def _publish(standard: Standard, *, approver, author=None) -> Standard:
     version = standard.open_version()
-    services.submit_version(version=version, by=author or version.created_by)
-    services.approve_version(version=version, by=approver)
+    submit_version(version=version, by=author or version.created_by)
+    approve_version(version=version, by=approver)
     standard.refresh_from_db()
     return standard
 
 
 def _revise(standard: Standard, by, *, submit: bool = False, **text) -> StandardVersion:
-    version = services.start_revision(standard=standard, by=by)
+    version = start_revision(standard=standard, by=by)
     for name, value in {"change_summary": "Clearer wording", **text}.items():
         setattr(version, name, value)
-    services.save_draft(version=version, by=by)
+    save_draft(version=version, by=by)
     if submit:
-        services.submit_version(version=version, by=by)
+        submit_version(version=version, by=by)
     return version
 
 
@@ -66,7 +75,7 @@ def catalog(olivia, oscar, leo, amir, bianca, eve, una, sales, support):
                     audience_units=[support])
     fax = _publish(StandardFactory(code="CX-STD-105", title="Confirm by fax", principle=fast, author=olivia),
                    approver=oscar)
-    services.retire_standard(standard=fax, by=olivia, note="Nobody has a fax")
+    retire_standard(standard=fax, by=olivia, note="Nobody has a fax")
     Standard.objects.filter(pk=quote.pk).update(next_review_on=today + timedelta(days=10))
     Standard.objects.filter(pk=answer.pk).update(next_review_on=today - timedelta(days=5))
     Standard.objects.filter(pk=greet.pk).update(next_review_on=today + timedelta(days=200))
@@ -120,7 +129,7 @@ def test_the_list_filters_by_principle(client, catalog, olivia):
 
 
 def test_pending_for_me_lists_what_i_must_acknowledge(client, catalog, olivia, eve, bianca):
-    services.acknowledge_standard(standard=catalog["CX-STD-102"], by=bianca)
+    acknowledge_standard(standard=catalog["CX-STD-102"], by=bianca)
     client.force_login(eve)
     response = client.get(reverse("standards:standard-list"), {"ack": "pending_me"})
     assert _codes(response) == ["CX-STD-102"]
@@ -133,11 +142,11 @@ def test_pending_for_me_lists_what_i_must_acknowledge(client, catalog, olivia, e
 
 def test_the_list_shows_acknowledgement_progress_and_approvals_waiting(client, catalog, olivia, bianca, leo, amir,
                                                                       support):
-    services.acknowledge_standard(standard=catalog["CX-STD-102"], by=bianca)
+    acknowledge_standard(standard=catalog["CX-STD-102"], by=bianca)
     # Amir joins Support: no longer asked for the Sales standard, asked for the Support one by the sweep.
     people_services.update_person(person=amir, by=olivia, business_unit=support)
     for code in ("CX-STD-101", "CX-STD-102"):
-        services.sync_acknowledgements(standard=catalog[code], today=timezone.localdate())
+        sync_acknowledgements(standard=catalog[code], today=timezone.localdate())
     client.force_login(olivia)
     response = client.get(reverse("standards:standard-list"))
     rows = {standard.code: standard for standard in response.context["standards"]}
@@ -150,7 +159,7 @@ def test_the_list_shows_acknowledgement_progress_and_approvals_waiting(client, c
 
 
 def test_the_export_has_the_filtered_rows_and_the_counts(client, catalog, olivia, leo):
-    services.acknowledge_standard(standard=catalog["CX-STD-101"], by=leo)
+    acknowledge_standard(standard=catalog["CX-STD-101"], by=leo)
     client.force_login(olivia)
     response = client.get(reverse("standards:standard-export"), {"status": "published"})
     assert response["Content-Disposition"] == 'attachment; filename="standards.csv"'
@@ -219,12 +228,12 @@ def test_the_approver_sees_the_decision_forms(client, catalog, leo, olivia):
 
 def test_compare_marks_changes_and_escapes_the_texts(client, catalog, olivia, leo):
     greet = catalog["CX-STD-103"]
-    services.withdraw_submission(version=greet.open_version(), by=olivia)
+    withdraw_submission(version=greet.open_version(), by=olivia)
     version = greet.open_version()
     version.statement = 'Say the customer\'s name <script>alert("x")</script> and <b>smile</b>.'
-    services.save_draft(version=version, by=olivia)
-    services.submit_version(version=version, by=olivia)
-    services.approve_version(version=version, by=leo)
+    save_draft(version=version, by=olivia)
+    submit_version(version=version, by=olivia)
+    approve_version(version=version, by=leo)
     client.force_login(olivia)
     response = client.get(reverse("standards:version-compare", args=[greet.pk]))
     assert (response.context["old"].number, response.context["new"].number) == (1, 2)
@@ -262,7 +271,7 @@ def _progress_units(response) -> dict[str, tuple[int, int]]:
 
 
 def test_coe_staff_see_progress_in_every_unit(client, everyone_standard, olivia, bianca):
-    services.acknowledge_standard(standard=everyone_standard, by=bianca)
+    acknowledge_standard(standard=everyone_standard, by=bianca)
     client.force_login(olivia)
     response = client.get(everyone_standard.get_absolute_url())
     assert _progress_units(response) == {"Acme": (0, 2), "Sales": (0, 1), "Enterprise Sales": (0, 1),
@@ -290,7 +299,7 @@ def test_employees_see_no_progress(client, everyone_standard, eve, support):
 
 
 def test_the_pending_list_of_a_unit_and_its_export(client, everyone_standard, olivia, bianca, support):
-    services.acknowledge_standard(standard=everyone_standard, by=bianca)
+    acknowledge_standard(standard=everyone_standard, by=bianca)
     client.force_login(olivia)
     url = reverse("standards:progress-pending", args=[everyone_standard.pk, support.pk])
     response = client.get(url)
@@ -351,7 +360,7 @@ def test_an_acknowledgement_no_longer_asked_sends_the_browser_back_to_the_page(c
     quote = catalog["CX-STD-101"]
     client.force_login(leo)
     client.get(quote.get_absolute_url())  # the button is on screen...
-    services.retire_standard(standard=quote, by=olivia, note="Merged")  # ...when the standard is retired
+    retire_standard(standard=quote, by=olivia, note="Merged")  # ...when the standard is retired
     response = client.post(reverse("standards:standard-acknowledge", args=[quote.pk]), headers={"HX-Request": "true"})
     # A plain redirect would be followed by htmx and the whole page swapped into the acknowledgement box.
     assert response["HX-Redirect"] == quote.get_absolute_url()
@@ -466,7 +475,7 @@ def test_markdown_in_a_version_is_sanitized_on_every_page(client, olivia, oscar,
     standard = StandardFactory(code="CX-STD-120", principle=PrincipleFactory(), author=olivia)
     version = standard.open_version()
     setattr(version, field, text)
-    services.save_draft(version=version, by=olivia)
+    save_draft(version=version, by=olivia)
     _publish(standard, approver=oscar)
     client.force_login(eve)
     for url in (standard.get_absolute_url(), reverse("standards:version-detail", args=[standard.pk, 1])):
@@ -522,17 +531,17 @@ def test_standard_detail_query_count_does_not_grow(client, olivia, oscar, eve, b
                                                    django_assert_num_queries):
     standard = _publish(StandardFactory(code="CX-STD-130", principle=PrincipleFactory(), author=olivia,
                                         owner=olivia, requires_acknowledgement=True), approver=oscar)
-    services.acknowledge_standard(standard=standard, by=bianca)
+    acknowledge_standard(standard=standard, by=bianca)
     client.force_login(olivia)
 
     def grow():
         units = [BusinessUnitFactory(parent=acme) for _ in range(4)]
         for person in _add_people(units, 12):
             if person.pk % 2:
-                services.acknowledge_standard(standard=standard, by=person)
+                acknowledge_standard(standard=standard, by=person)
         for _ in range(3):
             _publish_revision(standard, olivia, oscar)
-        services.review_standard(standard=Standard.objects.get(pk=standard.pk), by=olivia, outcome="confirmed",
+        review_standard(standard=Standard.objects.get(pk=standard.pk), by=olivia, outcome="confirmed",
                                  note="Still right")
         _revise(standard, olivia, submit=True)
 
@@ -543,7 +552,7 @@ def test_standard_detail_query_count_does_not_grow(client, olivia, oscar, eve, b
 
 def _publish_revision(standard, author, approver) -> None:
     version = _revise(standard, author, submit=True, statement=f"Version {standard.versions.count() + 1}.")
-    services.approve_version(version=version, by=approver)
+    approve_version(version=version, by=approver)
 
 
 def test_version_pages_query_counts_do_not_grow(client, olivia, oscar, eve, django_assert_num_queries):
@@ -574,7 +583,7 @@ def test_progress_pending_query_count_does_not_grow(client, olivia, oscar, eve, 
 
     def grow():
         _add_people([support], 20)
-        services.sync_acknowledgements(standard=standard, today=timezone.localdate())
+        sync_acknowledgements(standard=standard, today=timezone.localdate())
 
     response = _assert_same_count(client, reverse("standards:progress-pending", args=[standard.pk, support.pk]),
                                   grow, django_assert_num_queries)
@@ -587,13 +596,13 @@ def test_approval_list_query_count_does_not_grow(client, olivia, leo, django_ass
     def submitted(n: int) -> None:
         standard = StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia, owner=leo,
                                    approver=leo)
-        services.submit_version(version=standard.open_version(), by=olivia)
+        submit_version(version=standard.open_version(), by=olivia)
 
     def returned(n: int) -> None:
         standard = StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia, owner=leo,
                                    approver=olivia)
-        services.submit_version(version=standard.open_version(), by=leo)
-        services.send_back(version=standard.open_version(), by=olivia, comment="Add a target")
+        submit_version(version=standard.open_version(), by=leo)
+        send_back(version=standard.open_version(), by=olivia, comment="Add a target")
 
     submitted(500)
     returned(600)
@@ -619,7 +628,7 @@ def test_my_work_query_count_does_not_grow(client, olivia, oscar, leo, sales, dj
     def waits_for_leo(n: int) -> None:
         standard = StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia, owner=leo,
                                    approver=leo)
-        services.submit_version(version=standard.open_version(), by=olivia)
+        submit_version(version=standard.open_version(), by=olivia)
 
     def grow():
         for n in range(701, 707):
@@ -653,21 +662,21 @@ def test_publishing_counts_the_audience_at_once(everyone_standard):
 
 def test_an_acknowledgement_moves_its_units_tally_in_the_same_transaction(everyone_standard, bianca, eve):
     Acknowledgement.objects.filter(person=eve).update(due_on=timezone.localdate() - timedelta(days=2))
-    services.sync_acknowledgements(standard=everyone_standard, today=timezone.localdate())  # recounts: Eve overdue
+    sync_acknowledgements(standard=everyone_standard, today=timezone.localdate())  # recounts: Eve overdue
     assert _tallies(everyone_standard)["Customer Support"] == (0, 2, 1)
 
-    services.acknowledge_standard(standard=everyone_standard, by=bianca)
+    acknowledge_standard(standard=everyone_standard, by=bianca)
     assert _tallies(everyone_standard)["Customer Support"] == (1, 2, 1)
-    services.acknowledge_standard(standard=everyone_standard, by=eve)
+    acknowledge_standard(standard=everyone_standard, by=eve)
     assert _tallies(everyone_standard)["Customer Support"] == (2, 2, 0)
-    services.acknowledge_standard(standard=everyone_standard, by=eve)  # a second click counts nothing
+    acknowledge_standard(standard=everyone_standard, by=eve)  # a second click counts nothing
     assert _tallies(everyone_standard)["Customer Support"] == (2, 2, 0)
 
 
 def test_overdue_never_goes_below_zero_when_the_count_is_behind(everyone_standard, bianca):
     # Bianca's request fell overdue after the last count, which therefore counted no one overdue.
     Acknowledgement.objects.filter(person=bianca).update(due_on=timezone.localdate() - timedelta(days=1))
-    services.acknowledge_standard(standard=everyone_standard, by=bianca)
+    acknowledge_standard(standard=everyone_standard, by=bianca)
     assert _tallies(everyone_standard)["Customer Support"] == (1, 2, 0)
 
 
@@ -696,16 +705,16 @@ def test_rows_changed_behind_the_services_show_after_beats_recount(client, every
 def test_turning_acknowledgement_off_drops_the_tallies_from_the_dashboard(everyone_standard, olivia, support):
     assert acknowledgement_rates([support.pk])[support.pk].asked == 2
     everyone_standard.requires_acknowledgement = False
-    services.update_standard(standard=everyone_standard, by=olivia, audience_units=[])
+    update_standard(standard=everyone_standard, by=olivia, audience_units=[])
     assert acknowledgement_rates([support.pk]) == {}
     assert not AcknowledgementTally.objects.exists()
 
 
 def test_progress_by_unit_comes_a_page_at_a_time_with_the_totals_of_all(client, everyone_standard, olivia,
                                                                         monkeypatch):
-    from standards import views
+    from standards.views import acknowledgements
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(acknowledgements, "PAGE_SIZE", 2)
     client.force_login(olivia)
     first = client.get(everyone_standard.get_absolute_url())
     assert len(first.context["progress"]["units"]) == 2

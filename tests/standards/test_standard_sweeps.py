@@ -14,8 +14,12 @@ from django.utils.formats import date_format
 from cxcoe import reviews
 from cxcoe.models import Notification, NotificationPreference, Reminder, SweepRun
 from cxcoe.notifications import reminders
-from standards import kinds, services
+from standards import kinds
 from standards.models import Acknowledgement, Communication, Standard, StandardVersion
+from standards.services.acknowledgements import acknowledge_standard
+from standards.services.catalogue import retire_standard, review_standard
+from standards.services.plans import set_communication_status
+from standards.services.versions import approve_version, save_draft, send_back, start_revision, submit_version
 
 from ..factories import UserFactory
 from .factories import CommunicationFactory, PlanFactory, StandardFactory
@@ -43,8 +47,8 @@ def _published(principle, olivia, oscar, code, **settings) -> Standard:
     standard = StandardFactory(code=code, title="Answer within one working day", principle=principle,
                                author=olivia, owner=olivia, **settings)
     version = standard.open_version()
-    services.submit_version(version=version, by=olivia)
-    services.approve_version(version=version, by=oscar)
+    submit_version(version=version, by=olivia)
+    approve_version(version=version, by=oscar)
     standard.refresh_from_db()
     # The approval request and the decision go out when the approval commits; clear them from the ledger here.
     reminders.send_reminders()
@@ -99,7 +103,7 @@ def test_running_the_acknowledgement_sweep_twice_adds_nothing(support_standard):
 def test_acknowledged_people_get_no_more_reminders(support_standard, bianca, eve, time_machine):
     due = support_standard.ack_version.ack_due_on
     _sweep("acknowledgements", due - timedelta(days=7))
-    services.acknowledge_standard(standard=support_standard, by=bianca)
+    acknowledge_standard(standard=support_standard, by=bianca)
     assert dict(Reminder.objects.filter(kind=kinds.ACK_DUE).values_list("recipient__email", "status")) == {
         "bianca@acme.example": "cancelled", "eve@acme.example": "pending"}
     _at(time_machine, due - timedelta(days=7))
@@ -137,7 +141,7 @@ def test_a_reminder_names_the_standard_and_the_deadline_and_links_to_it(support_
 
 def test_overdue_acknowledgements_escalate_once_to_the_leaders_of_the_unit(support_standard, sofia, bianca, eve):
     due = support_standard.ack_version.ack_due_on
-    services.acknowledge_standard(standard=support_standard, by=sofia)  # Sofia is in Support too
+    acknowledge_standard(standard=support_standard, by=sofia)  # Sofia is in Support too
     _sweep("acknowledgements", due + timedelta(days=13))
     assert not Reminder.objects.filter(kind=kinds.ACK_ESCALATION).exists()
     _sweep("acknowledgements", due + timedelta(days=14))
@@ -162,7 +166,7 @@ def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(pri
 
 
 def test_people_with_another_deadline_are_escalated_separately(support_standard, sofia, bianca, eve, support):
-    services.acknowledge_standard(standard=support_standard, by=sofia)
+    acknowledge_standard(standard=support_standard, by=sofia)
     due = support_standard.ack_version.ack_due_on
     nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
     joined = due + timedelta(days=1)
@@ -176,7 +180,7 @@ def test_people_with_another_deadline_are_escalated_separately(support_standard,
 
 def test_escalations_are_delivered_as_important_with_a_link_to_the_progress(support_standard, sofia, time_machine):
     NotificationPreference.objects.create(user=sofia, kind="", delivery="none")
-    services.acknowledge_standard(standard=support_standard, by=sofia)
+    acknowledge_standard(standard=support_standard, by=sofia)
     day = support_standard.ack_version.ack_due_on + timedelta(days=14)
     _sweep("acknowledgements", day)
     _at(time_machine, day)
@@ -190,7 +194,7 @@ def test_escalations_are_delivered_as_important_with_a_link_to_the_progress(supp
 
 def test_no_escalation_once_everyone_has_acknowledged(support_standard, sofia, bianca, eve):
     for person in (sofia, bianca, eve):
-        services.acknowledge_standard(standard=support_standard, by=person)
+        acknowledge_standard(standard=support_standard, by=person)
     assert _sweep("acknowledgements", support_standard.ack_version.ack_due_on + timedelta(days=30)) == 0
     assert not Reminder.objects.filter(kind__startswith="standard.acknowledgement").exists()
 
@@ -198,11 +202,11 @@ def test_no_escalation_once_everyone_has_acknowledged(support_standard, sofia, b
 def test_a_new_version_drops_the_reminders_about_the_old_one(support_standard, olivia, oscar, sofia, eve):
     due = support_standard.ack_version.ack_due_on
     _sweep("acknowledgements", due + timedelta(days=14))
-    version = services.start_revision(standard=support_standard, by=olivia)
+    version = start_revision(standard=support_standard, by=olivia)
     version.change_summary = "Four hours"
-    services.save_draft(version=version, by=olivia)
-    services.submit_version(version=version, by=olivia)
-    services.approve_version(version=version, by=oscar, today=due + timedelta(days=14))
+    save_draft(version=version, by=olivia)
+    submit_version(version=version, by=olivia)
+    approve_version(version=version, by=oscar, today=due + timedelta(days=14))
     assert not Reminder.objects.filter(kind=kinds.ACK_DUE, status="pending").exists()
     reminders.send_reminders()
     assert Reminder.objects.get(kind=kinds.ACK_ESCALATION).status == Reminder.Status.CANCELLED
@@ -216,13 +220,13 @@ def test_the_approver_is_told_and_the_author_hears_the_decision(principle, olivi
     standard = StandardFactory(code="CX-STD-022", title="Quote in plain words", principle=principle, author=olivia,
                                owner=olivia, approver=leo)
     version = standard.open_version()
-    services.submit_version(version=version, by=olivia)
+    submit_version(version=version, by=olivia)
     reminders.send_reminders()
     request = Notification.objects.get(recipient=leo)
     assert request.title == "Approve CX-STD-022 v1: Quote in plain words"
     assert request.url == version.get_absolute_url()
     assert [message.to for message in mail.outbox] == [["leo@acme.example"]]
-    services.approve_version(version=version, by=leo)
+    approve_version(version=version, by=leo)
     reminders.send_reminders()
     decision = Notification.objects.get(recipient=olivia)
     assert decision.title == "CX-STD-022 v1 is approved"
@@ -233,8 +237,8 @@ def test_the_approver_is_told_and_the_author_hears_the_decision(principle, olivi
 def test_a_version_sent_back_tells_its_author_why(principle, olivia, leo):
     standard = StandardFactory(code="CX-STD-023", principle=principle, author=olivia, approver=leo)
     version = standard.open_version()
-    services.submit_version(version=version, by=olivia)
-    services.send_back(version=version, by=leo, comment="Add a target.")
+    submit_version(version=version, by=olivia)
+    send_back(version=version, by=leo, comment="Add a target.")
     reminders.send_reminders()
     note = Notification.objects.get(recipient=olivia)
     assert note.title == "CX-STD-023 v1 was sent back"
@@ -269,7 +273,7 @@ def test_a_planned_communication_reminds_its_owner_a_week_ahead(plan, leo, time_
 def test_a_communication_marked_ready_before_the_reminder_goes_sends_nothing(plan, olivia, leo):
     communication = CommunicationFactory(plan=plan, owner=leo, scheduled_on=TODAY + timedelta(days=1))
     _sweep("communications", TODAY)
-    services.set_communication_status(communication=communication, by=leo, status=Communication.Status.READY)
+    set_communication_status(communication=communication, by=leo, status=Communication.Status.READY)
     assert Reminder.objects.get().status == Reminder.Status.CANCELLED
     assert reminders.send_reminders() == 0
     assert mail.outbox == []
@@ -313,7 +317,7 @@ def test_the_owner_is_reminded_before_the_review_date(principle, olivia, oscar, 
 def test_drafts_and_retired_standards_are_not_reviewed(principle, olivia, oscar, leo):
     draft = StandardFactory(code="CX-STD-031", principle=principle, author=olivia, owner=leo)
     retired = _published(principle, olivia, oscar, "CX-STD-032")
-    services.retire_standard(standard=retired, by=olivia, note="Merged")
+    retire_standard(standard=retired, by=olivia, note="Merged")
     Standard.objects.filter(pk__in=[draft.pk, retired.pk]).update(owner=leo, next_review_on=TODAY)
     assert _sweep("reviews", TODAY) == 0
 
@@ -338,7 +342,7 @@ def test_recording_the_review_stops_its_reminders(principle, olivia, oscar, leo)
     standard = _published(principle, olivia, oscar, "CX-STD-035")
     Standard.objects.filter(pk=standard.pk).update(owner=leo, next_review_on=TODAY + timedelta(days=7))
     _sweep("reviews", TODAY)
-    services.review_standard(standard=Standard.objects.get(pk=standard.pk), by=leo, outcome="confirmed",
+    review_standard(standard=Standard.objects.get(pk=standard.pk), by=leo, outcome="confirmed",
                              today=TODAY)
     assert Reminder.objects.get(kind=reviews.REVIEW_DUE).status == Reminder.Status.CANCELLED
     assert reminders.send_reminders() == 0

@@ -15,9 +15,9 @@ from cxcoe.lib.submissions import save_once, saves_once
 from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.permissions import coe_staff_required
 
-from . import services
-from .forms import ArchiveForm, MoveForm, PrincipleForm
-from .models import CommunicationPlan, Principle, Standard
+from ..forms import ArchiveForm, MoveForm, PrincipleForm
+from ..models import CommunicationPlan, Principle, Standard
+from ..services.principles import delete_principle, move_principle, save_principle, set_principle_archived
 
 
 def _list_anchor(principle: Principle) -> str:
@@ -61,7 +61,7 @@ def _principle_form(request: AuthenticatedRequest, principle: Principle) -> Http
     form = PrincipleForm(request.POST or None, instance=principle)
     if request.method == "POST" and form.is_valid():
         try:
-            principle = save_once(form, by=request.user, save=lambda: services.save_principle(
+            principle = save_once(form, by=request.user, save=lambda: save_principle(
                 principle=form.save(commit=False), by=request.user))
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -91,7 +91,7 @@ def principle_archive(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose whether to archive or restore the principle."))
         return redirect(principle)
     archived = form.cleaned_data["archived"]
-    principle = services.set_principle_archived(principle=principle, by=request.user, archived=archived)
+    principle = set_principle_archived(principle=principle, by=request.user, archived=archived)
     if archived:
         messages.success(request, _("\u201c%(title)s\u201d is archived: it leaves the list of principles, and "
                                     "its standards keep pointing to it.") % {"title": principle})
@@ -106,7 +106,7 @@ def principle_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.delete_principle(principle=principle, by=request.user)
+            delete_principle(principle=principle, by=request.user)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -137,7 +137,7 @@ def principle_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("An archived principle has no place in the order. Restore it first."))
     else:
         before = _place(principle)
-        services.move_principle(principle=principle, by=request.user, up=form.cleaned_data["direction"] == "up")
+        move_principle(principle=principle, by=request.user, up=form.cleaned_data["direction"] == "up")
         after = _place(principle)
         if after == before:
             messages.info(request, _("\u201c%(title)s\u201d is already number %(position)s.") % {

@@ -1,0 +1,75 @@
+"""Writes to the CX principles: create, edit, archive, delete and reorder."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from cxcoe import audit
+from cxcoe.audit import record_event
+from cxcoe.models import User
+
+from ..models import (
+    Principle,
+)
+
+PRINCIPLE_FIELDS = ["title", "statement", "explanation", "examples"]
+
+
+@transaction.atomic
+def save_principle(*, principle: Principle, by: User) -> Principle:
+    if principle.pk is None:
+        highest = Principle.objects.aggregate(highest=Max("position"))["highest"]
+        principle.position = 0 if highest is None else highest + 1
+        principle.save()
+        record_event(actor=by, verb="principle.created", target=principle)
+        return principle
+    before = audit.values(Principle.objects.select_for_update().get(pk=principle.pk), PRINCIPLE_FIELDS)
+    # Its place and archived flag change through their own actions, maybe while the form was open.
+    principle.save(update_fields=PRINCIPLE_FIELDS)
+    if details := audit.changes(Principle, before, audit.values(principle, PRINCIPLE_FIELDS)):
+        record_event(actor=by, verb="principle.updated", target=principle, details=details)
+    return principle
+
+
+@transaction.atomic
+def set_principle_archived(*, principle: Principle, by: User, archived: bool) -> Principle:
+    principle = Principle.objects.select_for_update().get(pk=principle.pk)
+    if principle.is_archived != archived:
+        principle.is_archived = archived
+        principle.save(update_fields=["is_archived"])
+        record_event(actor=by, verb="principle.archived" if archived else "principle.restored", target=principle)
+    return principle
+
+
+def principle_is_linked(principle: Principle) -> bool:
+    return principle.standards.exists() or principle.communication_plans.exists()
+
+
+@transaction.atomic
+def delete_principle(*, principle: Principle, by: User) -> None:
+    """Only a principle nothing points to can go; anything else is archived, so its history stays readable."""
+    principle = Principle.objects.select_for_update().get(pk=principle.pk)
+    if principle_is_linked(principle):
+        raise ValidationError(_("Standards or plans point to this principle. Archive it instead."))
+    record_event(actor=by, verb="principle.deleted", target=principle, details={"title": principle.title})
+    principle.delete()
+
+
+@transaction.atomic
+def move_principle(*, principle: Principle, by: User, up: bool) -> None:
+    """Swap a principle with its neighbour in the order."""
+    ordered = list(Principle.objects.select_for_update().active().order_by("position", "pk"))
+    index = next((i for i, item in enumerate(ordered) if item.pk == principle.pk), None)
+    if index is None:
+        return
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered):
+        if item.position != position:
+            Principle.objects.filter(pk=item.pk).update(position=position)
+    record_event(actor=by, verb="principle.moved", target=principle, details={"position": other + 1})

@@ -1,0 +1,120 @@
+"""Acknowledging a standard, and the progress of its audience by unit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from cxcoe.lib import rollups
+from cxcoe.lib.csvexport import csv_response
+from cxcoe.lib.types import AuthenticatedRequest
+from cxcoe.models import BusinessUnit, User
+
+from .. import permissions, tallies
+from ..models import Acknowledgement, Standard
+from ..services.acknowledgements import acknowledge_standard
+from .lookups import visible_standard
+
+PAGE_SIZE = 50
+
+
+def progress_units(user: User):
+    """The units whose acknowledgement progress `user` may see, or None for all of them (CoE staff)."""
+    if user.is_coe_staff:
+        return None
+    return user.led_units_subtree()
+
+
+def unit_progress(standard: Standard, user: User, *, page: str | None = None) -> dict | None:
+    """Acknowledgement progress of the version being asked, by business unit, as last counted
+    (standards/tallies.py): staff see every unit, leaders their subtree, others nothing.
+
+    With `page`, "units" holds that page of the rows ("page_obj" says which): a standard asked of the whole
+    organization has a row for each of hundreds of units. The totals are always those of every unit."""
+    if standard.ack_version_id is None or not permissions.can_see_progress(user):
+        return None
+    units = progress_units(user)
+    by_unit = [{"unit": tally.unit, "unit_id": tally.unit_id, "total": tally.asked, "done": tally.done,
+                "overdue": tally.overdue} for tally in tallies.of_version(standard.ack_version_id, units)]
+    by_unit.sort(key=lambda row: row["unit"].path if row["unit"] else "~")  # people without a unit last
+    for row in by_unit:
+        row["percent"] = round(100 * row["done"] / row["total"]) if row["total"] else 0
+        row["pending"] = row["total"] - row["done"]
+    total = sum(row["total"] for row in by_unit)
+    done = sum(row["done"] for row in by_unit)
+    page_obj = None if page is None else Paginator(by_unit, PAGE_SIZE).get_page(page)
+    return {"units": by_unit if page_obj is None else page_obj.object_list, "page_obj": page_obj,
+            "total": total, "done": done, "pending": total - done,
+            "overdue": sum(row["overdue"] for row in by_unit),
+            "percent": round(100 * done / total) if total else 0, "scope_is_subtree": units is not None,
+            "counted": rollups.read(tallies.ROLLUP)}
+
+
+@require_POST
+def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    standard = visible_standard(request, pk)
+    try:
+        row = acknowledge_standard(standard=standard, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        # htmx would follow a plain redirect and swap the whole page into the acknowledgement box.
+        return HttpResponseClientRedirect(standard.get_absolute_url()) if request.htmx else redirect(standard)
+    if request.htmx:
+        return render(request, "standards/_acknowledgement.html",
+                      {"standard": standard, "my_ack": row, "must_ack": False, "just_acknowledged": True})
+    messages.success(request, _("Thank you: your acknowledgement of %(code)s is recorded.") % {"code": standard.code})
+    return redirect(standard)
+
+
+def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Who in one unit has not acknowledged yet: for CoE staff and the leaders above that unit."""
+    standard = visible_standard(request, pk)
+    units = progress_units(request.user)
+    if units is None:
+        unit = get_object_or_404(BusinessUnit, pk=unit_pk)
+    elif request.user.is_leader:
+        unit = get_object_or_404(units, pk=unit_pk)
+    else:
+        raise Http404
+    if standard.ack_version_id is None:
+        raise Http404
+    rows = (Acknowledgement.objects.pending().filter(version_id=standard.ack_version_id, person__business_unit=unit)
+            .select_related("person").order_by("due_on", "person__display_name"))
+    if request.GET.get("format") == "csv":
+        data = ([row.person.display_name, row.person.email, row.due_on.isoformat()] for row in rows.iterator())
+        return csv_response(f"{standard.code}-{unit.code}-pending.csv", ["name", "email", "due_on"], data)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "standards/progress_pending.html", {
+        "standard": standard, "unit": unit, "page_obj": page, "rows": page.object_list, "today": timezone.localdate(),
+    })
+
+
+def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every request to acknowledge this standard, all versions, as evidence: CoE staff see everyone, leaders
+    their subtree."""
+    standard = visible_standard(request, pk)
+    if not permissions.can_see_progress(request.user):
+        raise Http404
+    rows = (Acknowledgement.objects.filter(standard=standard)
+            .select_related("person__business_unit", "version", "read_version")
+            .order_by("-version__number", "person__display_name", "pk"))
+    units = progress_units(request.user)
+    if units is not None:
+        rows = rows.filter(person__business_unit__in=units)
+    data = (
+        [row.person.display_name, row.person.email, row.person.business_unit.name if row.person.business_unit else "",
+         row.version.number, row.get_status_display(), row.due_on.isoformat(),
+         timezone.localtime(row.acknowledged_at).isoformat() if row.acknowledged_at else "",
+         row.read_version.number if row.read_version else ""]
+        for row in rows.iterator(chunk_size=2000)
+    )
+    return csv_response(f"{standard.code}-acknowledgements.csv",
+                        ["name", "email", "unit", "version_asked", "status", "due_on", "acknowledged_at",
+                         "version_read"], data)
