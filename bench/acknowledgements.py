@@ -92,15 +92,14 @@ class Organization:
 
 
 def draft_standard(code: str, author):
-    from standards.models import Principle, Standard, StandardVersion
+    from standards.models import Principle
     from standards.services.catalogue import create_standard
 
     principle, _created = Principle.objects.get_or_create(title="We make it easy",
                                                           defaults={"statement": "No effort for customers."})
-    standard = Standard(code=code, principle=principle, owner=author, requires_acknowledgement=True)
-    draft = StandardVersion(title=f"Answer within one working day ({code})",
-                            statement="Reply to every customer message within one working day.")
-    return create_standard(standard=standard, draft=draft, by=author)
+    return create_standard(by=author, code=code, principle=principle, owner=author, requires_acknowledgement=True,
+                           version={"title": f"Answer within one working day ({code})",
+                                    "statement": "Reply to every customer message within one working day."})
 
 
 def floor_insert(version, due_on: date) -> tuple[float, int]:

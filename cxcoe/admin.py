@@ -72,8 +72,18 @@ class BusinessUnitAdmin(admin.ModelAdmin):
     readonly_fields = ["path", "depth"]
     autocomplete_fields = ["parent", "leaders"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The code is a unit's key in imports: given once, as on the unit's own form.
+        return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        services.save_unit(unit=obj, by=request.user)
+        values = {name: form.cleaned_data[name] for name in ["name", "parent", "is_active"]}
+        if change:
+            services.update_unit(unit=obj, by=request.user, **values)
+        else:  # the admin goes on with `obj` (its message, its log entry, its leaders): it becomes the row created
+            created = services.create_unit(by=request.user, code=form.cleaned_data["code"], **values)
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+            obj._state.adding, obj._state.db = False, created._state.db
 
     def save_related(self, request, form, formsets, change):
         services.set_unit_leaders(unit=form.instance, leaders=form.cleaned_data["leaders"], by=request.user)

@@ -14,7 +14,7 @@ from .models import (
     Standard,
     StandardVersion,
 )
-from .services.principles import save_principle
+from .services.principles import create_principle, update_principle
 
 
 @admin.register(Principle)
@@ -23,7 +23,13 @@ class PrincipleAdmin(admin.ModelAdmin):
     fields = ["title", "statement", "explanation", "examples"]
 
     def save_model(self, request, obj, form, change):
-        save_principle(principle=obj, by=request.user)
+        values = {name: form.cleaned_data[name] for name in self.fields}
+        if change:
+            update_principle(principle=obj, by=request.user, **values)
+        else:  # the admin goes on with `obj` (its message, its log entry): it becomes the row created
+            created = create_principle(by=request.user, **values)
+            obj.pk, obj.position = created.pk, created.position
+            obj._state.adding, obj._state.db = False, created._state.db
 
     def has_delete_permission(self, request, obj=None):
         return False  # archived from the principles page, or deleted there when nothing points to it

@@ -27,8 +27,8 @@ from .models import (
 )
 from .services.acknowledgements import acknowledge_standard
 from .services.catalogue import create_standard, retire_standard
-from .services.plans import save_communication, save_plan, send_communication, set_communication_status
-from .services.principles import save_principle
+from .services.plans import create_communication, create_plan, send_communication, set_communication_status
+from .services.principles import create_principle
 from .services.versions import approve_version, save_draft, send_back, start_revision, submit_version
 
 OLIVIA, LEO, NADIA = "olivia@acme.example", "leo@acme.example", "nadia@acme.example"
@@ -345,21 +345,16 @@ def _acknowledge(standard: Standard, *, share: tuple[int, int], keep_pending: li
 
 def _create(spec: dict, people: dict[str, User], principles: list[Principle],
             units: dict[str, BusinessUnit]) -> Standard:
-    author = people[spec["author"]]
-    standard = Standard(
+    version = {name: spec[name] for name in ["title", "statement", "rationale_customers", "rationale_employees",
+                                             "rationale_business", "metric", "target", "data_source"]}
+    version["change_summary"] = "First version."
+    return create_standard(
+        by=people[spec["author"]], version=version,
         code=spec["code"], principle=principles[spec["principle"]], owner=people[spec["owner"]],
         approver=people[spec["approver"]] if spec["approver"] else None,
         requires_acknowledgement=spec["requires_ack"], audience_role=spec.get("role", AudienceRole.EVERYONE),
-        review_interval_days=365,
+        review_interval_days=365, audience_units=[units[code] for code in spec["units"]],
     )
-    draft = StandardVersion(
-        title=spec["title"], statement=spec["statement"], rationale_customers=spec["rationale_customers"],
-        rationale_employees=spec["rationale_employees"], rationale_business=spec["rationale_business"],
-        metric=spec["metric"], target=spec["target"], data_source=spec["data_source"],
-        change_summary="First version.",
-    )
-    return create_standard(standard=standard, draft=draft, by=author,
-                                    audience_units=[units[code] for code in spec["units"]])
 
 
 def _approver(standard: Standard, people: dict[str, User]) -> User:
@@ -378,10 +373,8 @@ def _publish(standard: Standard, people: dict[str, User], *, today: date) -> Sta
 
 def _revise(standard: Standard, people: dict[str, User], change: dict, *, today: date) -> StandardVersion:
     draft = start_revision(standard=standard, by=standard.owner)
-    for name, value in change.items():
-        if name != "days_ago":
-            setattr(draft, name, value)
-    save_draft(version=draft, by=standard.owner)
+    text = {name: value for name, value in change.items() if name != "days_ago"}
+    save_draft(version=draft, by=standard.owner, **text)
     submit_version(version=draft, by=standard.owner)
     version = approve_version(version=draft, by=_approver(standard, people), today=today)
     standard.refresh_from_db()
@@ -427,21 +420,19 @@ def _seed_standard(spec: dict, people, principles, units, *, today: date) -> Sta
 def _seed_plans(people: dict[str, User], principles: list[Principle], standards: dict[str, Standard],
                 units: dict[str, BusinessUnit], *, today: date) -> None:
     olivia, leo, nadia = people[OLIVIA], people[LEO], people[NADIA]
-    launch = save_plan(
-        plan=CommunicationPlan(
-            title="Launch our five CX principles", owner=olivia,
-            objective="By the end of the quarter, every employee can name our five principles and give one "
-                      "example from their own work.\n\nWe will know from the **pulse survey** (target: 80% "
-                      "name at least three) and from the acknowledgements of the whole-organization standards.",
-            starts_on=today - timedelta(days=45), ends_on=today + timedelta(days=60)),
+    launch = create_plan(
+        title="Launch our five CX principles", owner=olivia,
+        objective="By the end of the quarter, every employee can name our five principles and give one "
+                  "example from their own work.\n\nWe will know from the **pulse survey** (target: 80% "
+                  "name at least three) and from the acknowledgements of the whole-organization standards.",
+        starts_on=today - timedelta(days=45), ends_on=today + timedelta(days=60),
         by=olivia, principles=principles,
         standards=[standards["CX-STD-001"], standards["CX-STD-005"], standards["CX-STD-006"]])
-    sales = save_plan(
-        plan=CommunicationPlan(
-            title="Promises we keep in Sales", owner=leo,
-            objective="Sales keeps every call-back promise it makes. Missed call-backs in the CRM fall below 5% "
-                      "by the end of the plan.",
-            starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=45)),
+    sales = create_plan(
+        title="Promises we keep in Sales", owner=leo,
+        objective="Sales keeps every call-back promise it makes. Missed call-backs in the CRM fall below 5% "
+                  "by the end of the plan.",
+        starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=45),
         by=leo, audience_units=[units["SAL"]], principles=[principles[2], principles[1]],
         standards=[standards["CX-STD-003"], standards["CX-STD-004"]])
 
@@ -470,10 +461,8 @@ def _seed_plans(people: dict[str, User], principles: list[Principle], standards:
          "Three stories from the team, nominated by their colleagues.", "planned"),
     ]
     for plan, title, channel, days, owner, message, outcome in items:
-        communication = save_communication(
-            communication=Communication(plan=plan, title=title, channel=channel, owner=owner, message=message,
-                                        scheduled_on=today + timedelta(days=days)),
-            by=plan.owner)
+        communication = create_communication(plan=plan, by=plan.owner, title=title, channel=channel, owner=owner,
+                                             message=message, scheduled_on=today + timedelta(days=days))
         if outcome in ("ready", "send", "held"):
             set_communication_status(communication=communication, by=owner, status="ready")
         if outcome == "send":
@@ -494,7 +483,7 @@ def seed(stdout) -> None:
     people = {person.email: person for person in User.objects.filter(email__in=[OLIVIA, LEO, NADIA])}
     units = {unit.code: unit for unit in BusinessUnit.objects.all()}
     olivia = people[OLIVIA]
-    principles = [save_principle(principle=Principle(**fields), by=olivia) for fields in PRINCIPLES]
+    principles = [create_principle(by=olivia, **fields) for fields in PRINCIPLES]
     standards = {spec["code"]: _seed_standard(spec, people, principles, units, today=today) for spec in STANDARDS}
     _seed_plans(people, principles, standards, units, today=today)
     current = Acknowledgement.objects.filter(version_id__in=Standard.objects.published().values("ack_version_id"))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cxcoe.lib.forms import (
     BootstrapFormMixin,
     OnceFormMixin,
+    ServiceValuesMixin,
     active_person_by_email,
     date_input,
     model_form_field,
@@ -25,7 +26,7 @@ from cxcoe.reviews.forms import ReviewForm
 from .models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
 
 
-class StandardSettingsForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+class StandardSettingsForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     """Who owns, approves and must acknowledge a standard, and its review schedule. Its text is in versions."""
 
     owner_email = forms.EmailField(label=_("Owner"), required=False,
@@ -33,6 +34,8 @@ class StandardSettingsForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     approver_email = forms.EmailField(
         label=_("Approver"), required=False,
         help_text=_("A leader or CoE staff member who approves new versions. Empty: any CoE staff member."))
+
+    people_fields = {"owner_email": "owner", "approver_email": "approver"}
 
     class Meta:
         formfield_callback = model_form_field
@@ -84,11 +87,6 @@ class StandardSettingsForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
         if interval is not None and not 30 <= interval <= 1095:
             self.add_error("review_interval_days", _("Choose between 30 days and 3 years (1095 days)."))
         return data
-
-    def apply_people(self, standard: Standard) -> Standard:
-        standard.owner = self.cleaned_data["owner_email"]
-        standard.approver = self.cleaned_data["approver_email"]
-        return standard
 
 
 class VersionForm(BootstrapFormMixin, forms.ModelForm):
@@ -215,7 +213,9 @@ class MoveForm(forms.Form):
 # Communication plans and the calendar
 
 
-class PlanForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+    people_fields = {"owner_email": "owner"}
+
     owner_email = forms.EmailField(label=_("Owner"),
                                    help_text=_("Email address of the person who runs this plan and gets its "
                                                "reminders."))
@@ -282,7 +282,9 @@ class PlanForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
         return data
 
 
-class CommunicationForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+class CommunicationForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+    people_fields = {"owner_email": "owner"}
+
     owner_email = forms.EmailField(label=_("Owner"),
                                    help_text=_("Email address of the person who prepares it and is reminded "
                                                "until it is ready."))

@@ -21,6 +21,17 @@ def can_edit_standard(user: User, standard: Standard) -> bool:
     return user.is_coe_staff or (standard.owner_id == user.pk and not standard.is_retired)
 
 
+def can_change_settings(user: User, standard: Standard) -> bool:
+    """Who a standard is for, who approves it and who must acknowledge it: the controls, CoE staff's alone."""
+    return user.is_coe_staff
+
+
+def settings_refusal(user: User, standard: Standard) -> str | None:
+    if can_change_settings(user, standard):
+        return None
+    return _("Only CoE staff change who a standard is for, who approves it and who must acknowledge it.")
+
+
 def can_see_drafts(user: User, standard: Standard) -> bool:
     """Unpublished versions are for the standard's editors and its approver."""
     return can_edit_standard(user, standard) or standard.approver_id == user.pk

@@ -41,45 +41,13 @@ def seed(*, scale: float, rng: random.Random, progress) -> None:
     divisions = list(BusinessUnit.objects.filter(depth=1).order_by("path"))
     departments = list(BusinessUnit.objects.filter(depth=2, code__contains="-").order_by("path"))
 
-    standards, versions, audiences = [], [], []
-    for number in range(new):
-        subject = SUBJECTS[number % len(SUBJECTS)]
-        published = _moment(today - timedelta(days=30 + number % 300))
-        standard = Standard(code=f"CX-SCL-{number + 1:03d}", principle=principles[number % len(principles)],
-                            title=f"We handle {subject} the same way everywhere ({number + 1})",
-                            status=Standard.Status.DRAFT, owner=staff, requires_acknowledgement=True,
-                            ack_days=30, created_at=published,
-                            next_review_on=today + timedelta(days=(number * 7) % 400 - 20))
-        if number < WHOLE_ORGANIZATION:
-            scope = []
-        elif number < WHOLE_ORGANIZATION + DIVISION_WIDE:
-            scope = [divisions[number % len(divisions)]]
-        else:
-            scope = [departments[number % len(departments)]]
-        standards.append(standard)
-        audiences.append(scope)
+    standards, audiences = _standards(new, principles=principles, divisions=divisions, departments=departments,
+                                      owner=staff, today=today)
     standards = bulk(Standard, standards)
     through = Standard.audience_units.through
     bulk(through, (through(standard_id=standard.pk, businessunit_id=unit.pk)
                    for standard, scope in zip(standards, audiences, strict=True) for unit in scope))
-    for standard in standards:
-        # One in three was revised: version 1 superseded, version 2 current (asked again).
-        revised = standard.pk % 3 == 0
-        effective = standard.created_at.date()
-        for version_number in (1, 2) if revised else (1,):
-            is_current = version_number == (2 if revised else 1)
-            decided = _moment(effective + timedelta(days=20 * (version_number - 1)))
-            versions.append(StandardVersion(
-                standard=standard, number=version_number, title=standard.title,
-                status=StandardVersion.Status.CURRENT if is_current else StandardVersion.Status.SUPERSEDED,
-                statement=f"Every team handles {standard.title.lower()} by the same steps, and says so to the "
-                          f"customer.", rationale_customers="Customers get the same answer wherever they ask.",
-                metric="Share of cases handled by the steps", target="90% or more", created_by=staff,
-                created_at=decided - timedelta(days=5), submitted_by=staff, submitted_at=decided - timedelta(days=2),
-                decided_by=approver, decided_at=decided, effective_on=decided.date(),
-                superseded_at=None if is_current else decided + timedelta(days=20),
-                ack_due_on=decided.date() + timedelta(days=30), needs_reacknowledgement=True))
-    versions = bulk(StandardVersion, versions)
+    versions = bulk(StandardVersion, _versions(standards, author=staff, approver=approver))
     current = {version.standard_id: version for version in versions if version.status == StandardVersion.Status.CURRENT}
     for standard in standards:
         # Published only now: a published standard must have a current version.
@@ -95,6 +63,50 @@ def seed(*, scale: float, rng: random.Random, progress) -> None:
     ledger = _seed_ledger(rng)
     progress("reminder ledger rows", ledger)
     progress("standards with tallies counted", tallies.count_all()["standards"])
+
+
+def _standards(count: int, *, principles, divisions, departments, owner: User, today) \
+        -> tuple[list[Standard], list[list[BusinessUnit]]]:
+    """`count` unsaved drafts and the audience of each: the whole organization, a division or a department."""
+    standards, audiences = [], []
+    for number in range(count):
+        subject = SUBJECTS[number % len(SUBJECTS)]
+        published = _moment(today - timedelta(days=30 + number % 300))
+        standards.append(Standard(
+            code=f"CX-SCL-{number + 1:03d}", principle=principles[number % len(principles)],
+            title=f"We handle {subject} the same way everywhere ({number + 1})", status=Standard.Status.DRAFT,
+            owner=owner, requires_acknowledgement=True, ack_days=30, created_at=published,
+            next_review_on=today + timedelta(days=(number * 7) % 400 - 20)))
+        if number < WHOLE_ORGANIZATION:
+            audiences.append([])
+        elif number < WHOLE_ORGANIZATION + DIVISION_WIDE:
+            audiences.append([divisions[number % len(divisions)]])
+        else:
+            audiences.append([departments[number % len(departments)]])
+    return standards, audiences
+
+
+def _versions(standards: list[Standard], *, author: User, approver: User) -> list[StandardVersion]:
+    """The unsaved versions of `standards`: one in three was revised (version 1 superseded, version 2 current,
+    asked again)."""
+    versions = []
+    for standard in standards:
+        revised = standard.pk % 3 == 0
+        effective = standard.created_at.date()
+        for version_number in (1, 2) if revised else (1,):
+            is_current = version_number == (2 if revised else 1)
+            decided = _moment(effective + timedelta(days=20 * (version_number - 1)))
+            versions.append(StandardVersion(
+                standard=standard, number=version_number, title=standard.title,
+                status=StandardVersion.Status.CURRENT if is_current else StandardVersion.Status.SUPERSEDED,
+                statement=f"Every team handles {standard.title.lower()} by the same steps, and says so to the "
+                          f"customer.", rationale_customers="Customers get the same answer wherever they ask.",
+                metric="Share of cases handled by the steps", target="90% or more", created_by=author,
+                created_at=decided - timedelta(days=5), submitted_by=author, submitted_at=decided - timedelta(days=2),
+                decided_by=approver, decided_at=decided, effective_on=decided.date(),
+                superseded_at=None if is_current else decided + timedelta(days=20),
+                ack_due_on=decided.date() + timedelta(days=30), needs_reacknowledgement=True))
+    return versions
 
 
 def _version_events(version: StandardVersion, standard_type) -> list[AuditEvent]:

@@ -64,6 +64,27 @@ def model_form_field(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
+class ServiceValuesMixin:
+    """A form whose cleaned_data is what its service takes, so that a view passes `**form.cleaned_data` as it is.
+
+    Fields that take people's addresses (`owner_email`, `leader_emails`) clean to the people, and end up under
+    the names the model and the service use (`owner`, `leaders`): `people_fields` maps one to the other.
+    A disabled field (a code shown but not changed once saved) is left out, as it is not a value to save.
+    """
+
+    people_fields: dict[str, str] = {}
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            if field.disabled:
+                data.pop(name, None)
+        for field_name, name in self.people_fields.items():
+            if field_name in data:
+                data[name] = data.pop(field_name)
+        return data
+
+
 class OnceFormMixin:
     """A create form's one-time token, issued in a hidden field, so that the form sent twice saves one row.
 

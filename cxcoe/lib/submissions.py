@@ -6,7 +6,7 @@ A view that creates takes `@saves_once`, and wraps its service call in `save_onc
     @saves_once
     def plan_create(request):
         ...
-        plan = save_once(form, by=request.user, save=lambda: services.save_plan(...))
+        plan = save_once(form, by=request.user, save=lambda: create_plan(by=request.user, **form.cleaned_data))
 
 A form sent again with a spent token (the back button and a resend, a second tab) is answered with a redirect to
 the row it made, before it is validated again; two sent at once both pass validation, and the second insert of

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ..lib.forms import (
     BootstrapFormMixin,
     OnceFormMixin,
+    ServiceValuesMixin,
     active_person_by_email,
     date_input,
     model_form_field,
@@ -60,7 +61,9 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
         return email
 
 
-class UnitForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+class UnitForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+    people_fields = {"owner_email": "owner", "leader_emails": "leaders"}
+
     # Email addresses rather than a list of everyone: an organization has tens of thousands of people.
     leader_emails = forms.CharField(
         label=_("Leaders"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from .. import audit, reviews
 from ..audit import record_event
+from ..lib.edits import check_names, save_edit
 from ..models import COE_STAFF_GROUP, BusinessUnit, User
 from ..notifications import reminders
 
@@ -53,30 +54,36 @@ def set_coe_staff(*, person: User, is_staff: bool, by: User | None) -> bool:
     return True
 
 
-@transaction.atomic
-def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, **fields) -> list[str]:
-    """Change a person's profile fields (and CoE staff role); returns the names of what changed.
+# What a person's record can change: the profile and person forms, and the site admin, which alone also
+# changes the site's own access (its staff flag, superuser and permissions). The CoE staff role, leading a
+# unit and deactivation have their own services.
+PERSON_FIELDS = ["email", "display_name", "business_unit", "job_title", "time_zone"]
+SITE_ADMIN_FIELDS = ["is_staff", "is_superuser", "user_permissions"]
 
-    `fields` are model fields by name, many-to-many ones (the site admin's permissions) included.
-    """
-    before = audit.values(person, fields)
-    changed = audit.changed(User, before, fields)
+
+@transaction.atomic
+def update_person(*, person: User, by: User, is_coe_staff: bool | None = None, **values) -> list[str]:
+    """Change a person's record (and CoE staff role); returns the names of what changed."""
+    check_names(values, [*PERSON_FIELDS, *SITE_ADMIN_FIELDS], service="update_person")
+    person = User.objects.select_for_update().get(pk=person.pk)
     role_changed = is_coe_staff is not None and set_coe_staff(person=person, is_staff=is_coe_staff, by=by)
+    before = audit.values(person, values)
+    changed = audit.changed(User, before, values)
     if not changed:
         return ["is_coe_staff"] if role_changed else []
     many = [name for name in changed if User._meta.get_field(name).many_to_many]
     for name in changed:
         if name not in many:
-            setattr(person, name, fields[name])
+            setattr(person, name, values[name])
     person.full_clean(exclude=["password", *many])
     person.save(update_fields=[name for name in changed if name not in many])
     for name in many:
-        getattr(person, name).set(fields[name])
+        getattr(person, name).set(values[name])
     if "email" in changed:
         # allauth also signs people in by the addresses it keeps; the old one must stop working.
         EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email).delete()
         verify_directory_address(person=person)
-    record_event(actor=by, verb="person.updated", target=person, details=audit.changes(User, before, fields))
+    record_event(actor=by, verb="person.updated", target=person, details=audit.changes(User, before, values))
     return [*changed, "is_coe_staff"] if role_changed else changed
 
 
@@ -159,42 +166,55 @@ def reactivate_person(*, person: User, by: User) -> bool:
     return True
 
 
-# What a unit's edit can change, as its audit event says it.
-UNIT_FIELDS = ["code", "name", "parent", "is_active", "owner", "review_interval_days", "next_review_on"]
+# What the unit form changes. The code is a unit's key in imports: it is given once, never changed.
+UNIT_FIELDS = ["name", "parent", "is_active", "owner", "review_interval_days", "next_review_on"]
+
+
+def _place(unit: BusinessUnit) -> None:
+    unit.path = BusinessUnit.path_for(unit.code, unit.parent)
+    unit.depth = unit.path.count("/") - 2
 
 
 @transaction.atomic
-def save_unit(*, unit: BusinessUnit, by: User | None, leaders=None) -> BusinessUnit:
-    """Create or change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
-    creating = unit.pk is None
+def create_unit(*, by: User | None, code: str, leaders=None, **values) -> BusinessUnit:
+    check_names(values, UNIT_FIELDS, service="create_unit")
     lock_unit_tree()
-    before = None if creating else BusinessUnit.objects.select_for_update().get(pk=unit.pk)
-    old_path = before.path if before else ""
-    owner_changed = before is not None and before.owner_id != unit.owner_id
-    if owner_changed:
-        unit.owner_flagged = False
-    if unit.parent_id is not None and not creating:
-        parent = BusinessUnit.objects.get(pk=unit.parent_id)
-        if parent.path.startswith(old_path):
-            raise ValidationError({"parent": _("A unit cannot sit below itself or one of its own units.")})
-    unit.path = BusinessUnit.path_for(unit.code, unit.parent)
-    unit.depth = unit.path.count("/") - 2
+    unit = BusinessUnit(code=code, **values)
+    _place(unit)
     unit.save()
-    if not creating and old_path != unit.path:
+    record_event(actor=by, verb="unit.created", target=unit,
+                 details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
+    if leaders is not None:
+        set_unit_leaders(unit=unit, leaders=leaders, by=by)
+    return unit
+
+
+@transaction.atomic
+def update_unit(*, unit: BusinessUnit, by: User | None, leaders=None, **values) -> BusinessUnit:
+    """Change a unit. A new parent moves the whole subtree with one UPDATE of the paths."""
+    lock_unit_tree()
+    unit = BusinessUnit.objects.select_for_update().get(pk=unit.pk)
+    old_path = unit.path
+    parent = values.get("parent", unit.parent)
+    if parent is not None and BusinessUnit.objects.get(pk=parent.pk).path.startswith(old_path):
+        raise ValidationError({"parent": _("A unit cannot sit below itself or one of its own units.")})
+    edit = save_edit(unit, values, fields=UNIT_FIELDS, service="update_unit")
+    if "parent" in edit:
+        _place(unit)
+        unit.save(update_fields=["path", "depth"])
         BusinessUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
             path=Concat(Value(unit.path), Substr("path", len(old_path) + 1)),
         )
         BusinessUnit.objects.filter(path__startswith=unit.path).update(
             depth=Length("path") - Length(Replace("path", Value("/"), Value(""))) - 2
         )
-    if owner_changed:
+    if "owner" in edit:
         # The old owner's pending reminders stop; the next sweep reminds the new owner.
+        unit.owner_flagged = False
+        unit.save(update_fields=["owner_flagged"])
         reminders.cancel_for_target(unit, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
-    if creating:
-        record_event(actor=by, verb="unit.created", target=unit,
-                     details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
-    elif details := audit.changes(BusinessUnit, audit.values(before, UNIT_FIELDS), audit.values(unit, UNIT_FIELDS)):
-        record_event(actor=by, verb="unit.updated", target=unit, details=details)
+    if edit:
+        record_event(actor=by, verb="unit.updated", target=unit, details=edit.details)
     if leaders is not None:
         set_unit_leaders(unit=unit, leaders=leaders, by=by)
     return unit

@@ -218,18 +218,20 @@ def unit_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _unit_form(request: AuthenticatedRequest, unit: BusinessUnit) -> HttpResponse:
-    form = UnitForm(request.POST or None, instance=unit)
+    # The form changes its own copy, so the page keeps the saved name while it shows what was typed.
+    form = UnitForm(request.POST or None, instance=BusinessUnit.objects.get(pk=unit.pk) if unit.pk else unit)
     if request.method == "POST" and form.is_valid():
-        unit = form.save(commit=False)
-        unit.owner = form.cleaned_data["owner_email"]
         try:
-            unit = save_once(form, by=request.user, save=lambda: services.save_unit(
-                unit=unit, by=request.user, leaders=form.cleaned_data["leader_emails"]))
+            if unit.pk is None:
+                saved = save_once(form, by=request.user,
+                                  save=lambda: services.create_unit(by=request.user, **form.cleaned_data))
+            else:
+                saved = services.update_unit(unit=unit, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("%(name)s is saved.") % {"name": unit})
-            return redirect(unit)
+            messages.success(request, _("%(name)s is saved.") % {"name": saved})
+            return redirect(saved)
     return render(request, "cxcoe/unit_form.html", {"form": form, "unit": unit})
 
 

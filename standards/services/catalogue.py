@@ -2,72 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxcoe import audit, reviews
+from cxcoe import reviews
 from cxcoe.audit import record_event
+from cxcoe.lib.edits import check_names, new_row, save_edit
 from cxcoe.models import ReviewRecord, User
 from cxcoe.notifications import reminders
 
-from .. import tallies
-from ..models import (
-    Standard,
-    StandardVersion,
-)
+from .. import permissions, tallies
+from ..models import VERSION_TEXT_FIELDS, Standard, StandardVersion
 from .acknowledgements import ask_for_acknowledgement, sync_acknowledgements, wind_down, withdraw_pending
 from .versions import start_revision
 
+# What a new standard is given: its settings (the settings form, without the review date, set when the first
+# version is approved) and, in `version`, its first version's text.
+CREATE_FIELDS = ["code", "principle", "owner", "approver", "audience_units", "audience_role",
+                 "requires_acknowledgement", "ack_days", "joiner_ack_days", "review_interval_days"]
+# What the settings form changes. The code never changes; the text changes through a new version.
+SETTINGS_FIELDS = ["principle", "owner", "approver", "audience_units", "audience_role", "requires_acknowledgement",
+                   "ack_days", "joiner_ack_days", "review_interval_days", "next_review_on"]
+
 
 @transaction.atomic
-def create_standard(*, standard: Standard, draft: StandardVersion, by: User, audience_units=()) -> Standard:
-    """A new standard and its first draft (version 1)."""
-    if Standard.objects.filter(code=standard.code).exists():
-        raise ValidationError({"code": _("Another standard already has the code %(code)s.") % {"code": standard.code}})
-    standard.title = draft.title
-    standard.status = Standard.Status.DRAFT
-    standard.save()
-    standard.audience_units.set(audience_units)
-    draft.standard = standard
-    draft.number = 1
-    draft.status = StandardVersion.Status.DRAFT
-    draft.created_by = by
-    draft.save()
+def create_standard(*, by: User, version: Mapping[str, Any], **values) -> Standard:
+    """A new standard and its first draft (version 1), whose text is `version`."""
+    if Standard.objects.filter(code=values.get("code")).exists():
+        raise ValidationError({"code": _("Another standard already has the code %(code)s.") % {"code": values["code"]}})
+    check_names(version, [*VERSION_TEXT_FIELDS, "change_summary"], service="create_standard")
+    standard = new_row(Standard, values, fields=CREATE_FIELDS, service="create_standard",
+                       title=version["title"], status=Standard.Status.DRAFT)
+    StandardVersion.objects.create(standard=standard, number=1, status=StandardVersion.Status.DRAFT, created_by=by,
+                                   **version)
     record_event(actor=by, verb="standard.created", target=standard)
     return standard
 
 
-SETTINGS_FIELDS = ["principle", "owner", "approver", "requires_acknowledgement", "ack_days", "joiner_ack_days",
-                   "review_interval_days", "next_review_on", "audience_role"]
-
-
 @transaction.atomic
-def update_standard(*, standard: Standard, by: User, audience_units, today: date | None = None) -> Standard:
-    """Save a standard's settings (not its text: that changes through a new version)."""
+def update_standard(*, standard: Standard, by: User, today: date | None = None, **values) -> Standard:
+    """Change a standard's settings; a published one asks, or stops asking, whom they now name."""
     today = today or timezone.localdate()
-    if not by.is_coe_staff:
-        raise ValidationError(_("Only CoE staff change who a standard is for, who approves it and who must "
-                                "acknowledge it."))
-    before_row = Standard.objects.select_for_update().get(pk=standard.pk)
-    # What approvals decided meanwhile comes from the locked row, not from the form's copy.
-    standard.status, standard.current_version_id = before_row.status, before_row.current_version_id
-    standard.ack_version_id = before_row.ack_version_id
-    if before_row.is_retired:
+    if reason := permissions.settings_refusal(by, standard):
+        raise ValidationError(reason)
+    # What approvals decided meanwhile (its status, its versions) is on the locked row; only `values` change it.
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if standard.is_retired:
         raise ValidationError(_("A retired standard keeps its history and can't change."))
-    before = audit.values(before_row, [*SETTINGS_FIELDS, "audience_units"])
-    if standard.owner_id != before_row.owner_id:
+    edit = save_edit(standard, values, fields=SETTINGS_FIELDS, service="update_standard")
+    if "owner" in edit:
         standard.owner_flagged = False
+        standard.save(update_fields=["owner_flagged"])
         reminders.cancel_for_target(standard, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
-    # Only the settings: an approval that lands meanwhile keeps its current version and status.
-    standard.save(update_fields=[*SETTINGS_FIELDS, "owner_flagged"])
-    standard.audience_units.set(audience_units)
-    after = {**audit.values(standard, SETTINGS_FIELDS), "audience_units": list(audience_units)}
-    changed = audit.changed(Standard, before, after)
-    units_changed = "audience_units" in changed
     if standard.status == Standard.Status.PUBLISHED:
         if standard.requires_acknowledgement and standard.ack_version_id is None:
             due_on = today + timedelta(days=standard.ack_days)
@@ -79,11 +71,10 @@ def update_standard(*, standard: Standard, by: User, audience_units, today: date
             standard.ack_version = None
             standard.save(update_fields=["ack_version"])
             tallies.count(standard)  # no version asked: no tallies, on its page or the dashboards
-        elif units_changed or "audience_role" in changed:
+        elif "audience_units" in edit or "audience_role" in edit:
             sync_acknowledgements(standard=standard, today=today)
-    if changed:
-        record_event(actor=by, verb="standard.updated", target=standard,
-                     details=audit.changes(Standard, before, after))
+    if edit:
+        record_event(actor=by, verb="standard.updated", target=standard, details=edit.details)
     return standard
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cxcoe import audit
 from cxcoe.audit import record_event
+from cxcoe.lib.edits import new_row, save_edit
 from cxcoe.models import User
 from cxcoe.notifications import reminders
 
@@ -20,26 +21,23 @@ from ..models import (
     CommunicationPlan,
 )
 
-PLAN_FIELDS = ["title", "objective", "owner", "audience_role", "starts_on", "ends_on"]
+# What the plan form changes. Archiving is its own action, maybe taken while the form was open.
+PLAN_FIELDS = ["title", "objective", "owner", "audience_units", "audience_role", "standards", "principles",
+               "starts_on", "ends_on"]
 
 
 @transaction.atomic
-def save_plan(*, plan: CommunicationPlan, by: User, audience_units=(), standards=(), principles=()) \
-        -> CommunicationPlan:
-    related = {"audience_units": list(audience_units), "standards": list(standards), "principles": list(principles)}
-    before = None if plan.pk is None else audit.values(
-        CommunicationPlan.objects.select_for_update().get(pk=plan.pk), [*PLAN_FIELDS, *related])
-    if before is None:
-        plan.created_by = by
-        plan.save()
-    else:  # archiving is its own action, maybe taken while the form was open
-        plan.save(update_fields=PLAN_FIELDS)
-    for name, rows in related.items():
-        getattr(plan, name).set(rows)
-    if before is None:
-        record_event(actor=by, verb="plan.created", target=plan)
-    elif details := audit.changes(CommunicationPlan, before, {**audit.values(plan, PLAN_FIELDS), **related}):
-        record_event(actor=by, verb="plan.updated", target=plan, details=details)
+def create_plan(*, by: User, **values) -> CommunicationPlan:
+    plan = new_row(CommunicationPlan, values, fields=PLAN_FIELDS, service="create_plan", created_by=by)
+    record_event(actor=by, verb="plan.created", target=plan)
+    return plan
+
+
+@transaction.atomic
+def update_plan(*, plan: CommunicationPlan, by: User, **values) -> CommunicationPlan:
+    plan = CommunicationPlan.objects.select_for_update().get(pk=plan.pk)
+    if edit := save_edit(plan, values, fields=PLAN_FIELDS, service="update_plan"):
+        record_event(actor=by, verb="plan.updated", target=plan, details=edit.details)
     return plan
 
 
@@ -56,27 +54,28 @@ def set_plan_archived(*, plan: CommunicationPlan, by: User, archived: bool) -> C
     return plan
 
 
+# What the communication form changes. The status moves through its own buttons, maybe while the form was open.
 COMMUNICATION_FIELDS = ["title", "channel", "scheduled_on", "owner", "message"]
 
 
 @transaction.atomic
-def save_communication(*, communication: Communication, by: User) -> Communication:
-    created = communication.pk is None
-    if created:
-        communication.save()
-        record_event(actor=by, verb="communication.created", target=communication,
-                     details={"plan": str(communication.plan)})
-        return communication
-    current = Communication.objects.select_for_update().get(pk=communication.pk)
-    if current.status == Communication.Status.SENT:
+def create_communication(*, plan: CommunicationPlan, by: User, **values) -> Communication:
+    communication = new_row(Communication, values, fields=COMMUNICATION_FIELDS, service="create_communication",
+                            plan=plan)
+    record_event(actor=by, verb="communication.created", target=communication, details={"plan": str(plan)})
+    return communication
+
+
+@transaction.atomic
+def update_communication(*, communication: Communication, by: User, **values) -> Communication:
+    communication = Communication.objects.select_for_update().get(pk=communication.pk)
+    if communication.status == Communication.Status.SENT:
         raise ValidationError(_("This communication was sent; it can't change any more."))
-    if current.scheduled_on != communication.scheduled_on or current.owner_id != communication.owner_id:
+    edit = save_edit(communication, values, fields=COMMUNICATION_FIELDS, service="update_communication")
+    if "scheduled_on" in edit or "owner" in edit:
         reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
-    # The status moves through its own buttons, maybe while this form was open.
-    communication.save(update_fields=COMMUNICATION_FIELDS)
-    if details := audit.changes(Communication, audit.values(current, COMMUNICATION_FIELDS),
-                                audit.values(communication, COMMUNICATION_FIELDS)):
-        record_event(actor=by, verb="communication.updated", target=communication, details=details)
+    if edit:
+        record_event(actor=by, verb="communication.updated", target=communication, details=edit.details)
     return communication
 
 

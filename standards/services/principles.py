@@ -7,30 +7,31 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from cxcoe import audit
 from cxcoe.audit import record_event
+from cxcoe.lib.edits import new_row, save_edit
 from cxcoe.models import User
 
-from ..models import (
-    Principle,
-)
+from ..models import Principle
 
+# What the principle form changes. Its place and archived flag move through their own actions.
 PRINCIPLE_FIELDS = ["title", "statement", "explanation", "examples"]
 
 
 @transaction.atomic
-def save_principle(*, principle: Principle, by: User) -> Principle:
-    if principle.pk is None:
-        highest = Principle.objects.aggregate(highest=Max("position"))["highest"]
-        principle.position = 0 if highest is None else highest + 1
-        principle.save()
-        record_event(actor=by, verb="principle.created", target=principle)
-        return principle
-    before = audit.values(Principle.objects.select_for_update().get(pk=principle.pk), PRINCIPLE_FIELDS)
-    # Its place and archived flag change through their own actions, maybe while the form was open.
-    principle.save(update_fields=PRINCIPLE_FIELDS)
-    if details := audit.changes(Principle, before, audit.values(principle, PRINCIPLE_FIELDS)):
-        record_event(actor=by, verb="principle.updated", target=principle, details=details)
+def create_principle(*, by: User, **values) -> Principle:
+    """A new principle, last in the order."""
+    highest = Principle.objects.aggregate(highest=Max("position"))["highest"]
+    principle = new_row(Principle, values, fields=PRINCIPLE_FIELDS, service="create_principle",
+                        position=0 if highest is None else highest + 1)
+    record_event(actor=by, verb="principle.created", target=principle)
+    return principle
+
+
+@transaction.atomic
+def update_principle(*, principle: Principle, by: User, **values) -> Principle:
+    principle = Principle.objects.select_for_update().get(pk=principle.pk)
+    if edit := save_edit(principle, values, fields=PRINCIPLE_FIELDS, service="update_principle"):
+        record_event(actor=by, verb="principle.updated", target=principle, details=edit.details)
     return principle
 
 

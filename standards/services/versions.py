@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cxcoe import audit
 from cxcoe.audit import record_event
+from cxcoe.lib.edits import save_edit
 from cxcoe.models import User
 from cxcoe.notifications import reminders
 
@@ -56,21 +56,22 @@ def _locked_version(version: StandardVersion) -> StandardVersion:
     return StandardVersion.objects.select_for_update(of=("self",)).select_related("standard").get(pk=version.pk)
 
 
+# What the draft form changes: the text, and what the new version says about itself.
+DRAFT_FIELDS = [*VERSION_TEXT_FIELDS, "change_summary", "needs_reacknowledgement"]
+
+
 @transaction.atomic
-def save_draft(*, version: StandardVersion, by: User) -> StandardVersion:
+def save_draft(*, version: StandardVersion, by: User, **values) -> StandardVersion:
     """Save the text of a draft; a version waiting for approval or published can't be edited."""
-    current = _locked_version(version)
-    if current.status != StandardVersion.Status.DRAFT:
+    version = _locked_version(version)
+    if version.status != StandardVersion.Status.DRAFT:
         raise ValidationError(_("Version %(number)s is %(status)s: only a draft can be edited.")
-                              % {"number": current.number, "status": current.get_status_display().lower()})
-    fields = [*VERSION_TEXT_FIELDS, "change_summary", "needs_reacknowledgement"]
-    changes = audit.changes(StandardVersion, audit.values(current, fields), audit.values(version, fields))
-    version.save()
-    if version.standard.status == Standard.Status.DRAFT:
-        Standard.objects.filter(pk=version.standard_id).update(title=version.title)
-    if changes:
+                              % {"number": version.number, "status": version.get_status_display().lower()})
+    if edit := save_edit(version, values, fields=DRAFT_FIELDS, service="save_draft"):
+        if version.standard.status == Standard.Status.DRAFT:
+            Standard.objects.filter(pk=version.standard_id).update(title=version.title)
         record_event(actor=by, verb="version.draft_saved", target=version.standard,
-                     details={"version": version.number, **changes})
+                     details={"version": version.number, **edit.details})
     return version
 
 

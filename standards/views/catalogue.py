@@ -197,11 +197,9 @@ def standard_create(request: AuthenticatedRequest) -> HttpResponse:
     settings_form = StandardSettingsForm(request.POST or None, prefix="standard")
     version_form = VersionForm(request.POST or None, prefix="version", first_version=True)
     if request.method == "POST" and settings_form.is_valid() and version_form.is_valid():
-        standard = settings_form.apply_people(settings_form.save(commit=False))
         try:
             standard = save_once(settings_form, by=request.user, save=lambda: create_standard(
-                standard=standard, draft=version_form.save(commit=False), by=request.user,
-                audience_units=settings_form.cleaned_data["audience_units"]))
+                by=request.user, version=version_form.cleaned_data, **settings_form.cleaned_data))
         except ValidationError as exc:
             settings_form.add_error(None, exc)
         else:
@@ -215,13 +213,13 @@ def standard_create(request: AuthenticatedRequest) -> HttpResponse:
 def standard_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Audience, approver, acknowledgement and review settings: CoE staff only, as they are the controls."""
     standard = visible_standard(request, pk)
-    if not request.user.is_coe_staff:
+    if not permissions.can_change_settings(request.user, standard):
         raise PermissionDenied
-    form = StandardSettingsForm(request.POST or None, instance=standard, prefix="standard")
+    # The form changes its own copy, so the page keeps the saved settings while it shows what was typed.
+    form = StandardSettingsForm(request.POST or None, instance=Standard.objects.get(pk=pk), prefix="standard")
     if request.method == "POST" and form.is_valid():
         try:
-            update_standard(standard=form.apply_people(form.save(commit=False)), by=request.user,
-                                     audience_units=form.cleaned_data["audience_units"])
+            update_standard(standard=standard, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

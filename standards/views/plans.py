@@ -26,11 +26,13 @@ from ..forms import CommunicationForm, PlanFilterForm, PlanForm, StatusForm
 from ..models import Communication, CommunicationPlan, Standard
 from ..services.plans import (
     STATUS_CHANGES,
-    save_communication,
-    save_plan,
+    create_communication,
+    create_plan,
     send_communication,
     set_communication_status,
     set_plan_archived,
+    update_communication,
+    update_plan,
 )
 
 PAGE_SIZE = 25
@@ -108,12 +110,12 @@ def _plan_form(request: AuthenticatedRequest, plan: CommunicationPlan | None) ->
     instance = CommunicationPlan.objects.get(pk=plan.pk) if plan else CommunicationPlan()
     form = PlanForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
-        edited = form.save(commit=False)
-        edited.owner = form.cleaned_data["owner_email"]
         try:
-            saved = save_once(form, by=request.user, save=lambda: save_plan(
-                plan=edited, by=request.user, audience_units=form.cleaned_data["audience_units"],
-                standards=form.cleaned_data["standards"], principles=form.cleaned_data["principles"]))
+            if plan is None:
+                saved = save_once(form, by=request.user,
+                                  save=lambda: create_plan(by=request.user, **form.cleaned_data))
+            else:
+                saved = update_plan(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -202,11 +204,9 @@ def communication_create(request: AuthenticatedRequest, pk: int) -> HttpResponse
         return redirect(plan)
     form = CommunicationForm(request.POST or None, instance=Communication(plan=plan), plan=plan)
     if request.method == "POST" and form.is_valid():
-        communication = form.save(commit=False)
-        communication.owner = form.cleaned_data["owner_email"]
         try:
-            communication = save_once(form, by=request.user, save=lambda: save_communication(
-                communication=communication, by=request.user))
+            communication = save_once(form, by=request.user, save=lambda: create_communication(
+                plan=plan, by=request.user, **form.cleaned_data))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -224,15 +224,13 @@ def communication_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     instance = Communication.objects.select_related("plan", "owner").get(pk=pk)
     form = CommunicationForm(request.POST or None, instance=instance, plan=communication.plan)
     if request.method == "POST" and form.is_valid():
-        edited = form.save(commit=False)
-        edited.owner = form.cleaned_data["owner_email"]
         try:
-            save_communication(communication=edited, by=request.user)
+            saved = update_communication(communication=communication, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("\u201c%(title)s\u201d is saved.") % {"title": edited})
-            return redirect(edited)
+            messages.success(request, _("\u201c%(title)s\u201d is saved.") % {"title": saved})
+            return redirect(saved)
     return render(request, "standards/communication_form.html",
                   {"form": form, "plan": communication.plan, "communication": communication})
 

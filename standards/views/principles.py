@@ -17,7 +17,13 @@ from cxcoe.permissions import coe_staff_required
 
 from ..forms import ArchiveForm, MoveForm, PrincipleForm
 from ..models import CommunicationPlan, Principle, Standard
-from ..services.principles import delete_principle, move_principle, save_principle, set_principle_archived
+from ..services.principles import (
+    create_principle,
+    delete_principle,
+    move_principle,
+    set_principle_archived,
+    update_principle,
+)
 
 
 def _list_anchor(principle: Principle) -> str:
@@ -61,8 +67,11 @@ def _principle_form(request: AuthenticatedRequest, principle: Principle) -> Http
     form = PrincipleForm(request.POST or None, instance=principle)
     if request.method == "POST" and form.is_valid():
         try:
-            principle = save_once(form, by=request.user, save=lambda: save_principle(
-                principle=form.save(commit=False), by=request.user))
+            if principle.pk is None:
+                principle = save_once(form, by=request.user,
+                                      save=lambda: create_principle(by=request.user, **form.cleaned_data))
+            else:
+                principle = update_principle(principle=principle, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

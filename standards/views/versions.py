@@ -42,10 +42,11 @@ def draft_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, _("There is no draft. Start a new version to change the text."))
         return redirect(standard)
-    form = VersionForm(request.POST or None, instance=version, first_version=standard.current_version_id is None)
+    form = VersionForm(request.POST or None, instance=StandardVersion.objects.get(pk=version.pk),
+                       first_version=standard.current_version_id is None)
     if request.method == "POST" and form.is_valid():
         try:
-            version = save_draft(version=form.save(commit=False), by=request.user)
+            version = save_draft(version=version, by=request.user, **form.cleaned_data)
             if "submit" in request.POST:
                 submit_version(version=version, by=request.user)
         except ValidationError as exc:

@@ -261,3 +261,13 @@ def test_person_detail_query_count_does_not_grow(client, olivia, amir, sales, dj
     sales.leaders.add(amir)
     with django_assert_num_queries(len(small)):
         client.get(reverse("person-detail", args=[amir.pk]))
+
+
+def test_a_person_record_changes_only_what_its_service_names(olivia, amir):
+    title = amir.job_title
+    # Deactivation ends sessions and hands work back: it is its own service, never a field set on the side.
+    with pytest.raises(TypeError, match="update_person\\(\\) does not change is_active"):
+        services.update_person(person=amir, by=olivia, job_title="Senior AE", is_active=False)
+    amir.refresh_from_db()
+    assert (amir.is_active, amir.job_title) == (True, title)
+    assert not AuditEvent.objects.filter(verb="person.updated").exists()

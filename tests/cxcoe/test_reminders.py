@@ -216,8 +216,7 @@ def test_an_owner_confirms_but_only_coe_staff_retire_a_unit(owned_unit, leo):
 
 def test_a_new_owner_takes_over_the_reminders(owned_unit, leo, amir, olivia):
     reviews.sweep_reviews(today=TODAY)
-    owned_unit.owner = amir
-    services.save_unit(unit=owned_unit, by=olivia)
+    services.update_unit(unit=owned_unit, by=olivia, owner=amir)
     assert Reminder.objects.get(recipient=leo).status == Reminder.Status.CANCELLED
     reviews.sweep_reviews(today=TODAY)
     assert Reminder.objects.filter(recipient=amir, status=Reminder.Status.PENDING).exists()

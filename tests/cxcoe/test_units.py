@@ -31,8 +31,7 @@ def test_leader_of_two_units_sees_both_subtrees(sales, enterprise_sales, support
 
 def test_moving_a_unit_moves_its_whole_subtree(olivia, acme, sales, enterprise_sales, support):
     team = BusinessUnitFactory(code="SAL-01-T1", name="Team 1", parent=enterprise_sales)
-    enterprise_sales.parent = support
-    services.save_unit(unit=enterprise_sales, by=olivia)
+    services.update_unit(unit=enterprise_sales, by=olivia, parent=support)
     team.refresh_from_db()
     assert team.path == "/ACME/SUP/SAL-01/SAL-01-T1/"
     assert team.depth == 3
@@ -42,9 +41,8 @@ def test_moving_a_unit_moves_its_whole_subtree(olivia, acme, sales, enterprise_s
 
 
 def test_a_unit_cannot_move_below_itself(olivia, sales, enterprise_sales):
-    sales.parent = enterprise_sales
     with pytest.raises(ValidationError):
-        services.save_unit(unit=sales, by=olivia)
+        services.update_unit(unit=sales, by=olivia, parent=enterprise_sales)
     sales.refresh_from_db()
     assert sales.path == "/ACME/SAL/"
 
@@ -172,8 +170,7 @@ def test_saving_a_unit_that_changed_nothing_records_nothing(client, olivia, sale
 
 
 def test_moving_a_unit_records_its_parent_by_name(olivia, sales, enterprise_sales, support):
-    enterprise_sales.parent = support
-    services.save_unit(unit=enterprise_sales, by=olivia)
+    services.update_unit(unit=enterprise_sales, by=olivia, parent=support)
     event = AuditEvent.objects.get(verb="unit.updated", target_id=str(enterprise_sales.pk))
     assert event.details == {"parent unit": ["Sales", "Customer Support"]}
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from standards.models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
+from standards.models import Communication, CommunicationPlan, Principle, Standard
 from standards.services.catalogue import create_standard
 from standards.services.versions import approve_version, submit_version
 
@@ -35,11 +35,9 @@ class StandardFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, author=None, audience_units=(), statement="Reply to every customer "
                 "message within one working day.", **kwargs):
         author = author or UserFactory(coe_staff=True)
-        draft = StandardVersion(title=kwargs["title"], statement=statement,
-                                rationale_customers="Nobody likes waiting.", metric="Replies within 24 h",
-                                target="95%", data_source="Helpdesk report")
-        return create_standard(standard=model_class(**kwargs), draft=draft, by=author,
-                                        audience_units=audience_units)
+        version = {"title": kwargs.pop("title"), "statement": statement, "rationale_customers": "Nobody likes waiting.",
+                   "metric": "Replies within 24 h", "target": "95%", "data_source": "Helpdesk report"}
+        return create_standard(by=author, version=version, audience_units=audience_units, **kwargs)
 
 
 def publish_standard(standard: Standard, *, audience_units=None, approver=None, effective_on=None) -> Standard:

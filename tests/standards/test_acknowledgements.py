@@ -36,9 +36,7 @@ def _publish(standard: Standard, *, author, approver, effective_on=None, **text)
     """Approve the open draft, or a new revision with `text` when the standard is already published."""
     if standard.current_version_id is not None or text:
         version = start_revision(standard=standard, by=author)
-        for name, value in {"change_summary": "Clearer", **text}.items():
-            setattr(version, name, value)
-        save_draft(version=version, by=author)
+        save_draft(version=version, by=author, **{"change_summary": "Clearer", **text})
     version = standard.open_version()
     submit_version(version=version, by=author)
     approve_version(version=version, by=approver, effective_on=effective_on)
@@ -296,8 +294,7 @@ def test_changing_the_audience_asks_the_new_units_and_withdraws_the_old(support_
 def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, principle, sales, leo, amir):
     standard = _standard(olivia, principle, "CX-STD-018", audience_units=[sales])
     _publish(standard, author=olivia, approver=oscar)
-    standard.audience_role = AudienceRole.LEADERS
-    update_standard(standard=standard, by=olivia, audience_units=[sales])
+    update_standard(standard=standard, by=olivia, audience_role=AudienceRole.LEADERS, audience_units=[sales])
     assert _asked(standard) == {"leo@acme.example": "pending", "amir@acme.example": "withdrawn"}
     assert AuditEvent.objects.get(verb="standard.updated").details == {"audience role": ["Everyone", "Leaders"]}
 
@@ -310,8 +307,7 @@ def test_turning_acknowledgement_on_for_a_published_standard_asks_the_audience(o
     standard = _standard(olivia, principle, "CX-STD-017", audience_units=[support], requires_acknowledgement=False)
     _publish(standard, author=olivia, approver=oscar)
     today = timezone.localdate()
-    standard.requires_acknowledgement = True
-    update_standard(standard=standard, by=olivia, audience_units=[support], today=today)
+    update_standard(standard=standard, by=olivia, requires_acknowledgement=True, audience_units=[support], today=today)
     standard.refresh_from_db()
     assert standard.ack_version == standard.current_version
     assert _asked(standard) == {"bianca@acme.example": "pending", "eve@acme.example": "pending"}
@@ -326,8 +322,7 @@ def test_turning_acknowledgement_off_withdraws_what_is_pending(support_standard,
     reminders.run_sweep(name="acknowledgements", today=support_standard.ack_version.ack_due_on)
     acknowledge_standard(standard=support_standard, by=bianca)
     standard = Standard.objects.get(pk=support_standard.pk)
-    standard.requires_acknowledgement = False
-    update_standard(standard=standard, by=olivia, audience_units=[support])
+    update_standard(standard=standard, by=olivia, requires_acknowledgement=False, audience_units=[support])
     standard.refresh_from_db()
     assert standard.ack_version is None
     assert _asked(standard, standard.current_version) == {"bianca@acme.example": "acknowledged",
@@ -336,7 +331,6 @@ def test_turning_acknowledgement_off_withdraws_what_is_pending(support_standard,
     with pytest.raises(ValidationError, match="does not ask for acknowledgement"):
         acknowledge_standard(standard=standard, by=eve)
     # On again: Eve is asked again; Bianca's acknowledgement of the same version still counts.
-    standard.requires_acknowledgement = True
-    update_standard(standard=standard, by=olivia, audience_units=[support])
+    update_standard(standard=standard, by=olivia, requires_acknowledgement=True, audience_units=[support])
     assert _asked(standard, standard.current_version) == {"bianca@acme.example": "acknowledged",
                                                           "eve@acme.example": "pending"}

@@ -92,8 +92,7 @@ def test_settings_saved_from_a_stale_form_still_ask_after_an_approval_that_lande
     standard = StandardFactory(author=olivia)
     stale_form_copy = Standard.objects.get(pk=standard.pk)  # opened while the standard was a draft
     publish_standard(standard, approver=oscar)
-    stale_form_copy.requires_acknowledgement = True
-    update_standard(standard=stale_form_copy, by=olivia, audience_units=[])
+    update_standard(standard=stale_form_copy, by=olivia, requires_acknowledgement=True, audience_units=[])
     standard.refresh_from_db()
     assert standard.status == Standard.Status.PUBLISHED
     assert standard.ack_version_id == standard.current_version_id
@@ -246,3 +245,12 @@ def test_the_sender_delivers_acknowledgement_reminders_in_the_same_queries_for_m
     many, many_queries = deliver()
     assert many > few > 0
     assert many_queries == few_queries
+
+
+def test_a_standards_settings_change_only_what_the_settings_service_names(olivia, oscar):
+    standard = publish_standard(StandardFactory(author=olivia), approver=oscar)
+    # Its status moves through approval and retirement, which wind down what it set going.
+    with pytest.raises(TypeError, match="update_standard\\(\\) does not change status"):
+        update_standard(standard=standard, by=olivia, status=Standard.Status.RETIRED, ack_days=10)
+    standard.refresh_from_db()
+    assert (standard.status, standard.ack_days) == (Standard.Status.PUBLISHED, 30)

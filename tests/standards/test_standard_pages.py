@@ -44,9 +44,7 @@ def _publish(standard: Standard, *, approver, author=None) -> Standard:
 
 def _revise(standard: Standard, by, *, submit: bool = False, **text) -> StandardVersion:
     version = start_revision(standard=standard, by=by)
-    for name, value in {"change_summary": "Clearer wording", **text}.items():
-        setattr(version, name, value)
-    save_draft(version=version, by=by)
+    save_draft(version=version, by=by, **{"change_summary": "Clearer wording", **text})
     if submit:
         submit_version(version=version, by=by)
     return version
@@ -229,9 +227,8 @@ def test_the_approver_sees_the_decision_forms(client, catalog, leo, olivia):
 def test_compare_marks_changes_and_escapes_the_texts(client, catalog, olivia, leo):
     greet = catalog["CX-STD-103"]
     withdraw_submission(version=greet.open_version(), by=olivia)
-    version = greet.open_version()
-    version.statement = 'Say the customer\'s name <script>alert("x")</script> and <b>smile</b>.'
-    save_draft(version=version, by=olivia)
+    version = save_draft(version=greet.open_version(), by=olivia,
+                         statement='Say the customer\'s name <script>alert("x")</script> and <b>smile</b>.')
     submit_version(version=version, by=olivia)
     approve_version(version=version, by=leo)
     client.force_login(olivia)
@@ -473,9 +470,7 @@ ATTACKS = {
 def test_markdown_in_a_version_is_sanitized_on_every_page(client, olivia, oscar, eve, field):
     text = "\n\n".join([f"**kept-{field}**", *(attack.format(name=field) for attack in ATTACKS.values())])
     standard = StandardFactory(code="CX-STD-120", principle=PrincipleFactory(), author=olivia)
-    version = standard.open_version()
-    setattr(version, field, text)
-    save_draft(version=version, by=olivia)
+    save_draft(version=standard.open_version(), by=olivia, **{field: text})
     _publish(standard, approver=oscar)
     client.force_login(eve)
     for url in (standard.get_absolute_url(), reverse("standards:version-detail", args=[standard.pk, 1])):
@@ -704,8 +699,7 @@ def test_rows_changed_behind_the_services_show_after_beats_recount(client, every
 
 def test_turning_acknowledgement_off_drops_the_tallies_from_the_dashboard(everyone_standard, olivia, support):
     assert acknowledgement_rates([support.pk])[support.pk].asked == 2
-    everyone_standard.requires_acknowledgement = False
-    update_standard(standard=everyone_standard, by=olivia, audience_units=[])
+    update_standard(standard=everyone_standard, by=olivia, requires_acknowledgement=False, audience_units=[])
     assert acknowledgement_rates([support.pk]) == {}
     assert not AcknowledgementTally.objects.exists()
 

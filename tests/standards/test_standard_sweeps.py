@@ -202,9 +202,8 @@ def test_no_escalation_once_everyone_has_acknowledged(support_standard, sofia, b
 def test_a_new_version_drops_the_reminders_about_the_old_one(support_standard, olivia, oscar, sofia, eve):
     due = support_standard.ack_version.ack_due_on
     _sweep("acknowledgements", due + timedelta(days=14))
-    version = start_revision(standard=support_standard, by=olivia)
-    version.change_summary = "Four hours"
-    save_draft(version=version, by=olivia)
+    version = save_draft(version=start_revision(standard=support_standard, by=olivia), by=olivia,
+                         change_summary="Four hours")
     submit_version(version=version, by=olivia)
     approve_version(version=version, by=oscar, today=due + timedelta(days=14))
     assert not Reminder.objects.filter(kind=kinds.ACK_DUE, status="pending").exists()

@@ -63,9 +63,7 @@ def _published(standard: Standard, *, author, approver) -> Standard:
 
 def _revise(standard: Standard, by, **text) -> StandardVersion:
     version = start_revision(standard=standard, by=by)
-    for name, value in {"change_summary": "Clearer wording", **text}.items():
-        setattr(version, name, value)
-    return save_draft(version=version, by=by)
+    return save_draft(version=version, by=by, **{"change_summary": "Clearer wording", **text})
 
 
 # Creating, submitting, approving
@@ -198,9 +196,7 @@ def test_a_draft_is_not_sent_back(draft, oscar):
 
 
 def test_a_draft_without_a_statement_cannot_be_submitted(draft, olivia):
-    version = draft.open_version()
-    version.statement = "  "
-    save_draft(version=version, by=olivia)
+    version = save_draft(version=draft.open_version(), by=olivia, statement="  ")
     with pytest.raises(ValidationError, match="title and a statement"):
         _submit(draft, olivia)
     version.refresh_from_db()
@@ -263,9 +259,8 @@ def test_a_retired_standard_gets_no_new_version(draft, olivia, oscar, client):
 def test_a_version_waiting_for_approval_cannot_be_edited(draft, olivia, client):
     _submit(draft, olivia)
     version = draft.open_version()
-    version.title = "Answer whenever"
     with pytest.raises(ValidationError, match="only a draft can be edited"):
-        save_draft(version=version, by=olivia)
+        save_draft(version=version, by=olivia, title="Answer whenever")
     version.refresh_from_db()
     assert version.title == "Answer within one working day"
     client.force_login(olivia)

@@ -111,8 +111,7 @@ class Command(BaseCommand):
         for code, name, parent_code in UNITS:
             unit = BusinessUnit.objects.filter(code=code).first()
             if unit is None:
-                unit = services.save_unit(unit=BusinessUnit(code=code, name=name, parent=units.get(parent_code)),
-                                          by=None)
+                unit = services.create_unit(by=None, code=code, name=name, parent=units.get(parent_code))
             units[code] = unit
         return units
 
