@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -137,14 +137,20 @@ class _Progress:
                                               "total": self.total}, PROGRESS_TIMEOUT)
 
 
+class _Error(NamedTuple):
+    rank: int  # errors about the job as a whole sort first (-1), then the units file (0), then the people file (1)
+    line: int
+    stored: dict[str, Any]
+
+
 class _Errors:
     def __init__(self) -> None:
-        self.items: list[tuple[int, int, dict[str, Any]]] = []
+        self.items: list[_Error] = []
 
     def add(self, source: _Source | None, line: int | None, column: str, message: str) -> None:
         rank = source.rank if source else -1
-        self.items.append((rank, line or 0, {"file": source.name if source else "", "line": line,
-                                             "column": column, "message": str(message)}))
+        self.items.append(_Error(rank, line or 0, {"file": source.name if source else "", "line": line,
+                                                   "column": column, "message": str(message)}))
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -153,7 +159,7 @@ class _Errors:
         return len(self.items)
 
     def sorted(self) -> list[dict[str, Any]]:
-        return [error for _rank, _line, error in sorted(self.items, key=lambda item: (item[0], item[1]))]
+        return [error.stored for error in sorted(self.items, key=lambda error: (error.rank, error.line))]
 
 
 @dataclass
@@ -183,16 +189,60 @@ class _PersonRow:
     is_coe_staff: bool | None  # None: the file has no roles column
 
 
+class _DbUnit(NamedTuple):
+    pk: int
+    name: str
+    parent_pk: int | None
+    path: str
+
+
+class _DbPerson(NamedTuple):
+    pk: int
+    display_name: str
+    unit_pk: int | None
+    job_title: str
+    is_active: bool
+
+
 @dataclass
 class _Snapshot:
     """What the database holds now, loaded once with a few flat queries."""
 
-    units: dict[str, tuple[int, str, int | None, str]]  # code -> (pk, name, parent pk, path)
+    units: dict[str, _DbUnit]  # by code
     unit_codes: dict[int, str]
-    people: dict[str, tuple[int, str, int | None, str, bool]]  # email -> (pk, name, unit pk, job title, active)
+    people: dict[str, _DbPerson]  # by lower-cased email
     emails: dict[int, str]
     staff_ids: set[int]
     leaders: dict[int, dict[int, int]]  # unit pk -> {user pk: through-row pk}
+
+
+class _NewUnit(NamedTuple):
+    code: str
+    name: str
+    parent_code: str | None
+    path: str
+
+
+class _UnitChange(NamedTuple):
+    """A unit's values after the import; a moved unit's descendants get one too, for their new paths."""
+
+    pk: int
+    name: str
+    parent_code: str | None
+    path: str
+
+
+class _PersonChange(NamedTuple):
+    pk: int
+    display_name: str
+    unit_code: str
+    job_title: str
+    was_inactive: bool
+
+
+class _NewLeader(NamedTuple):
+    unit_code: str
+    email: str
 
 
 @dataclass
@@ -201,12 +251,11 @@ class _Plan:
     error_count: int
     summary: dict[str, Any]
     snapshot: _Snapshot
-    new_units: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # code, name, parent, path
-    changed_units: list[tuple[int, str, str | None, str]] = field(default_factory=list)  # pk, name, parent, path
+    new_units: list[_NewUnit] = field(default_factory=list)
+    changed_units: list[_UnitChange] = field(default_factory=list)
     new_people: list[_PersonRow] = field(default_factory=list)
-    # pk, display name, unit code, job title, and whether the person was inactive
-    changed_people: list[tuple[int, str, str, str, bool]] = field(default_factory=list)
-    leaders_added: list[tuple[str, str]] = field(default_factory=list)  # unit code, email
+    changed_people: list[_PersonChange] = field(default_factory=list)
+    leaders_added: list[_NewLeader] = field(default_factory=list)
     leaders_removed: list[int] = field(default_factory=list)  # through-row pks
     granted: list[str] = field(default_factory=list)  # emails
     revoked: list[int] = field(default_factory=list)  # user pks
@@ -376,18 +425,20 @@ def _check_people_rows(source: _Source, errors: _Errors) -> tuple[dict[str, _Per
 
 
 def _load_snapshot(*, with_people: bool) -> _Snapshot:
-    units, unit_codes = {}, {}
+    units: dict[str, _DbUnit] = {}
+    unit_codes: dict[int, str] = {}
     for pk, code, name, parent_id, path in BusinessUnit.objects.values_list("pk", "code", "name", "parent", "path"):
-        units[code] = (pk, name, parent_id, path)
+        units[code] = _DbUnit(pk, name, parent_id, path)
         unit_codes[pk] = code
-    people, emails = {}, {}
+    people: dict[str, _DbPerson] = {}
+    emails: dict[int, str] = {}
     staff_ids: set[int] = set()
     leaders: dict[int, dict[int, int]] = defaultdict(dict)
     if with_people:
         rows = User.objects.order_by().values_list("pk", "email", "display_name", "business_unit", "job_title",
                                                    "is_active")
         for pk, email, display_name, unit_id, job_title, is_active in rows.iterator(chunk_size=5000):
-            people[email.lower()] = (pk, display_name, unit_id, job_title, is_active)
+            people[email.lower()] = _DbPerson(pk, display_name, unit_id, job_title, is_active)
             emails[pk] = email.lower()
         staff_ids = set(User.groups.through.objects.filter(group__name=COE_STAFF_GROUP)
                         .values_list("user_id", flat=True))
@@ -399,8 +450,8 @@ def _load_snapshot(*, with_people: bool) -> _Snapshot:
 
 def _final_tree(units: dict[str, _UnitRow], db: _Snapshot) -> dict[str, str | None]:
     """Every unit's parent code once the file is applied: the file's word for its rows, the database's for the rest."""
-    parents = {code: db.unit_codes.get(parent_id) if parent_id else None
-               for code, (_pk, _name, parent_id, _path) in db.units.items()}
+    parents = {code: db.unit_codes.get(unit.parent_pk) if unit.parent_pk else None
+               for code, unit in db.units.items()}
     for code, row in units.items():
         if row.parent_code is not None:
             parents[code] = row.parent_code or None
@@ -476,7 +527,7 @@ def _check_references(*, units: dict[str, _UnitRow], people: dict[str, _PersonRo
             current = db.people.get(email)
             if current is None:
                 unknown.append(email)
-            elif not current[4] or (leaving and current[0] not in protected):
+            elif not current.is_active or (leaving and current.pk not in protected):
                 inactive.append(email)
         if unknown:
             errors.add(units_source, row.line, "leader_emails",
@@ -509,16 +560,16 @@ def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, s
     for code, path in sorted(_paths(parents).items(), key=lambda item: item[1].count("/")):
         row = units.get(code)
         if code not in db.units:
-            plan.new_units.append((code, units[code].name, parents[code], path))
+            plan.new_units.append(_NewUnit(code, units[code].name, parents[code], path))
             unit_counts["created"] += 1
             continue
-        pk, name, parent_id, old_path = db.units[code]
-        new_name = row.name if row else name
-        old_parent = db.unit_codes.get(parent_id) if parent_id else None
-        if new_name != name or parents[code] != old_parent or path != old_path:
-            plan.changed_units.append((pk, new_name, parents[code], path))
+        current = db.units[code]
+        new_name = row.name if row else current.name
+        old_parent = db.unit_codes.get(current.parent_pk) if current.parent_pk else None
+        if new_name != current.name or parents[code] != old_parent or path != current.path:
+            plan.changed_units.append(_UnitChange(current.pk, new_name, parents[code], path))
         if row:
-            unit_counts["updated" if new_name != name or parents[code] != old_parent else "unchanged"] += 1
+            unit_counts["updated" if new_name != current.name or parents[code] != old_parent else "unchanged"] += 1
     return unit_counts
 
 
@@ -534,23 +585,24 @@ def _diff_people(plan: _Plan, *, people: dict[str, _PersonRow], db: _Snapshot, p
             if person.is_coe_staff:
                 plan.granted.append(email)
             continue
-        pk, display_name, unit_id, job_title, is_active = current
-        new_title = job_title if person.job_title is None else person.job_title
-        unit_code = db.unit_codes.get(unit_id) if unit_id else None
-        if (person.display_name, person.bu_code, new_title, True) != (display_name, unit_code, job_title, is_active):
-            plan.changed_people.append((pk, person.display_name, person.bu_code, new_title, not is_active))
+        new_title = current.job_title if person.job_title is None else person.job_title
+        unit_code = db.unit_codes.get(current.unit_pk) if current.unit_pk else None
+        if (person.display_name, person.bu_code, new_title, True) != (current.display_name, unit_code,
+                                                                      current.job_title, current.is_active):
+            plan.changed_people.append(_PersonChange(current.pk, person.display_name, person.bu_code, new_title,
+                                                     not current.is_active))
             people_counts["updated"] += 1
-            people_counts["reactivated"] += 0 if is_active else 1
+            people_counts["reactivated"] += 0 if current.is_active else 1
         else:
             people_counts["unchanged"] += 1
-        if person.is_coe_staff and pk not in db.staff_ids:
+        if person.is_coe_staff and current.pk not in db.staff_ids:
             plan.granted.append(email)
-        elif may_revoke and person.is_coe_staff is False and pk in db.staff_ids and pk not in protected:
-            plan.revoked.append(pk)
+        elif may_revoke and person.is_coe_staff is False and current.pk in db.staff_ids and current.pk not in protected:
+            plan.revoked.append(current.pk)
 
     if deactivate_missing and people_source is not None:
-        leaving = sorted((email, pk) for email, (pk, *_rest, is_active) in db.people.items()
-                         if is_active and email not in people and pk not in protected)
+        leaving = sorted((email, current.pk) for email, current in db.people.items()
+                         if current.is_active and email not in people and current.pk not in protected)
         plan.deactivated = [pk for _email, pk in leaving]
         people_counts["deactivated"] = len(leaving)
         plan.summary["deactivated_sample"] = [email for email, _pk in leaving[:SAMPLE_SIZE]]
@@ -565,9 +617,9 @@ def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> 
         current: dict[str, int] = {}
         if code in db.units:
             current = {db.emails[user_id]: through_pk
-                       for user_id, through_pk in db.leaders.get(db.units[code][0], {}).items()}
+                       for user_id, through_pk in db.leaders.get(db.units[code].pk, {}).items()}
         wanted = set(row.leader_emails)
-        plan.leaders_added.extend((code, email) for email in row.leader_emails if email not in current)
+        plan.leaders_added.extend(_NewLeader(code, email) for email in row.leader_emails if email not in current)
         plan.leaders_removed.extend(through_pk for email, through_pk in current.items() if email not in wanted)
     return {"added": len(plan.leaders_added), "removed": len(plan.leaders_removed)}
 
@@ -636,27 +688,29 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
              + len(plan.leaders_added) + len(plan.leaders_removed) + len(plan.granted) + len(plan.revoked)
              + len(plan.deactivated))
     progress.start("units", total=total)
-    unit_ids = {code: pk for code, (pk, *_rest) in db.units.items()}
-    by_depth: dict[int, list[tuple[str, str, str | None, str]]] = defaultdict(list)
+    unit_ids = {code: unit.pk for code, unit in db.units.items()}
+    by_depth: dict[int, list[_NewUnit]] = defaultdict(list)
     for new_unit in plan.new_units:
-        by_depth[new_unit[3].count("/")].append(new_unit)
+        by_depth[new_unit.path.count("/")].append(new_unit)
     for depth in sorted(by_depth):
         # One level at a time, so every parent has its pk before its children are written.
-        created = [BusinessUnit(code=code, name=name, parent_id=unit_ids[parent] if parent else None, path=path,
-                                depth=path.count("/") - 2) for code, name, parent, path in by_depth[depth]]
+        created = [BusinessUnit(code=unit.code, name=unit.name,
+                                parent_id=unit_ids[unit.parent_code] if unit.parent_code else None,
+                                path=unit.path, depth=unit.path.count("/") - 2) for unit in by_depth[depth]]
         BusinessUnit.objects.bulk_create(created, batch_size=BATCH_SIZE)
         _fill_pks(created, BusinessUnit, "code")
         unit_ids.update((unit.code, unit.pk) for unit in created)
         progress.step(len(created))
     # A moved unit's descendants are in changed_units too, each with its full new path.
-    changed = [BusinessUnit(pk=pk, name=name, parent_id=unit_ids[parent] if parent else None, path=path,
-                            depth=path.count("/") - 2) for pk, name, parent, path in plan.changed_units]
+    changed = [BusinessUnit(pk=unit.pk, name=unit.name,
+                            parent_id=unit_ids[unit.parent_code] if unit.parent_code else None,
+                            path=unit.path, depth=unit.path.count("/") - 2) for unit in plan.changed_units]
     BusinessUnit.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=BATCH_SIZE)
     progress.step(len(changed))
 
     progress.start("people")
-    user_ids = {email: pk for email, (pk, *_rest) in db.people.items()}
-    labels: dict[int, str] = {pk: display_name or email for email, (pk, display_name, *_rest) in db.people.items()}
+    user_ids = {email: person.pk for email, person in db.people.items()}
+    labels: dict[int, str] = {person.pk: person.display_name or email for email, person in db.people.items()}
     for chunk in _chunks(plan.new_people, BATCH_SIZE):
         # An unusable password: new people sign in through "Forgot password" or single sign-on.
         unusable = make_password(None)
@@ -673,24 +727,24 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
             user_ids[person.email] = person.pk
             labels[person.pk] = person.display_name
         progress.step(len(new_people))
-    reactivated = [pk for pk, *_rest, was_inactive in plan.changed_people if was_inactive]
+    reactivated = [change.pk for change in plan.changed_people if change.was_inactive]
     for chunk in _chunks(plan.changed_people, BATCH_SIZE):
-        updated = [User(pk=pk, display_name=display_name, business_unit_id=unit_ids[bu_code], job_title=job_title,
-                        is_active=True, deactivated_at=None)
-                   for pk, display_name, bu_code, job_title, _was_inactive in chunk]
+        updated = [User(pk=change.pk, display_name=change.display_name, business_unit_id=unit_ids[change.unit_code],
+                        job_title=change.job_title, is_active=True, deactivated_at=None) for change in chunk]
         fields = ["display_name", "business_unit", "job_title"]
-        if any(was_inactive for *_rest, was_inactive in chunk):
+        if any(change.was_inactive for change in chunk):
             fields += ["is_active", "deactivated_at"]
         User.objects.bulk_update(updated, fields)
-        for pk, display_name, *_rest in chunk:
-            labels[pk] = display_name
+        for change in chunk:
+            labels[change.pk] = change.display_name
         progress.step(len(chunk))
 
     progress.start("leaders")
     leadership = BusinessUnit.leaders.through
     leader_changes: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"added": [], "removed": []})
     for chunk in _chunks(plan.leaders_added, BATCH_SIZE):
-        rows = [leadership(businessunit_id=unit_ids[code], user_id=user_ids[email]) for code, email in chunk]
+        rows = [leadership(businessunit_id=unit_ids[leader.unit_code], user_id=user_ids[leader.email])
+                for leader in chunk]
         leadership.objects.bulk_create(rows, ignore_conflicts=True)
         for row in rows:
             leader_changes[row.businessunit_id]["added"].append(row.user_id)
