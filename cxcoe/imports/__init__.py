@@ -261,6 +261,13 @@ class _Plan:
     revoked: list[int] = field(default_factory=list)  # user pks
     deactivated: list[int] = field(default_factory=list)  # user pks
 
+    @property
+    def write_count(self) -> int:
+        """How many rows applying writes, for the progress bar."""
+        return (len(self.new_units) + len(self.changed_units) + len(self.new_people) + len(self.changed_people)
+                + len(self.leaders_added) + len(self.leaders_removed) + len(self.granted) + len(self.revoked)
+                + len(self.deactivated))
+
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
@@ -682,15 +689,29 @@ def _fill_pks(objects: list, model, key: str) -> None:
             missing[value].pk = pk
 
 
-def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
+def _write(plan: _Plan, *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
     """Apply a checked plan with bulk queries. Runs inside the caller's transaction."""
-    total = (len(plan.new_units) + len(plan.changed_units) + len(plan.new_people) + len(plan.changed_people)
-             + len(plan.leaders_added) + len(plan.leaders_removed) + len(plan.granted) + len(plan.revoked)
-             + len(plan.deactivated))
-    progress.start("units", total=total)
+    progress.start("units", total=plan.write_count)
+    unit_ids = _create_units(plan.new_units, db=plan.snapshot, progress=progress)
+    _update_units(plan.changed_units, unit_ids=unit_ids, progress=progress)
+    progress.start("people")
+    user_ids = {email: person.pk for email, person in plan.snapshot.people.items()}
+    user_ids.update(_create_people(plan.new_people, unit_ids=unit_ids, progress=progress))
+    _update_people(plan.changed_people, unit_ids=unit_ids, progress=progress)
+    progress.start("leaders")
+    leader_changes = _replace_leaders(plan, unit_ids=unit_ids, user_ids=user_ids, progress=progress)
+    progress.start("roles")
+    _grant_and_revoke_staff(plan, user_ids=user_ids, progress=progress)
+    _record_audit(plan, user_ids=user_ids, leader_changes=leader_changes, job=job, actor=actor)
+    progress.start("deactivating")
+    _deactivate_missing(plan.deactivated, job=job, actor=actor, progress=progress)
+
+
+def _create_units(new_units: list[_NewUnit], *, db: _Snapshot, progress: _Progress) -> dict[str, int]:
+    """Write the new units; return the pk of every unit, old and new, by code."""
     unit_ids = {code: unit.pk for code, unit in db.units.items()}
     by_depth: dict[int, list[_NewUnit]] = defaultdict(list)
-    for new_unit in plan.new_units:
+    for new_unit in new_units:
         by_depth[new_unit.path.count("/")].append(new_unit)
     for depth in sorted(by_depth):
         # One level at a time, so every parent has its pk before its children are written.
@@ -701,17 +722,22 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
         _fill_pks(created, BusinessUnit, "code")
         unit_ids.update((unit.code, unit.pk) for unit in created)
         progress.step(len(created))
-    # A moved unit's descendants are in changed_units too, each with its full new path.
+    return unit_ids
+
+
+def _update_units(changes: list[_UnitChange], *, unit_ids: dict[str, int], progress: _Progress) -> None:
+    # A moved unit's descendants are in the changes too, each with its full new path.
     changed = [BusinessUnit(pk=unit.pk, name=unit.name,
                             parent_id=unit_ids[unit.parent_code] if unit.parent_code else None,
-                            path=unit.path, depth=unit.path.count("/") - 2) for unit in plan.changed_units]
+                            path=unit.path, depth=unit.path.count("/") - 2) for unit in changes]
     BusinessUnit.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=BATCH_SIZE)
     progress.step(len(changed))
 
-    progress.start("people")
-    user_ids = {email: person.pk for email, person in db.people.items()}
-    labels: dict[int, str] = {person.pk: person.display_name or email for email, person in db.people.items()}
-    for chunk in _chunks(plan.new_people, BATCH_SIZE):
+
+def _create_people(rows: list[_PersonRow], *, unit_ids: dict[str, int], progress: _Progress) -> dict[str, int]:
+    """Write the new people and their email addresses; return their pks by email."""
+    created: dict[str, int] = {}
+    for chunk in _chunks(rows, BATCH_SIZE):
         # An unusable password: new people sign in through "Forgot password" or single sign-on.
         unusable = make_password(None)
         new_people = [User(email=row.email, display_name=row.display_name, business_unit_id=unit_ids[row.bu_code],
@@ -723,73 +749,102 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
             [EmailAddress(user_id=person.pk, email=person.email, verified=True, primary=True) for person in new_people],
             ignore_conflicts=True,
         )
-        for person in new_people:
-            user_ids[person.email] = person.pk
-            labels[person.pk] = person.display_name
+        created.update((person.email, person.pk) for person in new_people)
         progress.step(len(new_people))
-    reactivated = [change.pk for change in plan.changed_people if change.was_inactive]
-    for chunk in _chunks(plan.changed_people, BATCH_SIZE):
+    return created
+
+
+def _update_people(changes: list[_PersonChange], *, unit_ids: dict[str, int], progress: _Progress) -> None:
+    for chunk in _chunks(changes, BATCH_SIZE):
         updated = [User(pk=change.pk, display_name=change.display_name, business_unit_id=unit_ids[change.unit_code],
                         job_title=change.job_title, is_active=True, deactivated_at=None) for change in chunk]
         fields = ["display_name", "business_unit", "job_title"]
         if any(change.was_inactive for change in chunk):
             fields += ["is_active", "deactivated_at"]
         User.objects.bulk_update(updated, fields)
-        for change in chunk:
-            labels[change.pk] = change.display_name
         progress.step(len(chunk))
 
-    progress.start("leaders")
+
+@dataclass
+class _LeaderChange:
+    added: list[int] = field(default_factory=list)  # user pks
+    removed: list[int] = field(default_factory=list)  # user pks
+
+
+def _replace_leaders(plan: _Plan, *, unit_ids: dict[str, int], user_ids: dict[str, int],
+                     progress: _Progress) -> dict[int, _LeaderChange]:
+    """Add and remove unit leaders; return who was added and removed, by unit pk, for the audit."""
     leadership = BusinessUnit.leaders.through
-    leader_changes: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"added": [], "removed": []})
+    changes: dict[int, _LeaderChange] = defaultdict(_LeaderChange)
     for chunk in _chunks(plan.leaders_added, BATCH_SIZE):
         rows = [leadership(businessunit_id=unit_ids[leader.unit_code], user_id=user_ids[leader.email])
                 for leader in chunk]
         leadership.objects.bulk_create(rows, ignore_conflicts=True)
         for row in rows:
-            leader_changes[row.businessunit_id]["added"].append(row.user_id)
+            changes[row.businessunit_id].added.append(row.user_id)
         progress.step(len(chunk))
     for chunk in _chunks(plan.leaders_removed, ID_CHUNK):
         removed = leadership.objects.filter(pk__in=chunk)
         for unit_id, user_id in removed.values_list("businessunit_id", "user_id"):
-            leader_changes[unit_id]["removed"].append(user_id)
+            changes[unit_id].removed.append(user_id)
         removed.delete()
         progress.step(len(chunk))
+    return changes
 
-    progress.start("roles")
-    user_type = ContentType.objects.get_for_model(User)
+
+def _grant_and_revoke_staff(plan: _Plan, *, user_ids: dict[str, int], progress: _Progress) -> None:
+    if not (plan.granted or plan.revoked):
+        return
+    group = services.coe_staff_group()
+    membership = User.groups.through
+    for chunk in _chunks([user_ids[email] for email in plan.granted], BATCH_SIZE):
+        membership.objects.bulk_create([membership(user_id=pk, group_id=group.pk) for pk in chunk],
+                                       ignore_conflicts=True)
+        progress.step(len(chunk))
+    for chunk in _chunks(plan.revoked, ID_CHUNK):
+        membership.objects.filter(group=group, user_id__in=chunk).delete()
+        progress.step(len(chunk))
+
+
+def _record_audit(plan: _Plan, *, user_ids: dict[str, int], leader_changes: dict[int, _LeaderChange],
+                  job: ImportJob, actor: User | None) -> None:
+    """The events for the leader, role and reactivation changes, written in bulk (the import itself gets its own)."""
+    events = _leader_events(leader_changes, user_ids=user_ids, job=job, actor=actor)
+    events += _person_events(plan, user_ids=user_ids, job=job, actor=actor)
+    record_events(events, batch_size=BATCH_SIZE)
+
+
+def _leader_events(leader_changes: dict[int, _LeaderChange], *, user_ids: dict[str, int], job: ImportJob,
+                   actor: User | None) -> list[AuditEvent]:
     unit_type = ContentType.objects.get_for_model(BusinessUnit)
     unit_names = dict(BusinessUnit.objects.filter(pk__in=leader_changes).values_list("pk", "name"))
     emails = {pk: email for email, pk in user_ids.items()}
-    events: list[AuditEvent] = [
+    return [
         AuditEvent(actor=actor, verb="role.leaders_changed", target_type=unit_type, target_id=str(unit_id),
                    target_label=unit_names[unit_id][:255],
-                   details={"added": sorted(emails[pk] for pk in change["added"]),
-                            "removed": sorted(emails[pk] for pk in change["removed"]), "import": job.pk})
+                   details={"added": sorted(emails[pk] for pk in change.added),
+                            "removed": sorted(emails[pk] for pk in change.removed), "import": job.pk})
         for unit_id, change in leader_changes.items()
     ]
-    if plan.granted or plan.revoked:
-        group = services.coe_staff_group()
-        membership = User.groups.through
-        granted = [user_ids[email] for email in plan.granted]
-        for chunk in _chunks(granted, BATCH_SIZE):
-            membership.objects.bulk_create([membership(user_id=pk, group_id=group.pk) for pk in chunk],
-                                           ignore_conflicts=True)
-            progress.step(len(chunk))
-        for chunk in _chunks(plan.revoked, ID_CHUNK):
-            membership.objects.filter(group=group, user_id__in=chunk).delete()
-            progress.step(len(chunk))
-        details = {"role": COE_STAFF_GROUP, "import": job.pk}
-        events += [AuditEvent(actor=actor, verb="role.granted", target_type=user_type, target_id=str(pk),
-                              target_label=labels[pk][:255], details=details) for pk in granted]
-        events += [AuditEvent(actor=actor, verb="role.revoked", target_type=user_type, target_id=str(pk),
-                              target_label=labels[pk][:255], details=details) for pk in plan.revoked]
-    events += [AuditEvent(actor=actor, verb="person.reactivated", target_type=user_type, target_id=str(pk),
-                          target_label=labels[pk][:255], details={"import": job.pk}) for pk in reactivated]
-    record_events(events, batch_size=BATCH_SIZE)
 
-    progress.start("deactivating")
-    for chunk in _chunks(plan.deactivated, ID_CHUNK):
+
+def _person_events(plan: _Plan, *, user_ids: dict[str, int], job: ImportJob, actor: User | None) -> list[AuditEvent]:
+    """Role grants, then revocations, then reactivations, each labelled with the person's name after the import."""
+    labels = {person.pk: person.display_name or email for email, person in plan.snapshot.people.items()}
+    labels.update((user_ids[row.email], row.display_name) for row in plan.new_people)
+    labels.update((change.pk, change.display_name) for change in plan.changed_people)
+    role = {"role": COE_STAFF_GROUP, "import": job.pk}
+    changes = [("role.granted", user_ids[email], role) for email in plan.granted]
+    changes += [("role.revoked", pk, role) for pk in plan.revoked]
+    changes += [("person.reactivated", change.pk, {"import": job.pk})
+                for change in plan.changed_people if change.was_inactive]
+    user_type = ContentType.objects.get_for_model(User)
+    return [AuditEvent(actor=actor, verb=verb, target_type=user_type, target_id=str(pk), target_label=labels[pk][:255],
+                       details=details) for verb, pk, details in changes]
+
+
+def _deactivate_missing(pks: list[int], *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
+    for chunk in _chunks(pks, ID_CHUNK):
         services.deactivate_people(people=User.objects.filter(pk__in=chunk), by=actor,
                                    reason=f"Missing from import #{job.pk}")
         progress.step(len(chunk))
@@ -900,7 +955,7 @@ def apply_import(*, job_id: int) -> ImportJob:
                 job.save(update_fields=["status", "errors", "error_count", "summary", "finished_at"])
                 return job
             actor = job.applied_by or job.created_by
-            _write(plan, plan.snapshot, job=job, actor=actor, progress=progress)
+            _write(plan, job=job, actor=actor, progress=progress)
             job.status, job.summary, job.finished_at = ImportJob.Status.DONE, plan.summary, timezone.now()
             job.errors, job.error_count = [], 0
             job.save(update_fields=["status", "summary", "finished_at", "errors", "error_count"])
