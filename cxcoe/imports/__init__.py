@@ -189,6 +189,38 @@ class _PersonRow:
     is_coe_staff: bool | None  # None: the file has no roles column
 
 
+@dataclass
+class _Checked:
+    """The files after each row's own checks, and the job's options: what the later checks and the diff read."""
+
+    units_source: _Source | None
+    people_source: _Source | None
+    units: dict[str, _UnitRow]  # by code: the first row of each valid code
+    unit_rows: list[_UnitRow]  # every row, for the checks that report on each line
+    people: dict[str, _PersonRow]  # by email: the first row of each valid address
+    people_rows: list[_PersonRow]
+    deactivate_missing: bool
+    protected: set[int]  # user pks never deactivated nor stripped of the staff role: the job's people, superusers
+
+    @property
+    def will_deactivate_missing(self) -> bool:
+        return self.deactivate_missing and self.people_source is not None
+
+    @property
+    def may_revoke_staff(self) -> bool:
+        """Only a full import revokes the role: a partial file must not strip the CoE of its staff."""
+        return self.deactivate_missing and self.people_source is not None and "roles" in self.people_source.columns
+
+    @property
+    def needs_people(self) -> bool:
+        return self.people_source is not None or any(row.leader_emails for row in self.unit_rows)
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        return {"units": len(self.units_source.rows) if self.units_source else 0,
+                "people": len(self.people_source.rows) if self.people_source else 0}
+
+
 class _DbUnit(NamedTuple):
     pk: int
     name: str
@@ -499,69 +531,86 @@ def _paths(parents: dict[str, str | None]) -> dict[str, str]:
     return paths
 
 
-def _check_references(*, units: dict[str, _UnitRow], people: dict[str, _PersonRow], unit_rows: list[_UnitRow],
-                      people_rows: list[_PersonRow], db: _Snapshot, units_source: _Source | None,
-                      people_source: _Source | None, deactivate_missing: bool,
-                      protected: set[int], errors: _Errors) -> dict[str, str | None]:
+def _check_references(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> dict[str, str | None]:
     """The checks that need both files and the database. Returns the final tree of unit codes."""
-    for row in unit_rows:
-        if row.parent_code and row.parent_code != row.code and row.parent_code not in units \
-                and row.parent_code not in db.units:
-            errors.add(units_source, row.line, "parent_code",
-                       _("No business unit with the code %(code)s in this file or in cxcoe.")
-                       % {"code": row.parent_code})
-    parents = _final_tree(units, db)
+    _check_parents_exist(checked, db=db, errors=errors)
+    parents = _final_tree(checked.units, db)
     for code, parent in parents.items():
         if parent is not None and (parent not in parents or parent == code):
             parents[code] = None  # already reported; treat as a root so the other checks can go on
-    for cycle in _find_cycles(parents, units):
+    _check_loops(checked, parents=parents, errors=errors)
+    _check_people_units_exist(checked, db=db, errors=errors)
+    _check_leaders_active(checked, db=db, errors=errors)
+    if not errors:  # only a sound tree has paths: _paths would never end on a loop
+        _check_depth(checked, parents=parents, errors=errors)
+    return parents
+
+
+def _check_parents_exist(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> None:
+    for row in checked.unit_rows:
+        if row.parent_code and row.parent_code != row.code and row.parent_code not in checked.units \
+                and row.parent_code not in db.units:
+            errors.add(checked.units_source, row.line, "parent_code",
+                       _("No business unit with the code %(code)s in this file or in cxcoe.")
+                       % {"code": row.parent_code})
+
+
+def _check_loops(checked: _Checked, *, parents: dict[str, str | None], errors: _Errors) -> None:
+    for cycle in _find_cycles(parents, checked.units):
         loop = " → ".join([*cycle, cycle[0]])
         for code in cycle:
-            if code in units:
-                errors.add(units_source, units[code].line, "parent_code",
+            if code in checked.units:
+                errors.add(checked.units_source, checked.units[code].line, "parent_code",
                            _("These parents make a loop: %(loop)s.") % {"loop": loop})
-    for person in people_rows:
-        if person.bu_code and person.bu_code not in units and person.bu_code not in db.units:
-            errors.add(people_source, person.line, "bu_code",
+
+
+def _check_people_units_exist(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> None:
+    for person in checked.people_rows:
+        if person.bu_code and person.bu_code not in checked.units and person.bu_code not in db.units:
+            errors.add(checked.people_source, person.line, "bu_code",
                        _("No business unit with the code %(code)s in the units file or in cxcoe.")
                        % {"code": person.bu_code})
-    leaving = deactivate_missing and people_source is not None
-    for row in unit_rows:
+
+
+def _check_leaders_active(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> None:
+    """Every leader must be active after the import: in the people file, or active and not about to leave."""
+    for row in checked.unit_rows:
         unknown, inactive = [], []
         for email in row.leader_emails or ():
-            if email in people:
+            if email in checked.people:
                 continue
             current = db.people.get(email)
             if current is None:
                 unknown.append(email)
-            elif not current.is_active or (leaving and current.pk not in protected):
+            elif not current.is_active or (checked.will_deactivate_missing and current.pk not in checked.protected):
                 inactive.append(email)
         if unknown:
-            errors.add(units_source, row.line, "leader_emails",
+            errors.add(checked.units_source, row.line, "leader_emails",
                        _("No person with the email %(emails)s in the people file or in cxcoe.")
                        % {"emails": _names(unknown)})
         if inactive:
-            errors.add(units_source, row.line, "leader_emails",
+            errors.add(checked.units_source, row.line, "leader_emails",
                        _("%(emails)s would not be active after this import, so cannot lead a unit. Add them to the "
                          "people file.") % {"emails": _names(inactive)})
-    if errors:
-        return parents
-    paths = _paths(parents)
+
+
+def _check_depth(checked: _Checked, *, parents: dict[str, str | None], errors: _Errors) -> None:
+    """A path that is too long is reported on the nearest unit at or above it that the file names, once per unit."""
     too_deep: set[str] = set()
-    for code, path in paths.items():
+    for code, path in _paths(parents).items():
         if len(path) > UNIT_PATH_MAX:
             node: str | None = code
-            while node is not None and node not in units:
+            while node is not None and node not in checked.units:
                 node = parents.get(node)
             if node is not None and node not in too_deep:
                 too_deep.add(node)
-                errors.add(units_source, units[node].line, "parent_code",
+                errors.add(checked.units_source, checked.units[node].line, "parent_code",
                            _("This puts units too many levels deep (the path is longer than %(max)d characters).")
                            % {"max": UNIT_PATH_MAX})
-    return parents
 
 
-def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, str | None], db: _Snapshot) -> dict:
+def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, str | None],
+                db: _Snapshot) -> dict[str, int]:
     unit_counts = {"created": 0, "updated": 0, "unchanged": 0}
     # Every unit whose path changes is written, including the descendants of a moved unit that the file never names.
     for code, path in sorted(_paths(parents).items(), key=lambda item: item[1].count("/")):
@@ -580,11 +629,9 @@ def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, s
     return unit_counts
 
 
-def _diff_people(plan: _Plan, *, people: dict[str, _PersonRow], db: _Snapshot, people_source: _Source | None,
-                 deactivate_missing: bool, protected: set[int]) -> tuple[dict, dict]:
+def _diff_people(plan: _Plan, checked: _Checked, *, db: _Snapshot) -> tuple[dict[str, int], dict[str, int]]:
     people_counts = {"created": 0, "updated": 0, "unchanged": 0, "reactivated": 0, "deactivated": 0}
-    may_revoke = deactivate_missing and people_source is not None and "roles" in people_source.columns
-    for email, person in people.items():
+    for email, person in checked.people.items():
         current = db.people.get(email)
         if current is None:
             plan.new_people.append(person)
@@ -604,19 +651,20 @@ def _diff_people(plan: _Plan, *, people: dict[str, _PersonRow], db: _Snapshot, p
             people_counts["unchanged"] += 1
         if person.is_coe_staff and current.pk not in db.staff_ids:
             plan.granted.append(email)
-        elif may_revoke and person.is_coe_staff is False and current.pk in db.staff_ids and current.pk not in protected:
+        elif checked.may_revoke_staff and person.is_coe_staff is False and current.pk in db.staff_ids \
+                and current.pk not in checked.protected:
             plan.revoked.append(current.pk)
 
-    if deactivate_missing and people_source is not None:
+    if checked.will_deactivate_missing:
         leaving = sorted((email, current.pk) for email, current in db.people.items()
-                         if current.is_active and email not in people and current.pk not in protected)
+                         if current.is_active and email not in checked.people and current.pk not in checked.protected)
         plan.deactivated = [pk for _email, pk in leaving]
         people_counts["deactivated"] = len(leaving)
         plan.summary["deactivated_sample"] = [email for email, _pk in leaving[:SAMPLE_SIZE]]
     return people_counts, {"granted": len(plan.granted), "revoked": len(plan.revoked)}
 
 
-def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> dict:
+def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> dict[str, int]:
     """The leaders named for a unit in the file replace its leaders; units without the column keep theirs."""
     for code, row in units.items():
         if row.leader_emails is None:
@@ -631,19 +679,16 @@ def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> 
     return {"added": len(plan.leaders_added), "removed": len(plan.leaders_removed)}
 
 
-def _diff(plan: _Plan, *, units: dict[str, _UnitRow], people: dict[str, _PersonRow], parents: dict[str, str | None],
-          db: _Snapshot, people_source: _Source | None, deactivate_missing: bool, protected: set[int]) -> None:
+def _diff(plan: _Plan, checked: _Checked, *, parents: dict[str, str | None], db: _Snapshot) -> None:
     """Fill the plan with what applying would write, and its summary with the counts."""
-    unit_counts = _diff_units(plan, units=units, parents=parents, db=db)
-    people_counts, role_counts = _diff_people(plan, people=people, db=db, people_source=people_source,
-                                              deactivate_missing=deactivate_missing, protected=protected)
-    leader_counts = _diff_leaders(plan, units=units, db=db)
+    unit_counts = _diff_units(plan, units=checked.units, parents=parents, db=db)
+    people_counts, role_counts = _diff_people(plan, checked, db=db)
+    leader_counts = _diff_leaders(plan, units=checked.units, db=db)
     plan.summary.update(units=unit_counts, people=people_counts, leaders=leader_counts, roles=role_counts)
 
 
-def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
-    """Check the job's files against the database as it is now; nothing is written."""
-    errors = _Errors()
+def _check_files(job: ImportJob, *, errors: _Errors, progress: _Progress) -> _Checked:
+    """Read the job's files and check each row on its own."""
     units_source = _Source(job.units_filename or UNITS_FILE, 0) if job.units_csv else None
     people_source = _Source(job.people_filename or PEOPLE_FILE, 1) if job.people_csv else None
     if units_source is None and people_source is None:
@@ -662,22 +707,25 @@ def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
     if people_source:
         _read_table(job.people_csv, source=people_source, spec=PEOPLE_COLUMNS, errors=errors, progress=progress)
         people, people_rows = _check_people_rows(people_source, errors)
-    rows = {"units": len(units_source.rows) if units_source else 0,
-            "people": len(people_source.rows) if people_source else 0}
-    needs_people = people_source is not None or any(row.leader_emails for row in unit_rows)
-    db = _load_snapshot(with_people=needs_people)
     protected = {pk for pk in (job.created_by_id, job.applied_by_id) if pk}
     protected |= set(User.objects.filter(is_superuser=True).values_list("pk", flat=True))
-    parents = _check_references(units=units, people=people, unit_rows=unit_rows, people_rows=people_rows, db=db,
-                                units_source=units_source,
-                                people_source=people_source, deactivate_missing=job.deactivate_missing,
-                                protected=protected, errors=errors)
+    return _Checked(units_source=units_source, people_source=people_source, units=units, unit_rows=unit_rows,
+                    people=people, people_rows=people_rows, deactivate_missing=job.deactivate_missing,
+                    protected=protected)
+
+
+def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
+    """Check the job's files against the database as it is now; nothing is written."""
+    errors = _Errors()
+    checked = _check_files(job, errors=errors, progress=progress)
+    db = _load_snapshot(with_people=checked.needs_people)
+    parents = _check_references(checked, db=db, errors=errors)
+    summary: dict[str, Any] = {"rows": checked.row_counts}
     if errors:
-        return _Plan(errors=errors.sorted()[:MAX_STORED_ERRORS], error_count=len(errors), summary={"rows": rows},
+        return _Plan(errors=errors.sorted()[:MAX_STORED_ERRORS], error_count=len(errors), summary=summary,
                      snapshot=db)
-    plan = _Plan(errors=[], error_count=0, summary={"rows": rows}, snapshot=db)
-    _diff(plan, units=units, people=people, parents=parents, db=db, people_source=people_source,
-          deactivate_missing=job.deactivate_missing, protected=protected)
+    plan = _Plan(errors=[], error_count=0, summary=summary, snapshot=db)
+    _diff(plan, checked, parents=parents, db=db)
     return plan
 
 
