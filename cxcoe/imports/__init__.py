@@ -204,6 +204,7 @@ class _Checked:
 
     @property
     def will_deactivate_missing(self) -> bool:
+        """The option does nothing without a people file (the plan reports that as an error)."""
         return self.deactivate_missing and self.people_source is not None
 
     @property
@@ -256,8 +257,6 @@ class _NewUnit(NamedTuple):
 
 
 class _UnitChange(NamedTuple):
-    """A unit's values after the import; a moved unit's descendants get one too, for their new paths."""
-
     pk: int
     name: str
     parent_code: str | None
