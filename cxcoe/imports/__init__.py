@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -137,14 +137,20 @@ class _Progress:
                                               "total": self.total}, PROGRESS_TIMEOUT)
 
 
+class _Error(NamedTuple):
+    rank: int  # errors about the job as a whole sort first (-1), then the units file (0), then the people file (1)
+    line: int
+    stored: dict[str, Any]
+
+
 class _Errors:
     def __init__(self) -> None:
-        self.items: list[tuple[int, int, dict[str, Any]]] = []
+        self.items: list[_Error] = []
 
     def add(self, source: _Source | None, line: int | None, column: str, message: str) -> None:
         rank = source.rank if source else -1
-        self.items.append((rank, line or 0, {"file": source.name if source else "", "line": line,
-                                             "column": column, "message": str(message)}))
+        self.items.append(_Error(rank, line or 0, {"file": source.name if source else "", "line": line,
+                                                   "column": column, "message": str(message)}))
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -153,7 +159,7 @@ class _Errors:
         return len(self.items)
 
     def sorted(self) -> list[dict[str, Any]]:
-        return [error for _rank, _line, error in sorted(self.items, key=lambda item: (item[0], item[1]))]
+        return [error.stored for error in sorted(self.items, key=lambda error: (error.rank, error.line))]
 
 
 @dataclass
@@ -184,15 +190,90 @@ class _PersonRow:
 
 
 @dataclass
+class _Checked:
+    """The files after each row's own checks, and the job's options: what the later checks and the diff read."""
+
+    units_source: _Source | None
+    people_source: _Source | None
+    units: dict[str, _UnitRow]  # by code: the first row of each valid code
+    unit_rows: list[_UnitRow]  # every row, for the checks that report on each line
+    people: dict[str, _PersonRow]  # by email: the first row of each valid address
+    people_rows: list[_PersonRow]
+    deactivate_missing: bool
+    protected: set[int]  # user pks never deactivated nor stripped of the staff role: the job's people, superusers
+
+    @property
+    def will_deactivate_missing(self) -> bool:
+        """The option does nothing without a people file (the plan reports that as an error)."""
+        return self.deactivate_missing and self.people_source is not None
+
+    @property
+    def may_revoke_staff(self) -> bool:
+        """Only a full import revokes the role: a partial file must not strip the CoE of its staff."""
+        return self.deactivate_missing and self.people_source is not None and "roles" in self.people_source.columns
+
+    @property
+    def needs_people(self) -> bool:
+        return self.people_source is not None or any(row.leader_emails for row in self.unit_rows)
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        return {"units": len(self.units_source.rows) if self.units_source else 0,
+                "people": len(self.people_source.rows) if self.people_source else 0}
+
+
+class _DbUnit(NamedTuple):
+    pk: int
+    name: str
+    parent_pk: int | None
+    path: str
+
+
+class _DbPerson(NamedTuple):
+    pk: int
+    display_name: str
+    unit_pk: int | None
+    job_title: str
+    is_active: bool
+
+
+@dataclass
 class _Snapshot:
     """What the database holds now, loaded once with a few flat queries."""
 
-    units: dict[str, tuple[int, str, int | None, str]]  # code -> (pk, name, parent pk, path)
+    units: dict[str, _DbUnit]  # by code
     unit_codes: dict[int, str]
-    people: dict[str, tuple[int, str, int | None, str, bool]]  # email -> (pk, name, unit pk, job title, active)
+    people: dict[str, _DbPerson]  # by lower-cased email
     emails: dict[int, str]
     staff_ids: set[int]
     leaders: dict[int, dict[int, int]]  # unit pk -> {user pk: through-row pk}
+
+
+class _NewUnit(NamedTuple):
+    code: str
+    name: str
+    parent_code: str | None
+    path: str
+
+
+class _UnitChange(NamedTuple):
+    pk: int
+    name: str
+    parent_code: str | None
+    path: str
+
+
+class _PersonChange(NamedTuple):
+    pk: int
+    display_name: str
+    unit_code: str
+    job_title: str
+    was_inactive: bool
+
+
+class _NewLeader(NamedTuple):
+    unit_code: str
+    email: str
 
 
 @dataclass
@@ -201,16 +282,22 @@ class _Plan:
     error_count: int
     summary: dict[str, Any]
     snapshot: _Snapshot
-    new_units: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # code, name, parent, path
-    changed_units: list[tuple[int, str, str | None, str]] = field(default_factory=list)  # pk, name, parent, path
+    new_units: list[_NewUnit] = field(default_factory=list)
+    changed_units: list[_UnitChange] = field(default_factory=list)
     new_people: list[_PersonRow] = field(default_factory=list)
-    # pk, display name, unit code, job title, and whether the person was inactive
-    changed_people: list[tuple[int, str, str, str, bool]] = field(default_factory=list)
-    leaders_added: list[tuple[str, str]] = field(default_factory=list)  # unit code, email
+    changed_people: list[_PersonChange] = field(default_factory=list)
+    leaders_added: list[_NewLeader] = field(default_factory=list)
     leaders_removed: list[int] = field(default_factory=list)  # through-row pks
     granted: list[str] = field(default_factory=list)  # emails
     revoked: list[int] = field(default_factory=list)  # user pks
     deactivated: list[int] = field(default_factory=list)  # user pks
+
+    @property
+    def write_count(self) -> int:
+        """How many rows applying writes, for the progress bar."""
+        return (len(self.new_units) + len(self.changed_units) + len(self.new_people) + len(self.changed_people)
+                + len(self.leaders_added) + len(self.leaders_removed) + len(self.granted) + len(self.revoked)
+                + len(self.deactivated))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -376,18 +463,20 @@ def _check_people_rows(source: _Source, errors: _Errors) -> tuple[dict[str, _Per
 
 
 def _load_snapshot(*, with_people: bool) -> _Snapshot:
-    units, unit_codes = {}, {}
+    units: dict[str, _DbUnit] = {}
+    unit_codes: dict[int, str] = {}
     for pk, code, name, parent_id, path in BusinessUnit.objects.values_list("pk", "code", "name", "parent", "path"):
-        units[code] = (pk, name, parent_id, path)
+        units[code] = _DbUnit(pk, name, parent_id, path)
         unit_codes[pk] = code
-    people, emails = {}, {}
+    people: dict[str, _DbPerson] = {}
+    emails: dict[int, str] = {}
     staff_ids: set[int] = set()
     leaders: dict[int, dict[int, int]] = defaultdict(dict)
     if with_people:
         rows = User.objects.order_by().values_list("pk", "email", "display_name", "business_unit", "job_title",
                                                    "is_active")
         for pk, email, display_name, unit_id, job_title, is_active in rows.iterator(chunk_size=5000):
-            people[email.lower()] = (pk, display_name, unit_id, job_title, is_active)
+            people[email.lower()] = _DbPerson(pk, display_name, unit_id, job_title, is_active)
             emails[pk] = email.lower()
         staff_ids = set(User.groups.through.objects.filter(group__name=COE_STAFF_GROUP)
                         .values_list("user_id", flat=True))
@@ -399,8 +488,8 @@ def _load_snapshot(*, with_people: bool) -> _Snapshot:
 
 def _final_tree(units: dict[str, _UnitRow], db: _Snapshot) -> dict[str, str | None]:
     """Every unit's parent code once the file is applied: the file's word for its rows, the database's for the rest."""
-    parents = {code: db.unit_codes.get(parent_id) if parent_id else None
-               for code, (_pk, _name, parent_id, _path) in db.units.items()}
+    parents = {code: db.unit_codes.get(unit.parent_pk) if unit.parent_pk else None
+               for code, unit in db.units.items()}
     for code, row in units.items():
         if row.parent_code is not None:
             parents[code] = row.parent_code or None
@@ -441,92 +530,107 @@ def _paths(parents: dict[str, str | None]) -> dict[str, str]:
     return paths
 
 
-def _check_references(*, units: dict[str, _UnitRow], people: dict[str, _PersonRow], unit_rows: list[_UnitRow],
-                      people_rows: list[_PersonRow], db: _Snapshot, units_source: _Source | None,
-                      people_source: _Source | None, deactivate_missing: bool,
-                      protected: set[int], errors: _Errors) -> dict[str, str | None]:
+def _check_references(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> dict[str, str | None]:
     """The checks that need both files and the database. Returns the final tree of unit codes."""
-    for row in unit_rows:
-        if row.parent_code and row.parent_code != row.code and row.parent_code not in units \
-                and row.parent_code not in db.units:
-            errors.add(units_source, row.line, "parent_code",
-                       _("No business unit with the code %(code)s in this file or in cxcoe.")
-                       % {"code": row.parent_code})
-    parents = _final_tree(units, db)
+    _check_parents_exist(checked, db=db, errors=errors)
+    parents = _final_tree(checked.units, db)
     for code, parent in parents.items():
         if parent is not None and (parent not in parents or parent == code):
             parents[code] = None  # already reported; treat as a root so the other checks can go on
-    for cycle in _find_cycles(parents, units):
+    _check_loops(checked, parents=parents, errors=errors)
+    _check_people_units_exist(checked, db=db, errors=errors)
+    _check_leaders_active(checked, db=db, errors=errors)
+    if not errors:  # only a sound tree has paths: _paths would never end on a loop
+        _check_depth(checked, parents=parents, errors=errors)
+    return parents
+
+
+def _check_parents_exist(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> None:
+    for row in checked.unit_rows:
+        if row.parent_code and row.parent_code != row.code and row.parent_code not in checked.units \
+                and row.parent_code not in db.units:
+            errors.add(checked.units_source, row.line, "parent_code",
+                       _("No business unit with the code %(code)s in this file or in cxcoe.")
+                       % {"code": row.parent_code})
+
+
+def _check_loops(checked: _Checked, *, parents: dict[str, str | None], errors: _Errors) -> None:
+    for cycle in _find_cycles(parents, checked.units):
         loop = " → ".join([*cycle, cycle[0]])
         for code in cycle:
-            if code in units:
-                errors.add(units_source, units[code].line, "parent_code",
+            if code in checked.units:
+                errors.add(checked.units_source, checked.units[code].line, "parent_code",
                            _("These parents make a loop: %(loop)s.") % {"loop": loop})
-    for person in people_rows:
-        if person.bu_code and person.bu_code not in units and person.bu_code not in db.units:
-            errors.add(people_source, person.line, "bu_code",
+
+
+def _check_people_units_exist(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> None:
+    for person in checked.people_rows:
+        if person.bu_code and person.bu_code not in checked.units and person.bu_code not in db.units:
+            errors.add(checked.people_source, person.line, "bu_code",
                        _("No business unit with the code %(code)s in the units file or in cxcoe.")
                        % {"code": person.bu_code})
-    leaving = deactivate_missing and people_source is not None
-    for row in unit_rows:
+
+
+def _check_leaders_active(checked: _Checked, *, db: _Snapshot, errors: _Errors) -> None:
+    """Every leader must be active after the import: in the people file, or active and not about to leave."""
+    for row in checked.unit_rows:
         unknown, inactive = [], []
         for email in row.leader_emails or ():
-            if email in people:
+            if email in checked.people:
                 continue
             current = db.people.get(email)
             if current is None:
                 unknown.append(email)
-            elif not current[4] or (leaving and current[0] not in protected):
+            elif not current.is_active or (checked.will_deactivate_missing and current.pk not in checked.protected):
                 inactive.append(email)
         if unknown:
-            errors.add(units_source, row.line, "leader_emails",
+            errors.add(checked.units_source, row.line, "leader_emails",
                        _("No person with the email %(emails)s in the people file or in cxcoe.")
                        % {"emails": _names(unknown)})
         if inactive:
-            errors.add(units_source, row.line, "leader_emails",
+            errors.add(checked.units_source, row.line, "leader_emails",
                        _("%(emails)s would not be active after this import, so cannot lead a unit. Add them to the "
                          "people file.") % {"emails": _names(inactive)})
-    if errors:
-        return parents
-    paths = _paths(parents)
+
+
+def _check_depth(checked: _Checked, *, parents: dict[str, str | None], errors: _Errors) -> None:
+    """A path that is too long is reported on the nearest unit at or above it that the file names, once per unit."""
     too_deep: set[str] = set()
-    for code, path in paths.items():
+    for code, path in _paths(parents).items():
         if len(path) > UNIT_PATH_MAX:
             node: str | None = code
-            while node is not None and node not in units:
+            while node is not None and node not in checked.units:
                 node = parents.get(node)
             if node is not None and node not in too_deep:
                 too_deep.add(node)
-                errors.add(units_source, units[node].line, "parent_code",
+                errors.add(checked.units_source, checked.units[node].line, "parent_code",
                            _("This puts units too many levels deep (the path is longer than %(max)d characters).")
                            % {"max": UNIT_PATH_MAX})
-    return parents
 
 
-def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, str | None], db: _Snapshot) -> dict:
+def _diff_units(plan: _Plan, *, units: dict[str, _UnitRow], parents: dict[str, str | None],
+                db: _Snapshot) -> dict[str, int]:
     unit_counts = {"created": 0, "updated": 0, "unchanged": 0}
     # Every unit whose path changes is written, including the descendants of a moved unit that the file never names.
     for code, path in sorted(_paths(parents).items(), key=lambda item: item[1].count("/")):
         row = units.get(code)
         if code not in db.units:
-            plan.new_units.append((code, units[code].name, parents[code], path))
+            plan.new_units.append(_NewUnit(code, units[code].name, parents[code], path))
             unit_counts["created"] += 1
             continue
-        pk, name, parent_id, old_path = db.units[code]
-        new_name = row.name if row else name
-        old_parent = db.unit_codes.get(parent_id) if parent_id else None
-        if new_name != name or parents[code] != old_parent or path != old_path:
-            plan.changed_units.append((pk, new_name, parents[code], path))
+        current = db.units[code]
+        new_name = row.name if row else current.name
+        old_parent = db.unit_codes.get(current.parent_pk) if current.parent_pk else None
+        if new_name != current.name or parents[code] != old_parent or path != current.path:
+            plan.changed_units.append(_UnitChange(current.pk, new_name, parents[code], path))
         if row:
-            unit_counts["updated" if new_name != name or parents[code] != old_parent else "unchanged"] += 1
+            unit_counts["updated" if new_name != current.name or parents[code] != old_parent else "unchanged"] += 1
     return unit_counts
 
 
-def _diff_people(plan: _Plan, *, people: dict[str, _PersonRow], db: _Snapshot, people_source: _Source | None,
-                 deactivate_missing: bool, protected: set[int]) -> tuple[dict, dict]:
+def _diff_people(plan: _Plan, checked: _Checked, *, db: _Snapshot) -> tuple[dict[str, int], dict[str, int]]:
     people_counts = {"created": 0, "updated": 0, "unchanged": 0, "reactivated": 0, "deactivated": 0}
-    may_revoke = deactivate_missing and people_source is not None and "roles" in people_source.columns
-    for email, person in people.items():
+    for email, person in checked.people.items():
         current = db.people.get(email)
         if current is None:
             plan.new_people.append(person)
@@ -534,30 +638,32 @@ def _diff_people(plan: _Plan, *, people: dict[str, _PersonRow], db: _Snapshot, p
             if person.is_coe_staff:
                 plan.granted.append(email)
             continue
-        pk, display_name, unit_id, job_title, is_active = current
-        new_title = job_title if person.job_title is None else person.job_title
-        unit_code = db.unit_codes.get(unit_id) if unit_id else None
-        if (person.display_name, person.bu_code, new_title, True) != (display_name, unit_code, job_title, is_active):
-            plan.changed_people.append((pk, person.display_name, person.bu_code, new_title, not is_active))
+        new_title = current.job_title if person.job_title is None else person.job_title
+        unit_code = db.unit_codes.get(current.unit_pk) if current.unit_pk else None
+        if (person.display_name, person.bu_code, new_title, True) != (current.display_name, unit_code,
+                                                                      current.job_title, current.is_active):
+            plan.changed_people.append(_PersonChange(current.pk, person.display_name, person.bu_code, new_title,
+                                                     not current.is_active))
             people_counts["updated"] += 1
-            people_counts["reactivated"] += 0 if is_active else 1
+            people_counts["reactivated"] += 0 if current.is_active else 1
         else:
             people_counts["unchanged"] += 1
-        if person.is_coe_staff and pk not in db.staff_ids:
+        if person.is_coe_staff and current.pk not in db.staff_ids:
             plan.granted.append(email)
-        elif may_revoke and person.is_coe_staff is False and pk in db.staff_ids and pk not in protected:
-            plan.revoked.append(pk)
+        elif checked.may_revoke_staff and person.is_coe_staff is False and current.pk in db.staff_ids \
+                and current.pk not in checked.protected:
+            plan.revoked.append(current.pk)
 
-    if deactivate_missing and people_source is not None:
-        leaving = sorted((email, pk) for email, (pk, *_rest, is_active) in db.people.items()
-                         if is_active and email not in people and pk not in protected)
+    if checked.will_deactivate_missing:
+        leaving = sorted((email, current.pk) for email, current in db.people.items()
+                         if current.is_active and email not in checked.people and current.pk not in checked.protected)
         plan.deactivated = [pk for _email, pk in leaving]
         people_counts["deactivated"] = len(leaving)
         plan.summary["deactivated_sample"] = [email for email, _pk in leaving[:SAMPLE_SIZE]]
     return people_counts, {"granted": len(plan.granted), "revoked": len(plan.revoked)}
 
 
-def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> dict:
+def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> dict[str, int]:
     """The leaders named for a unit in the file replace its leaders; units without the column keep theirs."""
     for code, row in units.items():
         if row.leader_emails is None:
@@ -565,26 +671,23 @@ def _diff_leaders(plan: _Plan, *, units: dict[str, _UnitRow], db: _Snapshot) -> 
         current: dict[str, int] = {}
         if code in db.units:
             current = {db.emails[user_id]: through_pk
-                       for user_id, through_pk in db.leaders.get(db.units[code][0], {}).items()}
+                       for user_id, through_pk in db.leaders.get(db.units[code].pk, {}).items()}
         wanted = set(row.leader_emails)
-        plan.leaders_added.extend((code, email) for email in row.leader_emails if email not in current)
+        plan.leaders_added.extend(_NewLeader(code, email) for email in row.leader_emails if email not in current)
         plan.leaders_removed.extend(through_pk for email, through_pk in current.items() if email not in wanted)
     return {"added": len(plan.leaders_added), "removed": len(plan.leaders_removed)}
 
 
-def _diff(plan: _Plan, *, units: dict[str, _UnitRow], people: dict[str, _PersonRow], parents: dict[str, str | None],
-          db: _Snapshot, people_source: _Source | None, deactivate_missing: bool, protected: set[int]) -> None:
+def _diff(plan: _Plan, checked: _Checked, *, parents: dict[str, str | None], db: _Snapshot) -> None:
     """Fill the plan with what applying would write, and its summary with the counts."""
-    unit_counts = _diff_units(plan, units=units, parents=parents, db=db)
-    people_counts, role_counts = _diff_people(plan, people=people, db=db, people_source=people_source,
-                                              deactivate_missing=deactivate_missing, protected=protected)
-    leader_counts = _diff_leaders(plan, units=units, db=db)
+    unit_counts = _diff_units(plan, units=checked.units, parents=parents, db=db)
+    people_counts, role_counts = _diff_people(plan, checked, db=db)
+    leader_counts = _diff_leaders(plan, units=checked.units, db=db)
     plan.summary.update(units=unit_counts, people=people_counts, leaders=leader_counts, roles=role_counts)
 
 
-def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
-    """Check the job's files against the database as it is now; nothing is written."""
-    errors = _Errors()
+def _check_files(job: ImportJob, *, errors: _Errors, progress: _Progress) -> _Checked:
+    """Read the job's files and check each row on its own."""
     units_source = _Source(job.units_filename or UNITS_FILE, 0) if job.units_csv else None
     people_source = _Source(job.people_filename or PEOPLE_FILE, 1) if job.people_csv else None
     if units_source is None and people_source is None:
@@ -603,22 +706,25 @@ def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
     if people_source:
         _read_table(job.people_csv, source=people_source, spec=PEOPLE_COLUMNS, errors=errors, progress=progress)
         people, people_rows = _check_people_rows(people_source, errors)
-    rows = {"units": len(units_source.rows) if units_source else 0,
-            "people": len(people_source.rows) if people_source else 0}
-    needs_people = people_source is not None or any(row.leader_emails for row in unit_rows)
-    db = _load_snapshot(with_people=needs_people)
     protected = {pk for pk in (job.created_by_id, job.applied_by_id) if pk}
     protected |= set(User.objects.filter(is_superuser=True).values_list("pk", flat=True))
-    parents = _check_references(units=units, people=people, unit_rows=unit_rows, people_rows=people_rows, db=db,
-                                units_source=units_source,
-                                people_source=people_source, deactivate_missing=job.deactivate_missing,
-                                protected=protected, errors=errors)
+    return _Checked(units_source=units_source, people_source=people_source, units=units, unit_rows=unit_rows,
+                    people=people, people_rows=people_rows, deactivate_missing=job.deactivate_missing,
+                    protected=protected)
+
+
+def _plan(job: ImportJob, *, progress: _Progress) -> _Plan:
+    """Check the job's files against the database as it is now; nothing is written."""
+    errors = _Errors()
+    checked = _check_files(job, errors=errors, progress=progress)
+    db = _load_snapshot(with_people=checked.needs_people)
+    parents = _check_references(checked, db=db, errors=errors)
+    summary: dict[str, Any] = {"rows": checked.row_counts}
     if errors:
-        return _Plan(errors=errors.sorted()[:MAX_STORED_ERRORS], error_count=len(errors), summary={"rows": rows},
+        return _Plan(errors=errors.sorted()[:MAX_STORED_ERRORS], error_count=len(errors), summary=summary,
                      snapshot=db)
-    plan = _Plan(errors=[], error_count=0, summary={"rows": rows}, snapshot=db)
-    _diff(plan, units=units, people=people, parents=parents, db=db, people_source=people_source,
-          deactivate_missing=job.deactivate_missing, protected=protected)
+    plan = _Plan(errors=[], error_count=0, summary=summary, snapshot=db)
+    _diff(plan, checked, parents=parents, db=db)
     return plan
 
 
@@ -630,34 +736,55 @@ def _fill_pks(objects: list, model, key: str) -> None:
             missing[value].pk = pk
 
 
-def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
+def _write(plan: _Plan, *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
     """Apply a checked plan with bulk queries. Runs inside the caller's transaction."""
-    total = (len(plan.new_units) + len(plan.changed_units) + len(plan.new_people) + len(plan.changed_people)
-             + len(plan.leaders_added) + len(plan.leaders_removed) + len(plan.granted) + len(plan.revoked)
-             + len(plan.deactivated))
-    progress.start("units", total=total)
-    unit_ids = {code: pk for code, (pk, *_rest) in db.units.items()}
-    by_depth: dict[int, list[tuple[str, str, str | None, str]]] = defaultdict(list)
-    for new_unit in plan.new_units:
-        by_depth[new_unit[3].count("/")].append(new_unit)
+    progress.start("units", total=plan.write_count)
+    unit_ids = _create_units(plan.new_units, db=plan.snapshot, progress=progress)
+    _update_units(plan.changed_units, unit_ids=unit_ids, progress=progress)
+    progress.start("people")
+    user_ids = {email: person.pk for email, person in plan.snapshot.people.items()}
+    user_ids.update(_create_people(plan.new_people, unit_ids=unit_ids, progress=progress))
+    _update_people(plan.changed_people, unit_ids=unit_ids, progress=progress)
+    progress.start("leaders")
+    leader_changes = _replace_leaders(plan, unit_ids=unit_ids, user_ids=user_ids, progress=progress)
+    progress.start("roles")
+    _grant_and_revoke_staff(plan, user_ids=user_ids, progress=progress)
+    _record_audit(plan, user_ids=user_ids, leader_changes=leader_changes, job=job, actor=actor)
+    progress.start("deactivating")
+    _deactivate_missing(plan.deactivated, job=job, actor=actor, progress=progress)
+
+
+def _create_units(new_units: list[_NewUnit], *, db: _Snapshot, progress: _Progress) -> dict[str, int]:
+    """Write the new units; return the pk of every unit, old and new, by code."""
+    unit_ids = {code: unit.pk for code, unit in db.units.items()}
+    by_depth: dict[int, list[_NewUnit]] = defaultdict(list)
+    for new_unit in new_units:
+        by_depth[new_unit.path.count("/")].append(new_unit)
     for depth in sorted(by_depth):
         # One level at a time, so every parent has its pk before its children are written.
-        created = [BusinessUnit(code=code, name=name, parent_id=unit_ids[parent] if parent else None, path=path,
-                                depth=path.count("/") - 2) for code, name, parent, path in by_depth[depth]]
+        created = [BusinessUnit(code=unit.code, name=unit.name,
+                                parent_id=unit_ids[unit.parent_code] if unit.parent_code else None,
+                                path=unit.path, depth=unit.path.count("/") - 2) for unit in by_depth[depth]]
         BusinessUnit.objects.bulk_create(created, batch_size=BATCH_SIZE)
         _fill_pks(created, BusinessUnit, "code")
         unit_ids.update((unit.code, unit.pk) for unit in created)
         progress.step(len(created))
-    # A moved unit's descendants are in changed_units too, each with its full new path.
-    changed = [BusinessUnit(pk=pk, name=name, parent_id=unit_ids[parent] if parent else None, path=path,
-                            depth=path.count("/") - 2) for pk, name, parent, path in plan.changed_units]
+    return unit_ids
+
+
+def _update_units(changes: list[_UnitChange], *, unit_ids: dict[str, int], progress: _Progress) -> None:
+    # A moved unit's descendants are in the changes too, each with its full new path.
+    changed = [BusinessUnit(pk=unit.pk, name=unit.name,
+                            parent_id=unit_ids[unit.parent_code] if unit.parent_code else None,
+                            path=unit.path, depth=unit.path.count("/") - 2) for unit in changes]
     BusinessUnit.objects.bulk_update(changed, ["name", "parent", "path", "depth"], batch_size=BATCH_SIZE)
     progress.step(len(changed))
 
-    progress.start("people")
-    user_ids = {email: pk for email, (pk, *_rest) in db.people.items()}
-    labels: dict[int, str] = {pk: display_name or email for email, (pk, display_name, *_rest) in db.people.items()}
-    for chunk in _chunks(plan.new_people, BATCH_SIZE):
+
+def _create_people(rows: list[_PersonRow], *, unit_ids: dict[str, int], progress: _Progress) -> dict[str, int]:
+    """Write the new people and their email addresses; return their pks by email."""
+    created: dict[str, int] = {}
+    for chunk in _chunks(rows, BATCH_SIZE):
         # An unusable password: new people sign in through "Forgot password" or single sign-on.
         unusable = make_password(None)
         new_people = [User(email=row.email, display_name=row.display_name, business_unit_id=unit_ids[row.bu_code],
@@ -669,73 +796,102 @@ def _write(plan: _Plan, db: _Snapshot, *, job: ImportJob, actor: User | None, pr
             [EmailAddress(user_id=person.pk, email=person.email, verified=True, primary=True) for person in new_people],
             ignore_conflicts=True,
         )
-        for person in new_people:
-            user_ids[person.email] = person.pk
-            labels[person.pk] = person.display_name
+        created.update((person.email, person.pk) for person in new_people)
         progress.step(len(new_people))
-    reactivated = [pk for pk, *_rest, was_inactive in plan.changed_people if was_inactive]
-    for chunk in _chunks(plan.changed_people, BATCH_SIZE):
-        updated = [User(pk=pk, display_name=display_name, business_unit_id=unit_ids[bu_code], job_title=job_title,
-                        is_active=True, deactivated_at=None)
-                   for pk, display_name, bu_code, job_title, _was_inactive in chunk]
+    return created
+
+
+def _update_people(changes: list[_PersonChange], *, unit_ids: dict[str, int], progress: _Progress) -> None:
+    for chunk in _chunks(changes, BATCH_SIZE):
+        updated = [User(pk=change.pk, display_name=change.display_name, business_unit_id=unit_ids[change.unit_code],
+                        job_title=change.job_title, is_active=True, deactivated_at=None) for change in chunk]
         fields = ["display_name", "business_unit", "job_title"]
-        if any(was_inactive for *_rest, was_inactive in chunk):
+        if any(change.was_inactive for change in chunk):
             fields += ["is_active", "deactivated_at"]
         User.objects.bulk_update(updated, fields)
-        for pk, display_name, *_rest in chunk:
-            labels[pk] = display_name
         progress.step(len(chunk))
 
-    progress.start("leaders")
+
+@dataclass
+class _LeaderChange:
+    added: list[int] = field(default_factory=list)  # user pks
+    removed: list[int] = field(default_factory=list)  # user pks
+
+
+def _replace_leaders(plan: _Plan, *, unit_ids: dict[str, int], user_ids: dict[str, int],
+                     progress: _Progress) -> dict[int, _LeaderChange]:
+    """Add and remove unit leaders; return who was added and removed, by unit pk, for the audit."""
     leadership = BusinessUnit.leaders.through
-    leader_changes: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"added": [], "removed": []})
+    changes: dict[int, _LeaderChange] = defaultdict(_LeaderChange)
     for chunk in _chunks(plan.leaders_added, BATCH_SIZE):
-        rows = [leadership(businessunit_id=unit_ids[code], user_id=user_ids[email]) for code, email in chunk]
+        rows = [leadership(businessunit_id=unit_ids[leader.unit_code], user_id=user_ids[leader.email])
+                for leader in chunk]
         leadership.objects.bulk_create(rows, ignore_conflicts=True)
         for row in rows:
-            leader_changes[row.businessunit_id]["added"].append(row.user_id)
+            changes[row.businessunit_id].added.append(row.user_id)
         progress.step(len(chunk))
     for chunk in _chunks(plan.leaders_removed, ID_CHUNK):
         removed = leadership.objects.filter(pk__in=chunk)
         for unit_id, user_id in removed.values_list("businessunit_id", "user_id"):
-            leader_changes[unit_id]["removed"].append(user_id)
+            changes[unit_id].removed.append(user_id)
         removed.delete()
         progress.step(len(chunk))
+    return changes
 
-    progress.start("roles")
-    user_type = ContentType.objects.get_for_model(User)
+
+def _grant_and_revoke_staff(plan: _Plan, *, user_ids: dict[str, int], progress: _Progress) -> None:
+    if not (plan.granted or plan.revoked):
+        return
+    group = services.coe_staff_group()
+    membership = User.groups.through
+    for chunk in _chunks([user_ids[email] for email in plan.granted], BATCH_SIZE):
+        membership.objects.bulk_create([membership(user_id=pk, group_id=group.pk) for pk in chunk],
+                                       ignore_conflicts=True)
+        progress.step(len(chunk))
+    for chunk in _chunks(plan.revoked, ID_CHUNK):
+        membership.objects.filter(group=group, user_id__in=chunk).delete()
+        progress.step(len(chunk))
+
+
+def _record_audit(plan: _Plan, *, user_ids: dict[str, int], leader_changes: dict[int, _LeaderChange],
+                  job: ImportJob, actor: User | None) -> None:
+    """The events for the leader, role and reactivation changes, written in bulk (the import itself gets its own)."""
+    events = _leader_events(leader_changes, user_ids=user_ids, job=job, actor=actor)
+    events += _person_events(plan, user_ids=user_ids, job=job, actor=actor)
+    record_events(events, batch_size=BATCH_SIZE)
+
+
+def _leader_events(leader_changes: dict[int, _LeaderChange], *, user_ids: dict[str, int], job: ImportJob,
+                   actor: User | None) -> list[AuditEvent]:
     unit_type = ContentType.objects.get_for_model(BusinessUnit)
     unit_names = dict(BusinessUnit.objects.filter(pk__in=leader_changes).values_list("pk", "name"))
     emails = {pk: email for email, pk in user_ids.items()}
-    events: list[AuditEvent] = [
+    return [
         AuditEvent(actor=actor, verb="role.leaders_changed", target_type=unit_type, target_id=str(unit_id),
                    target_label=unit_names[unit_id][:255],
-                   details={"added": sorted(emails[pk] for pk in change["added"]),
-                            "removed": sorted(emails[pk] for pk in change["removed"]), "import": job.pk})
+                   details={"added": sorted(emails[pk] for pk in change.added),
+                            "removed": sorted(emails[pk] for pk in change.removed), "import": job.pk})
         for unit_id, change in leader_changes.items()
     ]
-    if plan.granted or plan.revoked:
-        group = services.coe_staff_group()
-        membership = User.groups.through
-        granted = [user_ids[email] for email in plan.granted]
-        for chunk in _chunks(granted, BATCH_SIZE):
-            membership.objects.bulk_create([membership(user_id=pk, group_id=group.pk) for pk in chunk],
-                                           ignore_conflicts=True)
-            progress.step(len(chunk))
-        for chunk in _chunks(plan.revoked, ID_CHUNK):
-            membership.objects.filter(group=group, user_id__in=chunk).delete()
-            progress.step(len(chunk))
-        details = {"role": COE_STAFF_GROUP, "import": job.pk}
-        events += [AuditEvent(actor=actor, verb="role.granted", target_type=user_type, target_id=str(pk),
-                              target_label=labels[pk][:255], details=details) for pk in granted]
-        events += [AuditEvent(actor=actor, verb="role.revoked", target_type=user_type, target_id=str(pk),
-                              target_label=labels[pk][:255], details=details) for pk in plan.revoked]
-    events += [AuditEvent(actor=actor, verb="person.reactivated", target_type=user_type, target_id=str(pk),
-                          target_label=labels[pk][:255], details={"import": job.pk}) for pk in reactivated]
-    record_events(events, batch_size=BATCH_SIZE)
 
-    progress.start("deactivating")
-    for chunk in _chunks(plan.deactivated, ID_CHUNK):
+
+def _person_events(plan: _Plan, *, user_ids: dict[str, int], job: ImportJob, actor: User | None) -> list[AuditEvent]:
+    """Role grants, then revocations, then reactivations, each labelled with the person's name after the import."""
+    labels = {person.pk: person.display_name or email for email, person in plan.snapshot.people.items()}
+    labels.update((user_ids[row.email], row.display_name) for row in plan.new_people)
+    labels.update((change.pk, change.display_name) for change in plan.changed_people)
+    role = {"role": COE_STAFF_GROUP, "import": job.pk}
+    changes = [("role.granted", user_ids[email], role) for email in plan.granted]
+    changes += [("role.revoked", pk, role) for pk in plan.revoked]
+    changes += [("person.reactivated", change.pk, {"import": job.pk})
+                for change in plan.changed_people if change.was_inactive]
+    user_type = ContentType.objects.get_for_model(User)
+    return [AuditEvent(actor=actor, verb=verb, target_type=user_type, target_id=str(pk), target_label=labels[pk][:255],
+                       details=details) for verb, pk, details in changes]
+
+
+def _deactivate_missing(pks: list[int], *, job: ImportJob, actor: User | None, progress: _Progress) -> None:
+    for chunk in _chunks(pks, ID_CHUNK):
         services.deactivate_people(people=User.objects.filter(pk__in=chunk), by=actor,
                                    reason=f"Missing from import #{job.pk}")
         progress.step(len(chunk))
@@ -846,7 +1002,7 @@ def apply_import(*, job_id: int) -> ImportJob:
                 job.save(update_fields=["status", "errors", "error_count", "summary", "finished_at"])
                 return job
             actor = job.applied_by or job.created_by
-            _write(plan, plan.snapshot, job=job, actor=actor, progress=progress)
+            _write(plan, job=job, actor=actor, progress=progress)
             job.status, job.summary, job.finished_at = ImportJob.Status.DONE, plan.summary, timezone.now()
             job.errors, job.error_count = [], 0
             job.save(update_fields=["status", "summary", "finished_at", "errors", "error_count"])
