@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -34,6 +35,9 @@ from .. import notifications
 from ..audit import record_event
 from ..lib import queueing
 from ..models import BusinessUnit, Notification, Reminder, SweepRun, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 DECLARE_BATCH = 1000
@@ -382,7 +386,7 @@ def send_digests(*, frequency: str, now: datetime | None = None) -> int:
 @dataclass(frozen=True)
 class Sweep:
     name: str
-    label: str
+    label: StrOrPromise
     run: Callable[..., int]  # run(today=date) -> number of ledger rows declared
 
 
