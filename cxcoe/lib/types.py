@@ -1,6 +1,7 @@
 """Types the views share."""
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from ..models import User
 
@@ -10,3 +11,4 @@ class AuthenticatedRequest(HttpRequest):
     login_not_required (health checks, the calendar feed) see anonymous visitors, and they take an HttpRequest."""
 
     user: User  # type: ignore[assignment]  # narrower than HttpRequest's User | AnonymousUser, by the middleware
+    htmx: HtmxDetails  # set by django-htmx's HtmxMiddleware on every request
