@@ -514,11 +514,13 @@ class Reminder(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    PERIOD_MAX_LENGTH = 40  # also the longest key of a notify() sending
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     kind = models.CharField(max_length=64)
     target_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
     target_id = models.PositiveBigIntegerField()
-    period = models.CharField(max_length=40)
+    period = models.CharField(max_length=PERIOD_MAX_LENGTH)
     due_on = models.DateField(null=True, blank=True)
     is_escalation = models.BooleanField(default=False)
     # Set for messages written by a person (a communication); otherwise the kind renders the text.
