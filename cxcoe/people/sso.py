@@ -158,7 +158,7 @@ def _confirm_reauthentication(request, sociallogin) -> None:
     # trip's sign-in. A missing or unreadable one proves nothing, so it counts as an old one.
     auth_time = (sociallogin.account.extra_data.get("id_token") or {}).get("auth_time")
     try:
-        signed_in_at = float(auth_time)
+        signed_in_at = float(auth_time) if auth_time is not None else 0.0
     except (TypeError, ValueError):
         signed_in_at = 0.0
     if signed_in_at < started["at"] - CLOCK_SKEW_SECONDS:
