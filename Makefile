@@ -10,7 +10,7 @@ help:
 	@echo "make run     migrate, load the demo data on first run, start the web server and a worker with beat (PORT=8000)"
 	@echo "make serve   production: migrate, collectstatic, then gunicorn, a worker and one beat (services mode)"
 	@echo "make test    run the tests (PostgreSQL + Redis when they answer, else SQLite); ARGS=... goes to pytest"
-	@echo "make lint    ruff check and makemigrations --check"
+	@echo "make lint    ruff check, mypy and makemigrations --check"
 	@echo "make worker  a Celery worker without beat"
 	@echo "make demo    migrate and load the demo organization (idempotent)"
 	@echo "make bench   run the scripts in bench/"

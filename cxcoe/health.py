@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_not_required
@@ -26,6 +27,9 @@ from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
 from .celery import app as celery_app
 from .models import WorkerHeartbeat
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WORKER_SILENT_AFTER = timedelta(minutes=5)
 
@@ -90,7 +94,7 @@ class DatabaseServer(Database):
 
 # Each check, and whether a web process can serve pages without it: only the database is needed, since pages
 # keep working while Redis or the worker is down (the cache falls back, queued work waits in the database).
-CHECKS = [
+CHECKS: list[tuple[StrOrPromise, type[HealthCheck], bool]] = [
     (_("Database"), DatabaseServer, True),
     (_("Cache"), CacheServer, False),
     (_("Task broker"), Broker, False),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -15,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .lib.ranges import REVIEW_INTERVAL_DAYS, between, range_check
+
+if TYPE_CHECKING:
+    from .lib.types import HasPage
 
 COE_STAFF_GROUP = "CoE staff"
 PATH_SEPARATOR = "/"
@@ -115,7 +119,8 @@ class ReviewRecord(models.Model):
 
     def get_absolute_url(self) -> str:
         """A review is read on the page of what it reviewed."""
-        return self.content_type.get_object_for_this_type(pk=self.object_id).get_absolute_url()
+        item = cast("HasPage", self.content_type.get_object_for_this_type(pk=self.object_id))  # a ReviewCycle
+        return item.get_absolute_url()
 
 
 class BusinessUnit(ReviewCycle):
@@ -514,11 +519,13 @@ class Reminder(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    PERIOD_MAX_LENGTH = 40  # also the longest key of a notify() sending
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     kind = models.CharField(max_length=64)
     target_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
     target_id = models.PositiveBigIntegerField()
-    period = models.CharField(max_length=40)
+    period = models.CharField(max_length=PERIOD_MAX_LENGTH)
     due_on = models.DateField(null=True, blank=True)
     is_escalation = models.BooleanField(default=False)
     # Set for messages written by a person (a communication); otherwise the kind renders the text.
@@ -678,6 +685,7 @@ class FormSubmission(models.Model):
 
     @property
     def target(self) -> models.Model | None:
-        if self.target_type is None:
+        model = self.target_type.model_class() if self.target_type is not None else None
+        if model is None:  # no row saved yet, or its model was removed since
             return None
-        return self.target_type.model_class()._default_manager.filter(pk=self.target_id).first()
+        return model._default_manager.filter(pk=self.target_id).first()

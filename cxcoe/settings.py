@@ -272,7 +272,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost//")
 # Redis hands an unacknowledged task to another worker after this long: four times the hard time limit
 # below, so a slow task is never run twice. Nothing is queued with an ETA: future reminders are dates.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": 2 * 3600, "socket_connect_timeout": 2, "socket_timeout": 5,
+}
 # A web request that queues work must not wait long for a broker that is down (cxcoe/lib/queueing.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 if CELERY_BROKER_URL.startswith("filesystem"):

@@ -13,7 +13,7 @@ from .people import sso_views
 from .people import views as people_views
 
 # The admin signs in through allauth, so its login has the same rate limits and MFA.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # as allauth documents it
 admin.site.site_header = "cxcoe administration"
 
 urlpatterns = [

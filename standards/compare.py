@@ -9,6 +9,8 @@ from difflib import SequenceMatcher
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from cxcoe.audit import own_field
+
 from .models import VERSION_TEXT_FIELDS, StandardVersion
 
 TOKEN = re.compile(r"\s+|[^\s\w]|\w+")
@@ -24,7 +26,7 @@ class FieldChange:
 def word_diff(old: str, new: str) -> SafeString:
     """Both texts escaped; words only in `old` wrapped in <del>, words only in `new` in <ins>."""
     before, after = TOKEN.findall(old or ""), TOKEN.findall(new or "")
-    parts = []
+    parts: list[str] = []
     for op, a1, a2, b1, b2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         if op == "equal":
             parts.append(escape("".join(before[a1:a2])))
@@ -40,6 +42,6 @@ def compare_versions(old: StandardVersion, new: StandardVersion) -> list[FieldCh
     changes = []
     for name in VERSION_TEXT_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
-        label = StandardVersion._meta.get_field(name).verbose_name
+        label = own_field(StandardVersion, name).verbose_name
         changes.append(FieldChange(str(label).capitalize(), before != after, word_diff(before, after)))
     return changes

@@ -70,9 +70,9 @@ class Audience(models.Model):
 
 def audience_touching(user: User) -> Q:
     """Audiences that reach `user`'s unit or, for a leader, any unit in their subtree (and the whole org)."""
-    codes = set()
-    if user.business_unit_id:
-        codes.update(user.business_unit.path.strip("/").split("/"))
+    codes: set[str] = set()
+    if (own := user.business_unit) is not None:
+        codes.update(own.path.strip("/").split("/"))
     below = Q()
     for unit in user.units_led:
         codes.update(unit.path.strip("/").split("/"))

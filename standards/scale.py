@@ -113,13 +113,16 @@ def _version_events(version: StandardVersion, standard_type) -> list[AuditEvent]
     standard = version.standard
     common = {"target_type": standard_type, "target_id": str(standard.pk), "target_label": f"{standard.code} "
               f"{standard.title}"[:255]}
-    events = [AuditEvent(created_at=version.decided_at, actor_id=version.decided_by_id, verb="version.approved",
-                         details={"version": version.number, "effective_on": str(version.effective_on)}, **common),
-              AuditEvent(created_at=version.decided_at, actor_id=version.decided_by_id, verb="standard.published",
-                         details={"version": version.number, "asks_for_acknowledgement": True}, **common)]
+    events = []
     if version.number == 1:
-        events.insert(0, AuditEvent(created_at=version.created_at, actor_id=version.created_by_id,
-                                    verb="standard.created", **common))
+        events.append(AuditEvent(created_at=version.created_at, actor_id=version.created_by_id,
+                                 verb="standard.created", **common))
+    if (decided_at := version.decided_at) is not None:  # every seeded version was approved
+        events += [AuditEvent(created_at=decided_at, actor_id=version.decided_by_id, verb="version.approved",
+                              details={"version": version.number, "effective_on": str(version.effective_on)},
+                              **common),
+                   AuditEvent(created_at=decided_at, actor_id=version.decided_by_id, verb="standard.published",
+                              details={"version": version.number, "asks_for_acknowledgement": True}, **common)]
     return events
 
 

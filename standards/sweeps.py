@@ -103,8 +103,9 @@ def sweep_acknowledgements(*, today: date, standard_ids: list[int] | None = None
 
     def due_items() -> Iterator[reminders.Due]:
         for pk, person_id, due_on, _version_id, _unit_id in rows:
-            yield reminders.Due(person_id, kinds.ACK_DUE, row_type, pk, reminders.reminder_period(due_on, today),
-                                due_on)
+            # Always a period: the rows are within the horizon of the earliest reminder.
+            if period := reminders.reminder_period(due_on, today):
+                yield reminders.Due(person_id, kinds.ACK_DUE, row_type, pk, period, due_on)
         escalated = set()
         for _pk, person_id, due_on, version_id, unit_id in overdue:
             for leader in [person for person in leaders.get(unit_id, []) if person != person_id] or staff:
@@ -140,9 +141,9 @@ def sweep_communications(*, today: date) -> int:
                 if staff is None:
                     staff = list(User.objects.active().coe_staff().values_list("pk", flat=True))
                 recipients = staff
-            period = reminders.reminder_period(scheduled_on, today)
-            for person in recipients:
-                yield reminders.Due(person, kinds.COMMUNICATION_NOT_READY, type_id, pk, period, scheduled_on)
+            if period := reminders.reminder_period(scheduled_on, today):  # always, within the horizon
+                for person in recipients:
+                    yield reminders.Due(person, kinds.COMMUNICATION_NOT_READY, type_id, pk, period, scheduled_on)
 
     return reminders.declare(due_items())
 

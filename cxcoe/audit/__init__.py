@@ -19,6 +19,7 @@ from typing import Any
 from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -104,12 +105,19 @@ def record_events(events: Iterable[AuditEvent], *, batch_size: int = 2000) -> li
 # The before → after of an edit
 
 
+def own_field(model: type[models.Model] | models.Model, name: str) -> models.Field:
+    """The model's own field `name` (a column or a many-to-many), never the far side of another model's relation."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise FieldDoesNotExist(f"{model._meta.label} has no field of its own named {name!r}")
+    return field
+
+
 def values(instance: models.Model, names: Iterable[str]) -> dict[str, Any]:
     """The values of `names` on `instance`, to compare later: a foreign key's id, a many-to-many's rows."""
-    meta = instance._meta
     found: dict[str, Any] = {}
     for name in names:
-        field = meta.get_field(name)
+        field = own_field(instance, name)
         if field.many_to_many:
             found[name] = list(getattr(instance, name).all()) if instance.pk is not None else []
         else:
@@ -166,10 +174,9 @@ def changes(model: type[models.Model] | models.Model, before: Mapping[str, Any],
     `before` and `after` map field names to values: what `values` returns, or a form's cleaned data (related
     rows or their ids). A long text (a TextField) is only said to have changed. Nothing changed: {}.
     """
-    meta = model._meta
     found: dict[str, Any] = {}
     for name in changed(model, before, after):
-        field = meta.get_field(name)
+        field = own_field(model, name)
         label = str(field.verbose_name)
         if isinstance(field, models.TextField):
             found[label] = _("changed")

@@ -1,14 +1,19 @@
 """The audit log's filters."""
 
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..lib.forms import BootstrapFormMixin, date_input, search_field
 from ..models import AUDIT_VERBS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _verb_choices() -> list[tuple[str, str]]:
+
+def _verb_choices() -> list[tuple[str, "StrOrPromise"]]:
     """Read when a form is built: apps add their verbs when they are ready."""
     return [("", _("Any action")), *sorted(AUDIT_VERBS.items(), key=lambda item: str(item[1]))]
 

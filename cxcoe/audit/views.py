@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from ..lib import rollups
@@ -49,7 +49,7 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @coe_staff_required
-def audit_export(request: AuthenticatedRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     events = _audit_events(AuditFilterForm(request.GET or None))
     rows = (
         [e.created_at.isoformat(), e.actor.email if e.actor else "", e.verb,

@@ -1,6 +1,7 @@
 """The two pages that read across every app: "My work" and the leader dashboard."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -57,7 +58,8 @@ def leader_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         is_active=True).annotate(
         leader_count=Count("leaders", distinct=True),
     )
-    rows = list(units.order_by("path"))
+    # Units with the page's figures set on them (headcount, indent, ack_rate) for the template: not model fields.
+    rows: list[Any] = list(units.order_by("path"))
     by_unit, counted = counts.headcounts()
     for unit in rows:
         unit.headcount = by_unit.get(unit.pk, 0)

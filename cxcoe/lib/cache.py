@@ -11,7 +11,7 @@ import logging
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -28,6 +28,7 @@ def _falls_back(name: str):
 
 
 class FallbackRedisCache(RedisCache):
+    _cache: RedisCacheClient  # RedisCache's cached property of the client, which django-stubs leaves out
     retry_after = 5.0  # seconds spent on the memory cache before Redis is tried again
 
     def __init__(self, server, params):

@@ -2,6 +2,7 @@
 search box of filter forms, and model fields sized to what a database key can hold."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.db import models
@@ -9,6 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import User
 from .submissions import ONCE_FIELD, parse_token
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # The mixins below always come before a Form or ModelForm: mypy checks their methods against BaseForm's.
+    _FormMixinBase = forms.BaseForm
+else:
+    _FormMixinBase = object
 
 
 def date_input() -> forms.DateInput:
@@ -20,7 +29,7 @@ def date_input() -> forms.DateInput:
 SEARCH_MAX_LENGTH = 200
 
 
-def search_field(label: str | None = None) -> forms.CharField:
+def search_field(label: "StrOrPromise | None" = None) -> forms.CharField:
     """The free-text box of a filter form: too long a query is an error beside the box, not a 500."""
     return forms.CharField(label=label or _("Search"), required=False, max_length=SEARCH_MAX_LENGTH)
 
@@ -64,7 +73,7 @@ def model_form_field(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class ServiceValuesMixin:
+class ServiceValuesMixin(_FormMixinBase):
     """A form whose cleaned_data is what its service takes, so that a view passes `**form.cleaned_data` as it is.
 
     Fields that take people's addresses (`owner_email`, `leader_emails`) clean to the people, and end up under
@@ -85,7 +94,7 @@ class ServiceValuesMixin:
         return data
 
 
-class OnceFormMixin:
+class OnceFormMixin(_FormMixinBase):
     """A create form's one-time token, issued in a hidden field, so that the form sent twice saves one row.
 
     The view spends it with cxcoe.lib.submissions.save_once; an edit form (an instance with a pk) has none, since
@@ -111,7 +120,7 @@ class OnceFormMixin:
         return data
 
 
-class BootstrapFormMixin:
+class BootstrapFormMixin(_FormMixinBase):
     """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers."""
 
     def __init__(self, *args, **kwargs):

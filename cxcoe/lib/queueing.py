@@ -141,7 +141,7 @@ def record_heartbeat(*, hostname: str) -> None:
     WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - timedelta(days=7)).delete()
 
 
-def collect_unsent():
+def collect_unsent() -> list[str]:
     """Start collecting, for one request, the tasks whose nudge could not be sent; returns the list."""
     unsent: list[str] = []
     _unsent.set(unsent)

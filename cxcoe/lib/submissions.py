@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
@@ -29,6 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import FormSubmission
+
+if TYPE_CHECKING:
+    from .types import HasPage
 
 ONCE_FIELD = "submission_token"
 # Long enough for a tab left open over a holiday; old tokens go when new ones are spent.
@@ -75,7 +78,8 @@ def save_once(form, *, by, save: Callable[[], Row]) -> Row:
 
 def _already_saved(request, submission: FormSubmission):
     messages.info(request, _("This was already saved: here it is."))
-    target = submission.target
+    # A form that saves once goes to its row's page afterwards, so the row has one.
+    target = cast("HasPage | None", submission.target)
     return redirect(target.get_absolute_url() if target is not None else request.path)
 
 

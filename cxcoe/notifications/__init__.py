@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Notification, NotificationPreference, Reminder
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,13 @@ class Message:
 @dataclass(frozen=True)
 class Kind:
     """A kind of notification. `render` writes the message for a ledger row and its object; `is_still_due`
-    says whether the object still needs it when the sender gets to it (a completed item does not)."""
+    says whether the object still needs it when the sender gets to it (a completed item does not). The object is
+    whichever model the kind's rows point at, so each kind's functions take their own model."""
 
     name: str
-    label: str
-    render: Callable[[Reminder, Model], Message] | None = None
-    is_still_due: Callable[[Reminder, Model], bool] = lambda reminder, target: True
+    label: StrOrPromise
+    render: Callable[[Reminder, Any], Message] | None = None
+    is_still_due: Callable[[Reminder, Any], bool] = lambda reminder, target: True
     important: bool = False  # always emailed at once, whatever the person's preference
     # Relations of the object that `render` and `is_still_due` read, fetched with it (select_related) by the sender.
     related: tuple[str, ...] = ()
@@ -67,7 +71,7 @@ def preferences_of(user_ids) -> dict[int, dict[str, str]]:
     return found
 
 
-EMAIL_STATE_FOR_DELIVERY = {
+EMAIL_STATE_FOR_DELIVERY: dict[str, str] = {
     NotificationPreference.Delivery.IMMEDIATE: Notification.Email.PENDING,
     NotificationPreference.Delivery.DAILY: Notification.Email.DAILY,
     NotificationPreference.Delivery.WEEKLY: Notification.Email.WEEKLY,

@@ -27,7 +27,7 @@ class _PerKindDeliveryFields(forms.Form):
     The fields are added here, under BootstrapFormMixin in the MRO, so that the mixin styles them too.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.kind_names: dict[str, str] = {}  # field name -> kind name
         choices = [("", _("Use my default")), *NotificationPreference.Delivery.choices]

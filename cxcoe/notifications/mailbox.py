@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -38,7 +39,7 @@ def mail_dir() -> Path:
 class EmlFileBackend(BaseEmailBackend):
     """Writes each email to CXCOE_MAIL_DIR as <time>-<random>.eml and logs who it was for."""
 
-    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         directory = mail_dir()
         sent = 0
         for message in email_messages:

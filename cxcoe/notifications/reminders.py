@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,6 +35,9 @@ from .. import notifications
 from ..audit import record_event
 from ..lib import queueing
 from ..models import BusinessUnit, Notification, Reminder, SweepRun, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 DECLARE_BATCH = 1000
@@ -128,7 +132,7 @@ def declare(items: Iterable[Due]) -> int:
         periods = {item.period for item in batch}
         for item in batch:
             keys[(item.kind, item.target_type_id)].add(item.target_id)
-        existing = set()
+        existing: set[tuple[str, int, int, int, str]] = set()  # (kind, type, target, recipient, period)
         for (kind, type_id), target_ids in keys.items():
             existing.update(
                 (kind, type_id, *row)
@@ -162,7 +166,7 @@ def notify(*, recipients: Iterable[User], kind: str, target, key: str, title: st
     `key` names this sending: the same key for the same object reaches each person once, however often
     it is called. Delivery happens on commit, by the sender.
     """
-    if not key or len(key) > Reminder._meta.get_field("period").max_length:
+    if not key or len(key) > Reminder.PERIOD_MAX_LENGTH:
         raise ValueError(f"A notify key is 1 to 40 characters: {key!r}")
     target_type = ContentType.objects.get_for_model(target)
     Reminder.objects.bulk_create(
@@ -225,16 +229,18 @@ def _still_ours(rows: list[Reminder]):
     return Reminder.objects.filter(pk__in=[row.pk for row in rows], status=Reminder.Status.SENDING, claimed_at=stamp)
 
 
-def _targets(rows: list[Reminder]) -> dict[tuple[int, int], object]:
+def _targets(rows: list[Reminder]) -> dict[tuple[int, int], Model]:
     """The objects of a batch: one query per model, with the relations their kinds read (`Kind.related`)."""
-    wanted = defaultdict(set)
-    related = defaultdict(set)
+    wanted: defaultdict[int, set[int]] = defaultdict(set)
+    related: defaultdict[int, set[str]] = defaultdict(set)
     for row in rows:
         wanted[row.target_type_id].add(row.target_id)
         related[row.target_type_id].update(notifications.KINDS.get(row.kind, notifications.MESSAGE).related)
-    found = {}
+    found: dict[tuple[int, int], Model] = {}
     for type_id, ids in wanted.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:  # its app was removed: like a deleted object, its rows are no longer due
+            continue
         for obj in model._default_manager.select_related(*related[type_id]).filter(pk__in=ids):
             found[(type_id, obj.pk)] = obj
     return found
@@ -253,6 +259,7 @@ def _create_notifications(rows: list[Reminder], targets, now: datetime) -> list[
     with transaction.atomic():
         mine = set(_still_ours(rows).select_for_update().values_list("pk", flat=True))
         ready, dropped, left, fresh = [], [], [], []
+        created: list[Notification] = []  # the notifications of `fresh`, in its order
         for row in rows:
             if row.pk not in mine:
                 continue
@@ -267,7 +274,8 @@ def _create_notifications(rows: list[Reminder], targets, now: datetime) -> list[
             ready.append(row)
             if row.notification_id is not None:
                 continue
-            message = (notifications.Message(row.title, row.body, row.url) if row.title
+            # A row of a kind that renders nothing (a communication, say) carries its own words.
+            message = (notifications.Message(row.title, row.body, row.url) if row.title or kind.render is None
                        else kind.render(row, target))
             delivery = notifications.delivery_for(preferences.get(row.recipient_id, {}), kind,
                                                   is_escalation=row.is_escalation)
@@ -277,7 +285,8 @@ def _create_notifications(rows: list[Reminder], targets, now: datetime) -> list[
                 email_state=notifications.EMAIL_STATE_FOR_DELIVERY[delivery],
             )
             fresh.append(row)
-        Notification.objects.bulk_create([row.notification for row in fresh])
+            created.append(row.notification)
+        Notification.objects.bulk_create(created)
         for row in fresh:
             row.notification = row.notification  # now saved: sets notification_id and keeps it cached
         Reminder.objects.bulk_update(fresh, ["notification"])
@@ -290,15 +299,16 @@ def _create_notifications(rows: list[Reminder], targets, now: datetime) -> list[
 def _deliver(rows: list[Reminder], now: datetime) -> int:
     ready = _create_notifications(rows, _targets(rows), now)
     failed: dict[int, str] = {}
-    emailed = [row for row in ready if row.notification.email_state in
-               (Notification.Email.PENDING, Notification.Email.FAILED)]
+    # Every ready row has its notification by now; each emailed row is taken with it.
+    emailed = [(row, note) for row in ready if (note := row.notification) is not None
+               and note.email_state in (Notification.Email.PENDING, Notification.Email.FAILED)]
     if emailed:
         connection = get_connection(fail_silently=False)
         try:
             connection.open()
-            for row in emailed:
+            for row, note in emailed:
                 try:
-                    connection.send_messages([notifications.email_for(row.notification, row.recipient)])
+                    connection.send_messages([notifications.email_for(note, row.recipient)])
                 except SoftTimeLimitExceeded:
                     raise
                 except Exception as exc:  # any SMTP failure: retry this row, keep going
@@ -310,21 +320,21 @@ def _deliver(rows: list[Reminder], now: datetime) -> int:
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:  # the server is down: every email of the batch waits
-            failed.update({row.pk: f"{type(exc).__name__}: {exc}"[:2000] for row in emailed})
+            failed.update({row.pk: f"{type(exc).__name__}: {exc}"[:2000] for row, _note in emailed})
         finally:
             connection.close()
     sent_ids = [row.pk for row in ready if row.pk not in failed]
-    emailed_ok = [row.notification_id for row in emailed if row.pk not in failed]
+    emailed_ok = [note.pk for row, note in emailed if row.pk not in failed]
     with transaction.atomic():
         ours = _still_ours(ready)
         ours.filter(pk__in=sent_ids).update(status=Reminder.Status.SENT, sent_at=now, last_error="")
         Notification.objects.filter(pk__in=emailed_ok).update(email_state=Notification.Email.SENT, emailed_at=now)
-        for row in ready:
+        for row, note in emailed:  # only emailed rows can have failed
             if row.pk not in failed:
                 continue
             if row.attempts >= settings.CXCOE_DELIVERY_MAX_ATTEMPTS:
                 ours.filter(pk=row.pk).update(status=Reminder.Status.FAILED, last_error=failed[row.pk])
-                Notification.objects.filter(pk=row.notification_id).update(email_state=Notification.Email.FAILED)
+                Notification.objects.filter(pk=note.pk).update(email_state=Notification.Email.FAILED)
             else:
                 ours.filter(pk=row.pk).update(status=Reminder.Status.PENDING, last_error=failed[row.pk],
                                               next_attempt_at=now + _backoff(row.attempts))
@@ -382,7 +392,7 @@ def send_digests(*, frequency: str, now: datetime | None = None) -> int:
 @dataclass(frozen=True)
 class Sweep:
     name: str
-    label: str
+    label: StrOrPromise
     run: Callable[..., int]  # run(today=date) -> number of ledger rows declared
 
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -136,6 +136,7 @@ def operations(request: AuthenticatedRequest) -> HttpResponse:
     failed_rows = Reminder.objects.filter(status=Reminder.Status.FAILED)
     failed = failed_rows.select_related("recipient").order_by("-created_at", "-pk")[:FAILED_SHOWN]
     ledger = _ledger(filters)
+    paginator: Paginator
     if not (filters.is_valid() and any(filters.cleaned_data.values())):
         # The whole ledger's length is the rolled-up total: counting half a million rows is what grows.
         paginator = rollups.CountedPaginator(ledger, LEDGER_PAGE_SIZE, count=sum(counts.values()))
@@ -162,7 +163,7 @@ def operations(request: AuthenticatedRequest) -> HttpResponse:
 
 @coe_staff_required
 @require_GET
-def operations_export(request: AuthenticatedRequest) -> HttpResponse:
+def operations_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     rows = (
         [r.pk, r.created_at.isoformat(), r.recipient.email, r.kind, r.target_type.model, r.target_id, r.period,
          r.due_on or "", r.status, r.attempts, r.next_attempt_at.isoformat(),

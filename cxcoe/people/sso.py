@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import requests
@@ -28,6 +29,9 @@ from django.utils.translation import gettext_lazy
 from ..audit import record_event
 from . import services
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PROVIDER = "openid_connect"
 # The session remembers when its person last signed in again at the provider to confirm it was them.
 REAUTHENTICATED_AT = "cxcoe_sso_reauthenticated_at"
@@ -41,8 +45,8 @@ END_SESSION_CACHE_SECONDS = 3600
 @dataclass(frozen=True)
 class Refusal:
     verb: str
-    title: str
-    message: str  # may name %(email)s and %(provider)s
+    title: StrOrPromise
+    message: StrOrPromise  # may name %(email)s and %(provider)s
 
 
 INACTIVE = Refusal(
@@ -154,7 +158,7 @@ def _confirm_reauthentication(request, sociallogin) -> None:
     # trip's sign-in. A missing or unreadable one proves nothing, so it counts as an old one.
     auth_time = (sociallogin.account.extra_data.get("id_token") or {}).get("auth_time")
     try:
-        signed_in_at = float(auth_time)
+        signed_in_at = float(auth_time) if auth_time is not None else 0.0
     except (TypeError, ValueError):
         signed_in_at = 0.0
     if signed_in_at < started["at"] - CLOCK_SKEW_SECONDS:

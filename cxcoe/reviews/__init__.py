@@ -86,10 +86,11 @@ def sweep_reviews(*, today: date) -> int:
 
         def due_items(rows=rows, leaders=leaders, type_id=type_id) -> Iterator[reminders.Due]:
             for pk, due_on, owner_id, owner_active, owner_unit in rows:
-                period = reminders.reminder_period(due_on, today)
-                owners = [owner_id] if owner_id and owner_active else staff
-                for person in owners:
-                    yield reminders.Due(person, REVIEW_DUE, type_id, pk, period, due_on)
+                # Always a period: the rows are within the horizon of the earliest reminder.
+                if period := reminders.reminder_period(due_on, today):
+                    owners = [owner_id] if owner_id and owner_active else staff
+                    for person in owners:
+                        yield reminders.Due(person, REVIEW_DUE, type_id, pk, period, due_on)
                 if reminders.is_escalated(due_on, today):
                     above = [person for person in leaders.get(owner_unit, []) if person != owner_id] or staff
                     for person in above:

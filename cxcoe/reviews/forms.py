@@ -16,5 +16,6 @@ class ReviewForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
     def __init__(self, *args, can_retire: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not can_retire:
-            self.fields["outcome"].choices = [choice for choice in ReviewRecord.Outcome.choices
-                                              if choice[0] != ReviewRecord.Outcome.RETIRED]
+            # django-stubs types self.fields as dict[str, Field]: it does not know "outcome" is a ChoiceField.
+            self.fields["outcome"].choices = [  # type: ignore[attr-defined]
+                choice for choice in ReviewRecord.Outcome.choices if choice[0] != ReviewRecord.Outcome.RETIRED]

@@ -94,7 +94,8 @@ class Command(BaseCommand):
         teams = bulk(BusinessUnit, teams)
         unit_type = ContentType.objects.get_for_model(BusinessUnit)
         bulk(AuditEvent, (AuditEvent(verb="unit.created", target_type=unit_type, target_id=str(unit.pk),
-                                     target_label=unit.name, details={"code": unit.code, "parent": unit.parent.code})
+                                     target_label=unit.name,
+                                     details={"code": unit.code, "parent": unit.parent.code if unit.parent else ""})
                           for unit in departments + teams))
         progress("business units", len(departments) + len(teams))
         return teams
@@ -122,7 +123,7 @@ class Command(BaseCommand):
             by_unit.setdefault(person.business_unit_id, person)
         through = BusinessUnit.leaders.through
         links = [through(businessunit_id=team.pk, user_id=by_unit[team.pk].pk) for team in teams if team.pk in by_unit]
-        departments = {team.parent_id: by_unit.get(team.pk) for team in reversed(teams)}
+        departments = {team.parent_id: by_unit.get(team.pk) for team in reversed(teams) if team.parent_id}
         links += [through(businessunit_id=dept, user_id=leader.pk) for dept, leader in departments.items() if leader]
         bulk(through, links)
         # Each department's review: owned by its leader, one in four overdue.
