@@ -31,14 +31,13 @@ from standards.services.versions import (
 )
 
 from ..factories import UserFactory
-from .factories import StandardFactory
+from .factories import StandardFactory, publish_standard, revise_standard
 
 
 @pytest.fixture
-def draft(olivia, principle):
+def draft(write_standard):
     """Olivia's new standard, any CoE staff member approves it."""
-    return StandardFactory(code="CX-STD-001", title="Answer within one working day", principle=principle,
-                           author=olivia, owner=olivia)
+    return write_standard("CX-STD-001")
 
 
 def _events(standard: Standard, verb: str) -> list[AuditEvent]:
@@ -52,20 +51,6 @@ def _submit(standard: Standard, by) -> StandardVersion:
 
 def _approve(standard: Standard, by, **kwargs) -> StandardVersion:
     return approve_version(version=standard.open_version(), by=by, **kwargs)
-
-
-def _published(standard: Standard, *, author, approver) -> Standard:
-    _submit(standard, author)
-    _approve(standard, approver)
-    standard.refresh_from_db()
-    return standard
-
-
-def _revise(standard: Standard, by, **text) -> StandardVersion:
-    version = start_revision(standard=standard, by=by)
-    for name, value in {"change_summary": "Clearer wording", **text}.items():
-        setattr(version, name, value)
-    return save_draft(version=version, by=by)
 
 
 # Creating, submitting, approving
@@ -118,12 +103,9 @@ def test_an_empty_effective_date_means_today(draft, olivia, oscar):
 
 
 def test_approving_a_second_version_supersedes_the_first(draft, olivia, oscar):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     first_review = standard.next_review_on
-    _revise(standard, olivia, title="Answer within four working hours")
-    _submit(standard, olivia)
-    _approve(standard, oscar)
-    standard.refresh_from_db()
+    revise_standard(standard, olivia, approver=oscar, title="Answer within four working hours")
     first, second = standard.versions.order_by("number")
     assert first.status == StandardVersion.Status.SUPERSEDED
     assert first.superseded_at is not None
@@ -225,7 +207,7 @@ def test_the_author_takes_a_submitted_version_back_to_draft(draft, olivia, clien
 
 
 def test_a_revision_starts_from_the_current_text(draft, olivia, oscar):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     current = standard.current_version
     revision = start_revision(standard=standard, by=olivia)
     assert (revision.number, revision.status) == (2, StandardVersion.Status.DRAFT)
@@ -239,7 +221,7 @@ def test_a_revision_starts_from_the_current_text(draft, olivia, oscar):
 
 
 def test_starting_a_revision_twice_returns_the_same_open_draft(draft, olivia, oscar, client):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     first = start_revision(standard=standard, by=olivia)
     assert start_revision(standard=standard, by=olivia).pk == first.pk
     client.force_login(olivia)
@@ -250,7 +232,7 @@ def test_starting_a_revision_twice_returns_the_same_open_draft(draft, olivia, os
 
 
 def test_a_retired_standard_gets_no_new_version(draft, olivia, oscar, client):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     retire_standard(standard=standard, by=olivia, note="Replaced by CX-STD-009")
     with pytest.raises(ValidationError, match="retired"):
         start_revision(standard=standard, by=olivia)
@@ -446,7 +428,7 @@ def test_two_approvers_at_once_leave_exactly_one_current_version(olivia, oscar, 
 
 
 def test_the_database_refuses_a_second_current_version(draft, olivia, oscar):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     revision = start_revision(standard=standard, by=olivia)
     with pytest.raises(IntegrityError, match=r"one_current_version_per_standard|UNIQUE"), transaction.atomic():
         StandardVersion.objects.filter(pk=revision.pk).update(
@@ -469,9 +451,9 @@ def in_use(principle, olivia, oscar, sales, leo, amir):
     """A published Sales standard that asks for acknowledgement, with a revision being written."""
     standard = StandardFactory(code="CX-STD-004", principle=principle, author=olivia, owner=olivia,
                                requires_acknowledgement=True, audience_units=[sales])
-    standard = _published(standard, author=olivia, approver=oscar)
+    standard = publish_standard(standard, approver=oscar)
     acknowledge_standard(standard=standard, by=leo)
-    _revise(standard, olivia, title="Answer within four hours")
+    revise_standard(standard, olivia, title="Answer within four hours")
     return standard
 
 
@@ -544,8 +526,8 @@ def test_a_confirmed_review_moves_the_next_review_date(in_use, olivia, client):
 
 
 def test_an_updated_review_opens_a_draft_and_goes_to_it(principle, olivia, oscar, leo, client):
-    standard = _published(StandardFactory(code="CX-STD-005", principle=principle, author=olivia, owner=leo),
-                          author=olivia, approver=oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-005", principle=principle, author=olivia, owner=leo),
+                                approver=oscar)
     client.force_login(leo)
     response = client.post(reverse("standards:standard-review", args=[standard.pk]),
                            {"outcome": "updated", "note": "The target is too low"})
@@ -564,8 +546,8 @@ def test_an_updated_review_with_a_draft_open_keeps_that_draft(in_use, olivia):
 
 
 def test_only_coe_staff_retire_a_standard_at_review(principle, olivia, oscar, leo, client):
-    standard = _published(StandardFactory(code="CX-STD-006", principle=principle, author=olivia, owner=leo,
-                                          requires_acknowledgement=True), author=olivia, approver=oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-006", principle=principle, author=olivia, owner=leo,
+                                                requires_acknowledgement=True), approver=oscar)
     before = standard.next_review_on
     client.force_login(leo)
     response = client.post(reverse("standards:standard-review", args=[standard.pk]), {"outcome": "retired"})
