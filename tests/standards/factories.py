@@ -92,6 +92,15 @@ class PlanFactory(factory.django.DjangoModelFactory):
     ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90))
 
 
+def plan_form(**fields) -> dict:
+    """What the new plan form sends for "Launch the principles", owned by Leo, for the next 60 days; `fields`
+    change or add to it."""
+    today = timezone.localdate()
+    return {"title": "Launch the principles", "objective": "Everyone knows them.", "owner_email": "leo@acme.example",
+            "audience_role": "everyone", "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=60)).isoformat(), **fields}
+
+
 class CommunicationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Communication

@@ -7,7 +7,6 @@ Operations. Olivia (CoE staff) writes the standards and Oscar (CoE staff) approv
 from datetime import timedelta
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -22,17 +21,13 @@ from standards.services.acknowledgements import acknowledge_standard
 from standards.services.catalogue import update_standard
 
 from ..factories import UserFactory
+from ..steps import audit_events
 from .factories import publish_standard, revise_standard
 
 
 def _asked(standard: Standard, version=None) -> dict[str, str]:
     rows = Acknowledgement.objects.filter(standard=standard, version=version or standard.ack_version)
     return dict(rows.values_list("person__email", "status"))
-
-
-def _ack_events(standard: Standard) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(Standard),
-                                          target_id=str(standard.pk), verb="standard.acknowledged"))
 
 
 # Who is asked
@@ -95,7 +90,7 @@ def test_an_acknowledgement_records_the_version_read(support_standard, bianca, e
     assert (row.status, row.version, row.read_version) == (Acknowledgement.Status.ACKNOWLEDGED, version, version)
     assert row.acknowledged_at is not None
     assert _asked(support_standard) == {"bianca@acme.example": "acknowledged", "eve@acme.example": "pending"}
-    assert [(e.actor, e.details) for e in _ack_events(support_standard)] == [
+    assert [(e.actor, e.details) for e in audit_events(support_standard, "standard.acknowledged")] == [
         (bianca, {"version": 1, "current_version": 1})]
     reminder_status = dict(Reminder.objects.filter(kind=kinds.ACK_DUE).values_list("recipient__email", "status"))
     assert reminder_status == {"bianca@acme.example": "cancelled", "eve@acme.example": "pending"}
@@ -111,7 +106,7 @@ def test_acknowledging_twice_keeps_one_row_and_one_event(support_standard, bianc
         assert client.post(reverse("standards:standard-acknowledge", args=[support_standard.pk])).status_code == 302
     assert Acknowledgement.objects.filter(person=bianca).count() == 1
     assert Acknowledgement.objects.get(person=bianca).acknowledged_at == first.acknowledged_at
-    assert len(_ack_events(support_standard)) == 1
+    assert len(audit_events(support_standard, "standard.acknowledged")) == 1
 
 
 def test_a_double_click_on_the_button_records_one_acknowledgement(support_standard, eve, client):
@@ -121,7 +116,7 @@ def test_a_double_click_on_the_button_records_one_acknowledgement(support_standa
     assert [response.status_code for response in responses] == [200, 200]
     assert "You acknowledged version 1" in responses[1].content.decode()
     assert Acknowledgement.objects.filter(person=eve, status="acknowledged").count() == 1
-    assert len(_ack_events(support_standard)) == 1
+    assert len(audit_events(support_standard, "standard.acknowledged")) == 1
 
 
 def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, write_standard, enterprise_sales, leo, amir,
@@ -137,7 +132,7 @@ def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, write_st
         assert response.status_code == 200
         assert "CX-STD-016 is not addressed to you." in [str(m) for m in response.context["messages"]]
     assert _asked(standard) == {"amir@acme.example": "pending"}
-    assert _ack_events(standard) == []
+    assert audit_events(standard, "standard.acknowledged") == []
 
 
 def test_people_outside_a_standards_units_do_not_even_see_it(support_standard, amir, client):
@@ -192,7 +187,7 @@ def test_a_minor_fix_asks_nobody_again_and_earlier_acknowledgements_still_count(
     assert "You acknowledged version 1" in response.content.decode()
     row = acknowledge_standard(standard=support_standard, by=eve)
     assert (row.version, row.read_version) == (v1, v2)
-    assert _ack_events(support_standard)[0].details == {"version": 1, "current_version": 2}
+    assert audit_events(support_standard, "standard.acknowledged")[0].details == {"version": 1, "current_version": 2}
 
 
 def test_after_a_minor_fix_a_real_change_asks_again(support_standard, olivia, oscar, bianca, eve):
