@@ -80,6 +80,11 @@ def revise_standard(standard: Standard, by, *, submit: bool = False, approver=No
     return version
 
 
+def nina_joins(unit):
+    """Nina Berg joins `unit` now, after what a test published: she is a joiner, not yet asked."""
+    return UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=unit)
+
+
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CommunicationPlan

@@ -20,9 +20,8 @@ from standards.models import Acknowledgement, AudienceRole, Standard
 from standards.services.acknowledgements import acknowledge_standard
 from standards.services.catalogue import update_standard
 
-from ..factories import UserFactory
 from ..steps import audit_events
-from .factories import publish_standard, revise_standard
+from .factories import nina_joins, publish_standard, revise_standard
 
 
 def _asked(standard: Standard, version=None) -> dict[str, str]:
@@ -142,7 +141,7 @@ def test_people_outside_a_standards_units_do_not_even_see_it(support_standard, a
 
 
 def test_someone_in_the_audience_not_yet_asked_can_acknowledge(support_standard, bianca, support):
-    nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
+    nina = nina_joins(support)
     row = acknowledge_standard(standard=support_standard, by=nina)
     assert (row.status, row.version) == (Acknowledgement.Status.ACKNOWLEDGED, support_standard.ack_version)
 
@@ -205,7 +204,7 @@ def test_after_a_minor_fix_a_real_change_asks_again(support_standard, olivia, os
 def test_people_who_join_the_audience_are_asked_by_the_sweep(support_standard, olivia, amir, support):
     support_standard.joiner_ack_days = 10
     support_standard.save(update_fields=["joiner_ack_days"])
-    nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
+    nina = nina_joins(support)
     people_services.update_person(person=amir, by=olivia, business_unit=support)
     later = timezone.localdate() + timedelta(days=12)
     reminders.run_sweep(name="acknowledgements", today=later)

@@ -22,9 +22,15 @@ from standards.services.plans import set_communication_status
 from standards.services.versions import approve_version, send_back, submit_version
 
 from ..factories import UserFactory
-from .factories import CommunicationFactory, PlanFactory, StandardFactory, publish_standard, revise_standard
-
-TODAY = date(2026, 3, 2)
+from ..steps import TODAY
+from .factories import (
+    CommunicationFactory,
+    PlanFactory,
+    StandardFactory,
+    nina_joins,
+    publish_standard,
+    revise_standard,
+)
 
 
 def _at(time_machine, day: date) -> None:
@@ -149,7 +155,7 @@ def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(wri
 def test_people_with_another_deadline_are_escalated_separately(support_standard, sofia, bianca, eve, support):
     acknowledge_standard(standard=support_standard, by=sofia)
     due = support_standard.ack_version.ack_due_on
-    nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
+    nina = nina_joins(support)
     joined = due + timedelta(days=1)
     _sweep("acknowledgements", joined)
     nina_due = joined + timedelta(days=support_standard.joiner_ack_days)
