@@ -12,6 +12,7 @@ from standards.models import Standard
 
 from .factories import PASSWORD
 from .standards.factories import PrincipleFactory
+from .steps import csv_lines
 
 OLIVIA_AT = {"REMOTE_ADDR": "203.0.113.10", "HTTP_USER_AGENT": "Firefox/128.0 (Olivia's laptop)"}
 LEO_AT = {"REMOTE_ADDR": "198.51.100.20", "HTTP_USER_AGENT": "Safari/17.4 (Leo's phone)"}
@@ -96,6 +97,6 @@ def test_a_morning_of_work_reads_back_from_the_audit_log(olivia, leo, amir, eve,
     page = olivia_web.get(reverse("audit-list")).text
     assert "Enterprise Sales → Enterprise and Public Sales" in page
     assert "2001:db8::7 · Edge/124.0" in page
-    export = b"".join(olivia_web.get(reverse("audit-export")).streaming_content).decode().splitlines()
+    export = csv_lines(olivia_web.get(reverse("audit-export")))
     assert export[0].endswith(",ip,user_agent")
     assert any(line.endswith(",2001:db8::7,Edge/124.0") for line in export)

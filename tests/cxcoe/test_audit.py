@@ -8,6 +8,8 @@ from cxcoe.audit import record_event
 from cxcoe.models import AuditEvent
 from cxcoe.people import services
 
+from ..steps import csv_lines
+
 
 def test_audit_events_cannot_be_changed_or_deleted(olivia, amir):
     event = record_event(actor=olivia, verb="person.updated", target=amir)
@@ -61,7 +63,7 @@ def test_audit_export_has_one_row_per_event(client, olivia, amir):
     record_event(actor=olivia, verb="person.updated", target=amir, details={"job_title": ["a", "b"]})
     client.force_login(olivia)
     response = client.get(reverse("audit-export"), {"verb": "person.updated"})
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    lines = csv_lines(response)
     assert lines[0].startswith("time_utc,actor,action")
     assert len(lines) == 2
     assert ",olivia@acme.example,person.updated,user," in lines[1]

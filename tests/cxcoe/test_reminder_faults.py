@@ -11,7 +11,7 @@ import socketserver
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,9 +28,9 @@ from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, SweepR
 from cxcoe.notifications import reminders
 
 from ..factories import BusinessUnitFactory, UserFactory
+from ..steps import TODAY
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-TODAY = date(2026, 3, 2)
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 on_postgres = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL: SQLite has no row locks and one writer")

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -10,8 +10,7 @@ from cxcoe.notifications import reminders
 from cxcoe.people import services
 
 from ..factories import UserFactory
-
-TODAY = date(2026, 3, 2)
+from ..steps import TODAY
 
 
 @pytest.mark.parametrize(("days_left", "period"), [

@@ -14,7 +14,7 @@ from cxcoe.lib.submissions import KEEP_FOR, ONCE_FIELD
 from cxcoe.models import BusinessUnit, FormSubmission, ImportJob, ReviewRecord
 from standards.models import CommunicationPlan, Principle
 
-from ..standards.factories import PlanFactory
+from ..standards.factories import PlanFactory, plan_form
 
 
 def _token(client, url) -> str:
@@ -22,10 +22,8 @@ def _token(client, url) -> str:
 
 
 def _plan_data(token, **extra):
-    today = timezone.localdate()
-    return {ONCE_FIELD: token, "title": "Launch the principles", "objective": "Everyone knows them.",
-            "owner_email": "olivia@acme.example", "audience_role": "everyone", "starts_on": today.isoformat(),
-            "ends_on": (today + timedelta(days=30)).isoformat(), **extra}
+    """The new plan form, owned by Olivia, sent with its once-only token."""
+    return plan_form(**{ONCE_FIELD: token, "owner_email": "olivia@acme.example", **extra})
 
 
 def test_a_resent_new_plan_form_shows_the_plan_already_made(client, olivia):

@@ -7,7 +7,6 @@ Operations. Olivia (CoE staff) writes the standards and Oscar (CoE staff) approv
 from datetime import timedelta
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -17,39 +16,12 @@ from cxcoe.models import AuditEvent, Reminder
 from cxcoe.notifications import reminders
 from cxcoe.people import services as people_services
 from standards import kinds
-from standards.models import Acknowledgement, AudienceRole, Standard, StandardVersion
+from standards.models import Acknowledgement, AudienceRole, Standard
 from standards.services.acknowledgements import acknowledge_standard
 from standards.services.catalogue import update_standard
-from standards.services.versions import approve_version, save_draft, start_revision, submit_version
 
-from ..factories import UserFactory
-from .factories import StandardFactory
-
-
-def _standard(olivia, principle, code, **settings) -> Standard:
-    settings.setdefault("requires_acknowledgement", True)
-    return StandardFactory(code=code, title="Answer within one working day", principle=principle, author=olivia,
-                           owner=olivia, **settings)
-
-
-def _publish(standard: Standard, *, author, approver, effective_on=None, **text) -> StandardVersion:
-    """Approve the open draft, or a new revision with `text` when the standard is already published."""
-    if standard.current_version_id is not None or text:
-        version = start_revision(standard=standard, by=author)
-        save_draft(version=version, by=author, **{"change_summary": "Clearer", **text})
-    version = standard.open_version()
-    submit_version(version=version, by=author)
-    approve_version(version=version, by=approver, effective_on=effective_on)
-    standard.refresh_from_db()
-    version.refresh_from_db()
-    return version
-
-
-@pytest.fixture
-def support_standard(olivia, oscar, principle, support, bianca, eve):
-    standard = _standard(olivia, principle, "CX-STD-010", audience_units=[support])
-    _publish(standard, author=olivia, approver=oscar)
-    return standard
+from ..steps import audit_events
+from .factories import nina_joins, publish_standard, revise_standard
 
 
 def _asked(standard: Standard, version=None) -> dict[str, str]:
@@ -57,19 +29,15 @@ def _asked(standard: Standard, version=None) -> dict[str, str]:
     return dict(rows.values_list("person__email", "status"))
 
 
-def _ack_events(standard: Standard) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(Standard),
-                                          target_id=str(standard.pk), verb="standard.acknowledged"))
-
-
 # Who is asked
 
 
-def test_publication_asks_everyone_in_the_audience_units_and_below(olivia, oscar, principle, sales, leo, amir,
+def test_publication_asks_everyone_in_the_audience_units_and_below(olivia, oscar, write_standard, sales, leo, amir,
                                                                    bianca, una):
-    standard = _standard(olivia, principle, "CX-STD-011", audience_units=[sales], ack_days=20)
+    standard = write_standard("CX-STD-011", requires_acknowledgement=True, audience_units=[sales], ack_days=20)
     effective = timezone.localdate() + timedelta(days=3)
-    version = _publish(standard, author=olivia, approver=oscar, effective_on=effective)
+    publish_standard(standard, approver=oscar, effective_on=effective)
+    version = standard.versions.get()
     assert standard.ack_version == version
     assert version.ack_due_on == effective + timedelta(days=20)
     assert _asked(standard) == {"leo@acme.example": "pending", "amir@acme.example": "pending"}
@@ -77,30 +45,31 @@ def test_publication_asks_everyone_in_the_audience_units_and_below(olivia, oscar
         effective + timedelta(days=20)}
 
 
-def test_a_leaders_audience_asks_only_the_leaders(olivia, oscar, principle, acme, leo, una, amir, bianca):
-    standard = _standard(olivia, principle, "CX-STD-012", audience_units=[acme], audience_role=AudienceRole.LEADERS)
-    _publish(standard, author=olivia, approver=oscar)
+def test_a_leaders_audience_asks_only_the_leaders(olivia, oscar, write_standard, acme, leo, una, amir, bianca):
+    standard = write_standard("CX-STD-012", requires_acknowledgement=True, audience_units=[acme],
+                              audience_role=AudienceRole.LEADERS)
+    publish_standard(standard, approver=oscar)
     assert set(_asked(standard)) == {"leo@acme.example", "una@acme.example"}
 
 
-def test_a_coe_staff_audience_asks_only_coe_staff(olivia, oscar, principle, leo, amir):
-    standard = _standard(olivia, principle, "CX-STD-013", audience_role=AudienceRole.COE_STAFF)
-    _publish(standard, author=olivia, approver=oscar)
+def test_a_coe_staff_audience_asks_only_coe_staff(olivia, oscar, write_standard, leo, amir):
+    standard = write_standard("CX-STD-013", requires_acknowledgement=True, audience_role=AudienceRole.COE_STAFF)
+    publish_standard(standard, approver=oscar)
     assert set(_asked(standard)) == {"olivia@acme.example", "oscar@acme.example"}
 
 
-def test_a_whole_organization_audience_leaves_out_people_who_left(olivia, oscar, principle, leo, amir, bianca, eve,
+def test_a_whole_organization_audience_leaves_out_people_who_left(olivia, oscar, write_standard, leo, amir, bianca, eve,
                                                                    una):
     people_services.deactivate_person(person=eve, by=olivia)
-    standard = _standard(olivia, principle, "CX-STD-014")
-    _publish(standard, author=olivia, approver=oscar)
+    standard = write_standard("CX-STD-014", requires_acknowledgement=True)
+    publish_standard(standard, approver=oscar)
     assert set(_asked(standard)) == {"olivia@acme.example", "oscar@acme.example", "leo@acme.example",
                                      "amir@acme.example", "bianca@acme.example", "una@acme.example"}
 
 
-def test_a_standard_without_acknowledgement_asks_nobody(olivia, oscar, principle, support, bianca):
-    standard = _standard(olivia, principle, "CX-STD-015", audience_units=[support], requires_acknowledgement=False)
-    _publish(standard, author=olivia, approver=oscar)
+def test_a_standard_without_acknowledgement_asks_nobody(olivia, oscar, write_standard, support, bianca):
+    standard = write_standard("CX-STD-015", audience_units=[support], requires_acknowledgement=False)
+    publish_standard(standard, approver=oscar)
     assert standard.ack_version is None
     assert not Acknowledgement.objects.exists()
     with pytest.raises(ValidationError, match="does not ask for acknowledgement"):
@@ -120,7 +89,7 @@ def test_an_acknowledgement_records_the_version_read(support_standard, bianca, e
     assert (row.status, row.version, row.read_version) == (Acknowledgement.Status.ACKNOWLEDGED, version, version)
     assert row.acknowledged_at is not None
     assert _asked(support_standard) == {"bianca@acme.example": "acknowledged", "eve@acme.example": "pending"}
-    assert [(e.actor, e.details) for e in _ack_events(support_standard)] == [
+    assert [(e.actor, e.details) for e in audit_events(support_standard, "standard.acknowledged")] == [
         (bianca, {"version": 1, "current_version": 1})]
     reminder_status = dict(Reminder.objects.filter(kind=kinds.ACK_DUE).values_list("recipient__email", "status"))
     assert reminder_status == {"bianca@acme.example": "cancelled", "eve@acme.example": "pending"}
@@ -136,7 +105,7 @@ def test_acknowledging_twice_keeps_one_row_and_one_event(support_standard, bianc
         assert client.post(reverse("standards:standard-acknowledge", args=[support_standard.pk])).status_code == 302
     assert Acknowledgement.objects.filter(person=bianca).count() == 1
     assert Acknowledgement.objects.get(person=bianca).acknowledged_at == first.acknowledged_at
-    assert len(_ack_events(support_standard)) == 1
+    assert len(audit_events(support_standard, "standard.acknowledged")) == 1
 
 
 def test_a_double_click_on_the_button_records_one_acknowledgement(support_standard, eve, client):
@@ -146,14 +115,14 @@ def test_a_double_click_on_the_button_records_one_acknowledgement(support_standa
     assert [response.status_code for response in responses] == [200, 200]
     assert "You acknowledged version 1" in responses[1].content.decode()
     assert Acknowledgement.objects.filter(person=eve, status="acknowledged").count() == 1
-    assert len(_ack_events(support_standard)) == 1
+    assert len(audit_events(support_standard, "standard.acknowledged")) == 1
 
 
-def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, principle, enterprise_sales, leo, amir,
+def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, write_standard, enterprise_sales, leo, amir,
                                                        client):
     # Leo follows the standards of the units below Sales, but one for Enterprise Sales is not addressed to him.
-    standard = _standard(olivia, principle, "CX-STD-016", audience_units=[enterprise_sales])
-    _publish(standard, author=olivia, approver=oscar)
+    standard = write_standard("CX-STD-016", requires_acknowledgement=True, audience_units=[enterprise_sales])
+    publish_standard(standard, approver=oscar)
     for outsider in (leo, olivia):
         with pytest.raises(ValidationError, match="CX-STD-016 is not addressed to you"):
             acknowledge_standard(standard=standard, by=outsider)
@@ -162,7 +131,7 @@ def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, principl
         assert response.status_code == 200
         assert "CX-STD-016 is not addressed to you." in [str(m) for m in response.context["messages"]]
     assert _asked(standard) == {"amir@acme.example": "pending"}
-    assert _ack_events(standard) == []
+    assert audit_events(standard, "standard.acknowledged") == []
 
 
 def test_people_outside_a_standards_units_do_not_even_see_it(support_standard, amir, client):
@@ -172,7 +141,7 @@ def test_people_outside_a_standards_units_do_not_even_see_it(support_standard, a
 
 
 def test_someone_in_the_audience_not_yet_asked_can_acknowledge(support_standard, bianca, support):
-    nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
+    nina = nina_joins(support)
     row = acknowledge_standard(standard=support_standard, by=nina)
     assert (row.status, row.version) == (Acknowledgement.Status.ACKNOWLEDGED, support_standard.ack_version)
 
@@ -186,8 +155,8 @@ def test_a_new_version_that_needs_reacknowledgement_asks_everyone_again(support_
     acknowledge_standard(standard=support_standard, by=bianca)
     reminders.run_sweep(name="acknowledgements", today=v1.ack_due_on - timedelta(days=7))
     effective = timezone.localdate() + timedelta(days=2)
-    v2 = _publish(support_standard, author=olivia, approver=oscar, effective_on=effective,
-                  statement="Reply within four working hours.", needs_reacknowledgement=True)
+    v2 = revise_standard(support_standard, olivia, approver=oscar, effective_on=effective,
+                         statement="Reply within four working hours.", needs_reacknowledgement=True)
     assert support_standard.ack_version == v2
     assert _asked(support_standard, v1) == {"bianca@acme.example": "acknowledged", "eve@acme.example": "withdrawn"}
     assert _asked(support_standard, v2) == {"bianca@acme.example": "pending", "eve@acme.example": "pending"}
@@ -204,8 +173,8 @@ def test_a_minor_fix_asks_nobody_again_and_earlier_acknowledgements_still_count(
                                                                                 bianca, eve, client):
     v1 = support_standard.ack_version
     acknowledge_standard(standard=support_standard, by=bianca)
-    v2 = _publish(support_standard, author=olivia, approver=oscar, statement="Reply within one working day. "
-                  "Weekends do not count.", needs_reacknowledgement=False)
+    v2 = revise_standard(support_standard, olivia, approver=oscar, statement="Reply within one working day. "
+                         "Weekends do not count.", needs_reacknowledgement=False)
     assert support_standard.current_version == v2
     assert support_standard.ack_version == v1
     assert v2.ack_due_on is None
@@ -217,14 +186,14 @@ def test_a_minor_fix_asks_nobody_again_and_earlier_acknowledgements_still_count(
     assert "You acknowledged version 1" in response.content.decode()
     row = acknowledge_standard(standard=support_standard, by=eve)
     assert (row.version, row.read_version) == (v1, v2)
-    assert _ack_events(support_standard)[0].details == {"version": 1, "current_version": 2}
+    assert audit_events(support_standard, "standard.acknowledged")[0].details == {"version": 1, "current_version": 2}
 
 
 def test_after_a_minor_fix_a_real_change_asks_again(support_standard, olivia, oscar, bianca, eve):
     acknowledge_standard(standard=support_standard, by=bianca)
-    _publish(support_standard, author=olivia, approver=oscar, statement="Typo fixed.", needs_reacknowledgement=False)
-    v3 = _publish(support_standard, author=olivia, approver=oscar, statement="Reply within four hours.",
-                  needs_reacknowledgement=True)
+    revise_standard(support_standard, olivia, approver=oscar, statement="Typo fixed.", needs_reacknowledgement=False)
+    v3 = revise_standard(support_standard, olivia, approver=oscar, statement="Reply within four hours.",
+                         needs_reacknowledgement=True)
     assert support_standard.ack_version == v3
     assert _asked(support_standard, v3) == {"bianca@acme.example": "pending", "eve@acme.example": "pending"}
 
@@ -235,7 +204,7 @@ def test_after_a_minor_fix_a_real_change_asks_again(support_standard, olivia, os
 def test_people_who_join_the_audience_are_asked_by_the_sweep(support_standard, olivia, amir, support):
     support_standard.joiner_ack_days = 10
     support_standard.save(update_fields=["joiner_ack_days"])
-    nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
+    nina = nina_joins(support)
     people_services.update_person(person=amir, by=olivia, business_unit=support)
     later = timezone.localdate() + timedelta(days=12)
     reminders.run_sweep(name="acknowledgements", today=later)
@@ -250,7 +219,6 @@ def test_people_who_join_the_audience_are_asked_by_the_sweep(support_standard, o
 
 def test_people_who_leave_the_audience_are_no_longer_asked(support_standard, olivia, bianca, eve, sales):
     today = timezone.localdate()
-    reminders.send_reminders()  # the approval request and decision went out at the time
     reminders.run_sweep(name="acknowledgements", today=support_standard.ack_version.ack_due_on - timedelta(days=1))
     acknowledge_standard(standard=support_standard, by=bianca)
     people_services.update_person(person=eve, by=olivia, business_unit=sales)
@@ -291,9 +259,9 @@ def test_changing_the_audience_asks_the_new_units_and_withdraws_the_old(support_
         "audience units": ["Customer Support", "Sales"]}
 
 
-def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, principle, sales, leo, amir):
-    standard = _standard(olivia, principle, "CX-STD-018", audience_units=[sales])
-    _publish(standard, author=olivia, approver=oscar)
+def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, write_standard, sales, leo, amir):
+    standard = write_standard("CX-STD-018", requires_acknowledgement=True, audience_units=[sales])
+    publish_standard(standard, approver=oscar)
     update_standard(standard=standard, by=olivia, audience_role=AudienceRole.LEADERS, audience_units=[sales])
     assert _asked(standard) == {"leo@acme.example": "pending", "amir@acme.example": "withdrawn"}
     assert AuditEvent.objects.get(verb="standard.updated").details == {"audience role": ["Everyone", "Leaders"]}
@@ -302,10 +270,10 @@ def test_narrowing_the_audience_to_leaders_withdraws_the_others(olivia, oscar, p
 # Switching acknowledgement on and off
 
 
-def test_turning_acknowledgement_on_for_a_published_standard_asks_the_audience(olivia, oscar, principle, support,
+def test_turning_acknowledgement_on_for_a_published_standard_asks_the_audience(olivia, oscar, write_standard, support,
                                                                               bianca, eve, client):
-    standard = _standard(olivia, principle, "CX-STD-017", audience_units=[support], requires_acknowledgement=False)
-    _publish(standard, author=olivia, approver=oscar)
+    standard = write_standard("CX-STD-017", audience_units=[support], requires_acknowledgement=False)
+    publish_standard(standard, approver=oscar)
     today = timezone.localdate()
     update_standard(standard=standard, by=olivia, requires_acknowledgement=True, audience_units=[support], today=today)
     standard.refresh_from_db()

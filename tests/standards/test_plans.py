@@ -20,7 +20,7 @@ from standards.services.plans import STATUS_CHANGES, send_communication, set_com
 
 from ..factories import BusinessUnitFactory, UserFactory
 from ..steps import csv_rows
-from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
+from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, plan_form, publish_standard
 
 UNSAFE = ('Hello <script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)> '
           '<div onclick="alert(4)">raw</div> **bold**')
@@ -38,15 +38,6 @@ def _text(response) -> str:
 def _ledger(communication):
     return Reminder.objects.filter(kind=kinds.COMMUNICATION, target_id=communication.pk,
                                    target_type=ContentType.objects.get_for_model(Communication))
-
-
-def _plan_data(**overrides) -> dict:
-    today = _today()
-    data = {"title": "Launch the principles", "objective": "Everyone knows them.", "owner_email": "leo@acme.example",
-            "audience_role": "everyone", "starts_on": today.isoformat(),
-            "ends_on": (today + timedelta(days=60)).isoformat()}
-    data.update(overrides)
-    return data
 
 
 def _communication_data(**overrides) -> dict:
@@ -149,7 +140,7 @@ def test_coe_staff_create_a_plan_with_its_audience_and_what_it_supports(client, 
     standard = StandardFactory(owner=olivia)
     principle = PrincipleFactory(title="We make it easy")
     client.force_login(olivia)
-    response = client.post(reverse("standards:plan-create"), _plan_data(
+    response = client.post(reverse("standards:plan-create"), plan_form(
         audience_units=[sales.pk, support.pk], audience_role="leaders", standards=[standard.pk],
         principles=[principle.pk]))
     plan = CommunicationPlan.objects.get()
@@ -167,7 +158,7 @@ def test_coe_staff_create_a_plan_with_its_audience_and_what_it_supports(client, 
 def test_a_plan_that_ends_before_it_starts_keeps_what_was_typed_and_saves_nothing(client, olivia):
     client.force_login(olivia)
     today = _today()
-    response = client.post(reverse("standards:plan-create"), _plan_data(
+    response = client.post(reverse("standards:plan-create"), plan_form(
         title="Backwards plan", starts_on=today.isoformat(), ends_on=(today - timedelta(days=1)).isoformat()))
     assert response.status_code == 200
     assert response.context["form"].errors["ends_on"] == ["The end date is before the start date."]
@@ -181,7 +172,7 @@ def test_a_plan_that_ends_before_it_starts_keeps_what_was_typed_and_saves_nothin
 def test_editing_a_plan_to_end_before_it_starts_changes_nothing(client, olivia):
     plan = PlanFactory(title="Steady", owner=olivia)
     client.force_login(olivia)
-    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(
+    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), plan_form(
         title="Renamed", owner_email=olivia.email, starts_on=plan.starts_on.isoformat(),
         ends_on=(plan.starts_on - timedelta(days=5)).isoformat()))
     assert response.status_code == 200
@@ -196,7 +187,7 @@ def test_plan_dates_cannot_shrink_past_a_scheduled_communication(client, olivia)
     plan = PlanFactory(owner=olivia)
     CommunicationFactory(plan=plan, title="Late email", scheduled_on=plan.starts_on + timedelta(days=40))
     client.force_login(olivia)
-    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(
+    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), plan_form(
         owner_email=olivia.email, starts_on=plan.starts_on.isoformat(),
         ends_on=(plan.starts_on + timedelta(days=10)).isoformat()))
     assert response.status_code == 200
@@ -208,7 +199,7 @@ def test_plan_dates_cannot_shrink_past_a_scheduled_communication(client, olivia)
 def test_the_owner_of_a_plan_edits_it(client, leo):
     plan = PlanFactory(owner=leo, title="Sales plan")
     client.force_login(leo)
-    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(title="Sales plan, v2"))
+    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), plan_form(title="Sales plan, v2"))
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.title == "Sales plan, v2"
@@ -221,7 +212,7 @@ def test_a_plan_edit_names_the_units_and_the_new_owner(client, olivia, leo, sale
     plan = PlanFactory(owner=leo, title="Sales plan")
     plan.audience_units.set([sales])
     client.force_login(olivia)
-    client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(
+    client.post(reverse("standards:plan-edit", args=[plan.pk]), plan_form(
         title="Sales plan", objective=plan.objective, owner_email="olivia@acme.example",
         audience_units=[sales.pk, support.pk], ends_on=plan.ends_on.isoformat()))
     event = AuditEvent.objects.get(verb="plan.updated", target_id=str(plan.pk))
@@ -233,7 +224,7 @@ def test_a_plan_edit_names_the_units_and_the_new_owner(client, olivia, leo, sale
 def test_saving_a_plan_unchanged_records_nothing(client, leo):
     plan = PlanFactory(owner=leo)
     client.force_login(leo)
-    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), _plan_data(
+    response = client.post(reverse("standards:plan-edit", args=[plan.pk]), plan_form(
         title=plan.title, objective=plan.objective, ends_on=plan.ends_on.isoformat()))
     assert response.status_code == 302
     assert not AuditEvent.objects.filter(verb="plan.updated").exists()
@@ -241,7 +232,7 @@ def test_saving_a_plan_unchanged_records_nothing(client, leo):
 
 def test_an_unknown_owner_address_is_refused_beside_the_field(client, olivia):
     client.force_login(olivia)
-    response = client.post(reverse("standards:plan-create"), _plan_data(owner_email="nobody@acme.example"))
+    response = client.post(reverse("standards:plan-create"), plan_form(owner_email="nobody@acme.example"))
     assert "owner_email" in response.context["form"].errors
     assert not CommunicationPlan.objects.exists()
 

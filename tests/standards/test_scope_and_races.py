@@ -4,8 +4,6 @@ Olivia (CoE staff) writes standards; Oscar (CoE staff) approves them; Leo leads 
 Enterprise Sales); Bianca and Eve work in Customer Support.
 """
 
-import csv
-import io
 import threading
 from datetime import timedelta
 
@@ -26,41 +24,44 @@ from standards.services.versions import approve_version, start_revision, submit_
 from standards.sweeps import _escalation_still_due, sweep_acknowledgements
 
 from ..factories import UserFactory
-from .factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
+from ..steps import csv_rows
+from .factories import (
+    CommunicationFactory,
+    PlanFactory,
+    PrincipleFactory,
+    StandardFactory,
+    publish_standard,
+    revise_standard,
+)
 
 
 @pytest.fixture
-def everyone_standard(olivia, oscar, leo, amir, bianca, eve):
-    """Published for the whole organization, acknowledged by Amir (Sales) and Bianca (Support)."""
-    standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
+def partly_acknowledged(everyone_standard, amir, bianca):
+    """The standard published for the whole organization, acknowledged by Amir (Sales) and Bianca (Support)."""
     for person in (amir, bianca):
-        acknowledge_standard(standard=standard, by=person)
-    return standard
+        acknowledge_standard(standard=everyone_standard, by=person)
+    return everyone_standard
 
 
-def _rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-
-
-def test_a_leader_sees_acknowledgement_counts_of_their_own_units_only(client, everyone_standard, leo):
+def test_a_leader_sees_acknowledgement_counts_of_their_own_units_only(client, partly_acknowledged, leo):
     client.force_login(leo)
     listed = client.get(reverse("standards:standard-list")).context["standards"][0]
     assert (listed.ack_done, listed.ack_asked) == (1, 2)  # Leo and Amir; not Support's or CoE staff's
-    header, row = _rows(client.get(reverse("standards:standard-export")))
+    header, row = csv_rows(client.get(reverse("standards:standard-export")))
     assert row[header.index("asked")] == "2"
     assert row[header.index("acknowledged")] == "1"
 
 
-def test_an_employee_sees_only_their_own_acknowledgement(client, everyone_standard, eve, bianca):
+def test_an_employee_sees_only_their_own_acknowledgement(client, partly_acknowledged, eve, bianca):
     client.force_login(eve)
     page = client.get(reverse("standards:standard-list"))
     assert not hasattr(page.context["standards"][0], "ack_asked")
     assert "Please acknowledge" in page.content.decode()
-    header, row = _rows(client.get(reverse("standards:standard-export")))
+    header, row = csv_rows(client.get(reverse("standards:standard-export")))
     assert "asked" not in header
     assert row[header.index("my_acknowledgement")] == "pending"
     client.force_login(bianca)
-    header, row = _rows(client.get(reverse("standards:standard-export")))
+    header, row = csv_rows(client.get(reverse("standards:standard-export")))
     assert row[header.index("my_acknowledgement")] == "done"
 
 
@@ -103,9 +104,7 @@ def test_a_sweep_holding_an_old_copy_does_not_ask_for_the_superseded_version_aga
     standard = publish_standard(StandardFactory(author=olivia, requires_acknowledgement=True), approver=oscar)
     old_version = standard.ack_version
     swept_copy = Standard.objects.select_related("ack_version").get(pk=standard.pk)  # read before the approval
-    draft = start_revision(standard=standard, by=olivia)
-    submit_version(version=draft, by=olivia)
-    approve_version(version=draft, by=oscar)
+    draft = revise_standard(standard, olivia, approver=oscar)
     sync_acknowledgements(standard=swept_copy, today=timezone.localdate())
     assert not Acknowledgement.objects.filter(version=old_version, status="pending").exists()
     assert Acknowledgement.objects.filter(version=draft, person=eve, status="pending").exists()
@@ -213,11 +212,11 @@ def test_the_list_sorts_by_title_review_date_or_newest(client, olivia, oscar):
     assert codes("new") == ["CX-STD-002", "CX-STD-001"]
 
 
-def test_the_acknowledgement_export_is_evidence_scoped_to_the_reader(client, everyone_standard, olivia, leo, amir,
+def test_the_acknowledgement_export_is_evidence_scoped_to_the_reader(client, partly_acknowledged, olivia, leo, amir,
                                                                      eve):
-    url = reverse("standards:acknowledgement-export", args=[everyone_standard.pk])
+    url = reverse("standards:acknowledgement-export", args=[partly_acknowledged.pk])
     client.force_login(olivia)
-    header, *rows = _rows(client.get(url))
+    header, *rows = csv_rows(client.get(url))
     by_email = {row[header.index("email")]: row for row in rows}
     assert {"amir@acme.example", "eve@acme.example", "leo@acme.example"} <= by_email.keys()
     amir_row = by_email["amir@acme.example"]
@@ -225,14 +224,14 @@ def test_the_acknowledgement_export_is_evidence_scoped_to_the_reader(client, eve
             amir_row[header.index("version_read")]) == ("Acknowledged", "1", "1")
     assert by_email["eve@acme.example"][header.index("acknowledged_at")] == ""
     client.force_login(leo)
-    header, *rows = _rows(client.get(url))
+    header, *rows = csv_rows(client.get(url))
     assert sorted(row[header.index("email")] for row in rows) == ["amir@acme.example", "leo@acme.example"]
     client.force_login(eve)
     assert client.get(url).status_code == 404
 
 
 def test_the_sender_delivers_acknowledgement_reminders_in_the_same_queries_for_more_people(olivia, oscar, acme,
-                                                                                        everyone_standard, amir):
+                                                                                        partly_acknowledged, amir):
     def deliver() -> tuple[int, int]:
         sweep_acknowledgements(today=timezone.localdate())
         with CaptureQueriesContext(connection) as queries:

@@ -21,33 +21,15 @@ from standards.models import Acknowledgement, AcknowledgementTally, Standard, St
 from standards.services.acknowledgements import acknowledge_standard, sync_acknowledgements
 from standards.services.catalogue import retire_standard, review_standard, update_standard
 from standards.services.versions import (
-    approve_version,
     save_draft,
     send_back,
-    start_revision,
     submit_version,
     withdraw_submission,
 )
 
 from ..factories import BusinessUnitFactory, UserFactory
 from ..steps import csv_rows
-from .factories import PrincipleFactory, StandardFactory
-
-
-def _publish(standard: Standard, *, approver, author=None) -> Standard:
-    version = standard.open_version()
-    submit_version(version=version, by=author or version.created_by)
-    approve_version(version=version, by=approver)
-    standard.refresh_from_db()
-    return standard
-
-
-def _revise(standard: Standard, by, *, submit: bool = False, **text) -> StandardVersion:
-    version = start_revision(standard=standard, by=by)
-    save_draft(version=version, by=by, **{"change_summary": "Clearer wording", **text})
-    if submit:
-        submit_version(version=version, by=by)
-    return version
+from .factories import PrincipleFactory, StandardFactory, publish_standard, revise_standard
 
 
 def _codes(response) -> list[str]:
@@ -60,19 +42,19 @@ def catalog(olivia, oscar, leo, amir, bianca, eve, una, sales, support):
     today = timezone.localdate()
     easy = PrincipleFactory(title="We make it easy")
     fast = PrincipleFactory(title="We answer fast")
-    quote = _publish(StandardFactory(code="CX-STD-101", title="Quote in plain words", principle=easy, author=olivia,
-                                     owner=leo, requires_acknowledgement=True, audience_units=[sales]),
-                     approver=oscar)
-    answer = _publish(StandardFactory(code="CX-STD-102", title="Answer within a day", principle=fast, author=olivia,
-                                      owner=olivia, requires_acknowledgement=True, audience_units=[support]),
-                      approver=oscar)
-    greet = _publish(StandardFactory(code="CX-STD-103", title="Greet customers by name", principle=easy,
-                                     author=olivia, owner=olivia, approver=leo), approver=leo)
-    _revise(greet, olivia, submit=True, title="Greet customers by their name")
+    quote = publish_standard(StandardFactory(code="CX-STD-101", title="Quote in plain words", principle=easy,
+                                             author=olivia, owner=leo, requires_acknowledgement=True,
+                                             audience_units=[sales]), approver=oscar)
+    answer = publish_standard(StandardFactory(code="CX-STD-102", title="Answer within a day", principle=fast,
+                                              author=olivia, owner=olivia, requires_acknowledgement=True,
+                                              audience_units=[support]), approver=oscar)
+    greet = publish_standard(StandardFactory(code="CX-STD-103", title="Greet customers by name", principle=easy,
+                                             author=olivia, owner=olivia, approver=leo), approver=leo)
+    revise_standard(greet, olivia, submit=True, title="Greet customers by their name")
     StandardFactory(code="CX-STD-104", title="Still being written", principle=fast, author=olivia, owner=olivia,
                     audience_units=[support])
-    fax = _publish(StandardFactory(code="CX-STD-105", title="Confirm by fax", principle=fast, author=olivia),
-                   approver=oscar)
+    fax = publish_standard(StandardFactory(code="CX-STD-105", title="Confirm by fax", principle=fast, author=olivia),
+                           approver=oscar)
     retire_standard(standard=fax, by=olivia, note="Nobody has a fax")
     Standard.objects.filter(pk=quote.pk).update(next_review_on=today + timedelta(days=10))
     Standard.objects.filter(pk=answer.pk).update(next_review_on=today - timedelta(days=5))
@@ -227,10 +209,9 @@ def test_the_approver_sees_the_decision_forms(client, catalog, leo, olivia):
 def test_compare_marks_changes_and_escapes_the_texts(client, catalog, olivia, leo):
     greet = catalog["CX-STD-103"]
     withdraw_submission(version=greet.open_version(), by=olivia)
-    version = save_draft(version=greet.open_version(), by=olivia,
-                         statement='Say the customer\'s name <script>alert("x")</script> and <b>smile</b>.')
-    submit_version(version=version, by=olivia)
-    approve_version(version=version, by=leo)
+    save_draft(version=greet.open_version(), by=olivia,
+               statement='Say the customer\'s name <script>alert("x")</script> and <b>smile</b>.')
+    publish_standard(greet, approver=leo)
     client.force_login(olivia)
     response = client.get(reverse("standards:version-compare", args=[greet.pk]))
     assert (response.context["old"].number, response.context["new"].number) == (1, 2)
@@ -254,12 +235,6 @@ def test_compare_with_one_published_version_says_so(client, catalog, eve):
 
 
 # Acknowledgement progress
-
-
-@pytest.fixture
-def everyone_standard(olivia, oscar, leo, amir, bianca, eve, una, sales, enterprise_sales, support, operations):
-    return _publish(StandardFactory(code="CX-STD-110", title="Use the customer's name", principle=PrincipleFactory(),
-                                    author=olivia, owner=olivia, requires_acknowledgement=True), approver=oscar)
 
 
 def _progress_units(response) -> dict[str, tuple[int, int]]:
@@ -471,7 +446,7 @@ def test_markdown_in_a_version_is_sanitized_on_every_page(client, olivia, oscar,
     text = "\n\n".join([f"**kept-{field}**", *(attack.format(name=field) for attack in ATTACKS.values())])
     standard = StandardFactory(code="CX-STD-120", principle=PrincipleFactory(), author=olivia)
     save_draft(version=standard.open_version(), by=olivia, **{field: text})
-    _publish(standard, approver=oscar)
+    publish_standard(standard, approver=oscar)
     client.force_login(eve)
     for url in (standard.get_absolute_url(), reverse("standards:version-detail", args=[standard.pk, 1])):
         html = client.get(url).content.decode()
@@ -504,11 +479,12 @@ def _assert_same_count(client, url, grow, django_assert_num_queries, **params):
 def _more_standards(olivia, oscar, units, count: int, start: int) -> None:
     principle = PrincipleFactory()
     for n in range(start, start + count):
-        standard = _publish(StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia,
-                                            owner=olivia if n % 2 else None, requires_acknowledgement=bool(n % 2),
-                                            audience_units=units), approver=oscar)
+        standard = publish_standard(StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia,
+                                                    owner=olivia if n % 2 else None,
+                                                    requires_acknowledgement=bool(n % 2), audience_units=units),
+                                    approver=oscar)
         if n % 3 == 0:
-            _revise(standard, olivia, submit=True)
+            revise_standard(standard, olivia, submit=True)
 
 
 @pytest.mark.parametrize("reader", ["eve", "olivia"])
@@ -524,8 +500,8 @@ def test_standard_list_query_count_does_not_grow(client, reader, request, olivia
 
 def test_standard_detail_query_count_does_not_grow(client, olivia, oscar, eve, bianca, acme, support,
                                                    django_assert_num_queries):
-    standard = _publish(StandardFactory(code="CX-STD-130", principle=PrincipleFactory(), author=olivia,
-                                        owner=olivia, requires_acknowledgement=True), approver=oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-130", principle=PrincipleFactory(), author=olivia,
+                                                owner=olivia, requires_acknowledgement=True), approver=oscar)
     acknowledge_standard(standard=standard, by=bianca)
     client.force_login(olivia)
 
@@ -535,33 +511,28 @@ def test_standard_detail_query_count_does_not_grow(client, olivia, oscar, eve, b
             if person.pk % 2:
                 acknowledge_standard(standard=standard, by=person)
         for _ in range(3):
-            _publish_revision(standard, olivia, oscar)
+            revise_standard(standard, olivia, approver=oscar, statement=f"Version {standard.versions.count() + 1}.")
         review_standard(standard=Standard.objects.get(pk=standard.pk), by=olivia, outcome="confirmed",
                                  note="Still right")
-        _revise(standard, olivia, submit=True)
+        revise_standard(standard, olivia, submit=True)
 
     response = _assert_same_count(client, standard.get_absolute_url(), grow, django_assert_num_queries)
     assert len(response.context["progress"]["units"]) >= 5
     assert len(response.context["versions"]) == 5
 
 
-def _publish_revision(standard, author, approver) -> None:
-    version = _revise(standard, author, submit=True, statement=f"Version {standard.versions.count() + 1}.")
-    approve_version(version=version, by=approver)
-
-
 def test_version_pages_query_counts_do_not_grow(client, olivia, oscar, eve, django_assert_num_queries):
-    standard = _publish(StandardFactory(code="CX-STD-131", principle=PrincipleFactory(), author=olivia),
-                        approver=oscar)
-    _publish_revision(standard, olivia, oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-131", principle=PrincipleFactory(), author=olivia),
+                                approver=oscar)
+    revise_standard(standard, olivia, approver=oscar, statement=f"Version {standard.versions.count() + 1}.")
     client.force_login(olivia)
     detail = reverse("standards:version-detail", args=[standard.pk, 2])
     compare = reverse("standards:version-compare", args=[standard.pk])
 
     def grow():
         for _ in range(4):
-            _publish_revision(standard, olivia, oscar)
-        _revise(standard, olivia)
+            revise_standard(standard, olivia, approver=oscar, statement=f"Version {standard.versions.count() + 1}.")
+        revise_standard(standard, olivia)
 
     client.get(compare, {"a": 1, "b": 2})
     with CaptureQueriesContext(connection) as compare_small:
@@ -572,8 +543,9 @@ def test_version_pages_query_counts_do_not_grow(client, olivia, oscar, eve, djan
 
 
 def test_progress_pending_query_count_does_not_grow(client, olivia, oscar, eve, support, django_assert_num_queries):
-    standard = _publish(StandardFactory(code="CX-STD-132", principle=PrincipleFactory(), author=olivia,
-                                        requires_acknowledgement=True, audience_units=[support]), approver=oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-132", principle=PrincipleFactory(), author=olivia,
+                                                requires_acknowledgement=True, audience_units=[support]),
+                                approver=oscar)
     client.force_login(olivia)
 
     def grow():
@@ -617,8 +589,8 @@ def test_my_work_query_count_does_not_grow(client, olivia, oscar, leo, sales, dj
     principle = PrincipleFactory()
 
     def asks_leo(n: int) -> None:
-        _publish(StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia,
-                                 requires_acknowledgement=True, audience_units=[sales]), approver=oscar)
+        publish_standard(StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia,
+                                         requires_acknowledgement=True, audience_units=[sales]), approver=oscar)
 
     def waits_for_leo(n: int) -> None:
         standard = StandardFactory(code=f"CX-STD-{n:03d}", principle=principle, author=olivia, owner=leo,

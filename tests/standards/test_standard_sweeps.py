@@ -19,12 +19,18 @@ from standards.models import Acknowledgement, Communication, Standard, StandardV
 from standards.services.acknowledgements import acknowledge_standard
 from standards.services.catalogue import retire_standard, review_standard
 from standards.services.plans import set_communication_status
-from standards.services.versions import approve_version, save_draft, send_back, start_revision, submit_version
+from standards.services.versions import approve_version, send_back, submit_version
 
 from ..factories import UserFactory
-from .factories import CommunicationFactory, PlanFactory, StandardFactory
-
-TODAY = date(2026, 3, 2)
+from ..steps import TODAY
+from .factories import (
+    CommunicationFactory,
+    PlanFactory,
+    StandardFactory,
+    nina_joins,
+    publish_standard,
+    revise_standard,
+)
 
 
 def _at(time_machine, day: date) -> None:
@@ -41,25 +47,6 @@ def _clock(time_machine):
 def sofia(support):
     return UserFactory(email="sofia@acme.example", display_name="Sofia Costa", business_unit=support,
                        job_title="Head of Support", leads=[support])
-
-
-def _published(principle, olivia, oscar, code, **settings) -> Standard:
-    standard = StandardFactory(code=code, title="Answer within one working day", principle=principle,
-                               author=olivia, owner=olivia, **settings)
-    version = standard.open_version()
-    submit_version(version=version, by=olivia)
-    approve_version(version=version, by=oscar)
-    standard.refresh_from_db()
-    # The approval request and the decision go out when the approval commits; clear them from the ledger here.
-    reminders.send_reminders()
-    mail.outbox.clear()
-    return standard
-
-
-@pytest.fixture
-def support_standard(principle, olivia, oscar, support, bianca, eve):
-    """Published today, acknowledgement due in 30 days (1 April)."""
-    return _published(principle, olivia, oscar, "CX-STD-020", requires_acknowledgement=True, audience_units=[support])
 
 
 def _ack_reminders(**filters) -> set[tuple[str, str]]:
@@ -152,10 +139,10 @@ def test_overdue_acknowledgements_escalate_once_to_the_leaders_of_the_unit(suppo
     assert _sweep("acknowledgements", due + timedelta(days=15)) == 0
 
 
-def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(principle, olivia, oscar, sales, leo,
-                                                                                amir):
-    standard = _published(principle, olivia, oscar, "CX-STD-021", requires_acknowledgement=True,
-                          audience_units=[sales])
+def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(write_standard, olivia, oscar, sales,
+                                                                                leo, amir):
+    standard = publish_standard(write_standard("CX-STD-021", requires_acknowledgement=True, audience_units=[sales]),
+                                approver=oscar, deliver_notifications=True)
     due = standard.ack_version.ack_due_on
     _sweep("acknowledgements", due + timedelta(days=20))
     # Enterprise Sales has no leader, so Amir's delay goes to Leo, who leads Sales above it. Leo is overdue
@@ -168,7 +155,7 @@ def test_escalations_go_up_the_tree_and_to_coe_staff_when_nobody_leads_above(pri
 def test_people_with_another_deadline_are_escalated_separately(support_standard, sofia, bianca, eve, support):
     acknowledge_standard(standard=support_standard, by=sofia)
     due = support_standard.ack_version.ack_due_on
-    nina = UserFactory(email="nina@acme.example", display_name="Nina Berg", business_unit=support)
+    nina = nina_joins(support)
     joined = due + timedelta(days=1)
     _sweep("acknowledgements", joined)
     nina_due = joined + timedelta(days=support_standard.joiner_ack_days)
@@ -202,10 +189,8 @@ def test_no_escalation_once_everyone_has_acknowledged(support_standard, sofia, b
 def test_a_new_version_drops_the_reminders_about_the_old_one(support_standard, olivia, oscar, sofia, eve):
     due = support_standard.ack_version.ack_due_on
     _sweep("acknowledgements", due + timedelta(days=14))
-    version = save_draft(version=start_revision(standard=support_standard, by=olivia), by=olivia,
-                         change_summary="Four hours")
-    submit_version(version=version, by=olivia)
-    approve_version(version=version, by=oscar, today=due + timedelta(days=14))
+    revise_standard(support_standard, olivia, approver=oscar, today=due + timedelta(days=14),
+                    change_summary="Four hours")
     assert not Reminder.objects.filter(kind=kinds.ACK_DUE, status="pending").exists()
     reminders.send_reminders()
     assert Reminder.objects.get(kind=kinds.ACK_ESCALATION).status == Reminder.Status.CANCELLED
@@ -294,8 +279,8 @@ def _review_reminders() -> set[tuple[str, str, str]]:
             rows.values_list("recipient__email", "kind", "period")}
 
 
-def test_the_owner_is_reminded_before_the_review_date(principle, olivia, oscar, leo, time_machine):
-    standard = _published(principle, olivia, oscar, "CX-STD-030")
+def test_the_owner_is_reminded_before_the_review_date(write_standard, olivia, oscar, leo, time_machine):
+    standard = publish_standard(write_standard("CX-STD-030"), approver=oscar, deliver_notifications=True)
     review_on = TODAY + timedelta(days=40)
     Standard.objects.filter(pk=standard.pk).update(owner=leo, next_review_on=review_on)
     assert _sweep("reviews", review_on - timedelta(days=31)) == 0
@@ -313,32 +298,32 @@ def test_the_owner_is_reminded_before_the_review_date(principle, olivia, oscar, 
         standard.get_absolute_url()}
 
 
-def test_drafts_and_retired_standards_are_not_reviewed(principle, olivia, oscar, leo):
+def test_drafts_and_retired_standards_are_not_reviewed(principle, write_standard, olivia, oscar, leo):
     draft = StandardFactory(code="CX-STD-031", principle=principle, author=olivia, owner=leo)
-    retired = _published(principle, olivia, oscar, "CX-STD-032")
+    retired = publish_standard(write_standard("CX-STD-032"), approver=oscar, deliver_notifications=True)
     retire_standard(standard=retired, by=olivia, note="Merged")
     Standard.objects.filter(pk__in=[draft.pk, retired.pk]).update(owner=leo, next_review_on=TODAY)
     assert _sweep("reviews", TODAY) == 0
 
 
-def test_a_standard_without_an_owner_is_reviewed_by_coe_staff(principle, olivia, oscar):
-    standard = _published(principle, olivia, oscar, "CX-STD-033")
+def test_a_standard_without_an_owner_is_reviewed_by_coe_staff(write_standard, olivia, oscar):
+    standard = publish_standard(write_standard("CX-STD-033"), approver=oscar, deliver_notifications=True)
     Standard.objects.filter(pk=standard.pk).update(owner=None, next_review_on=TODAY + timedelta(days=7))
     _sweep("reviews", TODAY)
     assert _review_reminders() == {("olivia@acme.example", reviews.REVIEW_DUE, "before-7"),
                                    ("oscar@acme.example", reviews.REVIEW_DUE, "before-7")}
 
 
-def test_an_overdue_review_escalates_to_the_owners_leader(principle, olivia, oscar, bianca, sofia):
-    standard = _published(principle, olivia, oscar, "CX-STD-034")
+def test_an_overdue_review_escalates_to_the_owners_leader(write_standard, olivia, oscar, bianca, sofia):
+    standard = publish_standard(write_standard("CX-STD-034"), approver=oscar, deliver_notifications=True)
     Standard.objects.filter(pk=standard.pk).update(owner=bianca, next_review_on=TODAY - timedelta(days=14))
     _sweep("reviews", TODAY)
     assert _review_reminders() == {("bianca@acme.example", reviews.REVIEW_DUE, "overdue-2"),
                                    ("sofia@acme.example", reviews.REVIEW_ESCALATION, "escalation")}
 
 
-def test_recording_the_review_stops_its_reminders(principle, olivia, oscar, leo):
-    standard = _published(principle, olivia, oscar, "CX-STD-035")
+def test_recording_the_review_stops_its_reminders(write_standard, olivia, oscar, leo):
+    standard = publish_standard(write_standard("CX-STD-035"), approver=oscar, deliver_notifications=True)
     Standard.objects.filter(pk=standard.pk).update(owner=leo, next_review_on=TODAY + timedelta(days=7))
     _sweep("reviews", TODAY)
     review_standard(standard=Standard.objects.get(pk=standard.pk), by=leo, outcome="confirmed",

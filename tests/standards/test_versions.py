@@ -31,19 +31,14 @@ from standards.services.versions import (
 )
 
 from ..factories import UserFactory
-from .factories import StandardFactory
+from ..steps import audit_events
+from .factories import StandardFactory, publish_standard, revise_standard
 
 
 @pytest.fixture
-def draft(olivia, principle):
+def draft(write_standard):
     """Olivia's new standard, any CoE staff member approves it."""
-    return StandardFactory(code="CX-STD-001", title="Answer within one working day", principle=principle,
-                           author=olivia, owner=olivia)
-
-
-def _events(standard: Standard, verb: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(Standard),
-                                          target_id=str(standard.pk), verb=verb))
+    return write_standard("CX-STD-001")
 
 
 def _submit(standard: Standard, by) -> StandardVersion:
@@ -52,18 +47,6 @@ def _submit(standard: Standard, by) -> StandardVersion:
 
 def _approve(standard: Standard, by, **kwargs) -> StandardVersion:
     return approve_version(version=standard.open_version(), by=by, **kwargs)
-
-
-def _published(standard: Standard, *, author, approver) -> Standard:
-    _submit(standard, author)
-    _approve(standard, approver)
-    standard.refresh_from_db()
-    return standard
-
-
-def _revise(standard: Standard, by, **text) -> StandardVersion:
-    version = start_revision(standard=standard, by=by)
-    return save_draft(version=version, by=by, **{"change_summary": "Clearer wording", **text})
 
 
 # Creating, submitting, approving
@@ -76,7 +59,7 @@ def test_creating_a_standard_makes_draft_version_one(draft, olivia):
     version = draft.versions.get()
     assert (version.number, version.status, version.created_by) == (1, StandardVersion.Status.DRAFT, olivia)
     assert version.title == draft.title == "Answer within one working day"
-    assert len(_events(draft, "standard.created")) == 1
+    assert len(audit_events(draft, "standard.created")) == 1
 
 
 def test_submitting_puts_the_draft_before_the_approver(draft, olivia, oscar):
@@ -85,7 +68,7 @@ def test_submitting_puts_the_draft_before_the_approver(draft, olivia, oscar):
     assert version.status == StandardVersion.Status.SUBMITTED
     assert version.submitted_by == olivia
     assert version.submitted_at is not None
-    assert [event.details for event in _events(draft, "version.submitted")] == [{"version": 1}]
+    assert [event.details for event in audit_events(draft, "version.submitted")] == [{"version": 1}]
     # Any CoE staff member may approve, except the person who submitted it.
     asked = Reminder.objects.filter(kind=kinds.APPROVAL_REQUESTED)
     assert list(asked.values_list("recipient__email", flat=True)) == ["oscar@acme.example"]
@@ -104,9 +87,9 @@ def test_approving_makes_the_version_current_and_publishes_the_standard(draft, o
     assert draft.status == Standard.Status.PUBLISHED
     assert draft.current_version == version
     assert draft.next_review_on == effective + timedelta(days=draft.review_interval_days)
-    assert [e.details for e in _events(draft, "version.approved")] == [
+    assert [e.details for e in audit_events(draft, "version.approved")] == [
         {"version": 1, "effective_on": str(effective), "comment": "Clear and measurable."}]
-    assert len(_events(draft, "standard.published")) == 1
+    assert len(audit_events(draft, "standard.published")) == 1
 
 
 def test_an_empty_effective_date_means_today(draft, olivia, oscar):
@@ -116,12 +99,9 @@ def test_an_empty_effective_date_means_today(draft, olivia, oscar):
 
 
 def test_approving_a_second_version_supersedes_the_first(draft, olivia, oscar):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     first_review = standard.next_review_on
-    _revise(standard, olivia, title="Answer within four working hours")
-    _submit(standard, olivia)
-    _approve(standard, oscar)
-    standard.refresh_from_db()
+    revise_standard(standard, olivia, approver=oscar, title="Answer within four working hours")
     first, second = standard.versions.order_by("number")
     assert first.status == StandardVersion.Status.SUPERSEDED
     assert first.superseded_at is not None
@@ -144,7 +124,7 @@ def test_sending_back_returns_the_draft_to_its_author_with_the_comment(draft, ol
     assert version.decided_by is None
     draft.refresh_from_db()
     assert draft.status == Standard.Status.DRAFT
-    assert [e.details for e in _events(draft, "version.sent_back")] == [
+    assert [e.details for e in audit_events(draft, "version.sent_back")] == [
         {"version": 1, "comment": "Say what 'working day' means abroad."}]
     client.force_login(olivia)
     assert "Say what &#x27;working day&#x27; means abroad." in client.get(
@@ -174,7 +154,7 @@ def test_sending_back_needs_a_comment(draft, olivia, oscar, client):
         "Say what needs to change, so the author can fix it."]
     assert 'id="id_comment_errors"' in response.content.decode()
     assert draft.versions.get().status == StandardVersion.Status.SUBMITTED
-    assert _events(draft, "version.sent_back") == []
+    assert audit_events(draft, "version.sent_back") == []
 
 
 def test_sending_back_through_the_page(draft, olivia, oscar, client):
@@ -192,7 +172,7 @@ def test_a_draft_is_not_sent_back(draft, oscar):
         send_back(version=draft.open_version(), by=oscar, comment="Too early")
     version = draft.versions.get()
     assert (version.status, version.returned_comment) == (StandardVersion.Status.DRAFT, "")
-    assert _events(draft, "version.sent_back") == []
+    assert audit_events(draft, "version.sent_back") == []
 
 
 def test_a_draft_without_a_statement_cannot_be_submitted(draft, olivia):
@@ -201,7 +181,7 @@ def test_a_draft_without_a_statement_cannot_be_submitted(draft, olivia):
         _submit(draft, olivia)
     version.refresh_from_db()
     assert (version.status, version.submitted_at) == (StandardVersion.Status.DRAFT, None)
-    assert _events(draft, "version.submitted") == []
+    assert audit_events(draft, "version.submitted") == []
     assert not Reminder.objects.filter(kind=kinds.APPROVAL_REQUESTED).exists()
 
 
@@ -211,17 +191,17 @@ def test_the_author_takes_a_submitted_version_back_to_draft(draft, olivia, clien
     response = client.post(reverse("standards:draft-recall", args=[draft.pk]))
     assert response.status_code == 302
     assert draft.versions.get().status == StandardVersion.Status.DRAFT
-    assert len(_events(draft, "version.recalled")) == 1
+    assert len(audit_events(draft, "version.recalled")) == 1
     with pytest.raises(ValidationError, match="not waiting for approval"):
         withdraw_submission(version=draft.open_version(), by=olivia)
-    assert len(_events(draft, "version.recalled")) == 1
+    assert len(audit_events(draft, "version.recalled")) == 1
 
 
 # Revisions
 
 
 def test_a_revision_starts_from_the_current_text(draft, olivia, oscar):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     current = standard.current_version
     revision = start_revision(standard=standard, by=olivia)
     assert (revision.number, revision.status) == (2, StandardVersion.Status.DRAFT)
@@ -231,29 +211,29 @@ def test_a_revision_starts_from_the_current_text(draft, olivia, oscar):
     assert revision.needs_reacknowledgement is True
     standard.refresh_from_db()
     assert standard.current_version == current  # the published text applies until the revision is approved
-    assert [e.details for e in _events(standard, "version.drafted")] == [{"version": 2}]
+    assert [e.details for e in audit_events(standard, "version.drafted")] == [{"version": 2}]
 
 
 def test_starting_a_revision_twice_returns_the_same_open_draft(draft, olivia, oscar, client):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     first = start_revision(standard=standard, by=olivia)
     assert start_revision(standard=standard, by=olivia).pk == first.pk
     client.force_login(olivia)
     response = client.post(reverse("standards:standard-revise", args=[standard.pk]))
     assert response["Location"] == reverse("standards:draft-edit", args=[standard.pk])
     assert standard.versions.count() == 2
-    assert len(_events(standard, "version.drafted")) == 1
+    assert len(audit_events(standard, "version.drafted")) == 1
 
 
 def test_a_retired_standard_gets_no_new_version(draft, olivia, oscar, client):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     retire_standard(standard=standard, by=olivia, note="Replaced by CX-STD-009")
     with pytest.raises(ValidationError, match="retired"):
         start_revision(standard=standard, by=olivia)
     client.force_login(olivia)
     client.post(reverse("standards:standard-revise", args=[standard.pk]))
     assert standard.versions.count() == 1
-    assert _events(standard, "version.drafted") == []
+    assert audit_events(standard, "version.drafted") == []
 
 
 def test_a_version_waiting_for_approval_cannot_be_edited(draft, olivia, client):
@@ -287,7 +267,7 @@ def test_saving_a_draft_through_the_page_keeps_the_text_and_can_submit(draft, ol
     draft.refresh_from_db()
     assert draft.title == "Answer within a day"
     # The long texts are said to have changed; what they say is in the version itself.
-    assert [(e.actor, e.details) for e in _events(draft, "version.draft_saved")] == [(olivia, {
+    assert [(e.actor, e.details) for e in audit_events(draft, "version.draft_saved")] == [(olivia, {
         "version": 1, "title": ["Answer within one working day", "Answer within a day"], "statement": "changed",
         "why it matters to customers": "changed", "metric": ["Replies within 24 h", ""], "target": ["95%", ""],
         "where the number comes from": ["Helpdesk report", ""],
@@ -301,7 +281,7 @@ def test_saving_a_draft_unchanged_records_nothing(draft, olivia, client):
     response = client.post(reverse("standards:draft-edit", args=[draft.pk]),
                            {name: getattr(version, name) for name in fields})
     assert response.status_code == 302
-    assert _events(draft, "version.draft_saved") == []
+    assert audit_events(draft, "version.draft_saved") == []
 
 
 def test_submitting_twice_is_refused_with_a_clear_message(draft, olivia, client):
@@ -313,7 +293,7 @@ def test_submitting_twice_is_refused_with_a_clear_message(draft, olivia, client)
     assert "Version 1 is already waiting for approval." in [str(m) for m in response.context["messages"]]
     version = draft.versions.get()
     assert version.submitted_at == first.submitted_at
-    assert len(_events(draft, "version.submitted")) == 1
+    assert len(audit_events(draft, "version.submitted")) == 1
 
 
 # Who may approve
@@ -333,7 +313,7 @@ def test_only_the_named_approver_decides(principle, olivia, leo, una, client):
     assert (version.status, version.decided_by) == (StandardVersion.Status.SUBMITTED, None)
     standard.refresh_from_db()
     assert standard.status == Standard.Status.DRAFT
-    assert _events(standard, "version.approved") == []
+    assert audit_events(standard, "version.approved") == []
     client.force_login(leo)
     assert client.post(reverse("standards:version-approve", args=[standard.pk])).status_code == 302
     standard.refresh_from_db()
@@ -353,7 +333,7 @@ def test_nobody_approves_their_own_version(draft, olivia, client):
         _approve(draft, olivia)
     draft.refresh_from_db()
     assert (draft.status, draft.versions.get().status) == (Standard.Status.DRAFT, StandardVersion.Status.SUBMITTED)
-    assert _events(draft, "version.approved") == []
+    assert audit_events(draft, "version.approved") == []
     client.force_login(olivia)
     page = client.get(draft.get_absolute_url()).content.decode()
     assert "someone else must approve it" in page
@@ -389,7 +369,7 @@ def test_an_effective_date_in_the_past_is_refused_beside_the_field(draft, olivia
     assert draft.status == Standard.Status.DRAFT
     version = draft.versions.get()
     assert (version.status, version.effective_on, version.decided_at) == (StandardVersion.Status.SUBMITTED, None, None)
-    assert _events(draft, "version.approved") == _events(draft, "standard.published") == []
+    assert audit_events(draft, "version.approved") == audit_events(draft, "standard.published") == []
 
 
 def test_a_version_no_longer_waiting_cannot_be_approved(draft, olivia, oscar, client):
@@ -436,12 +416,12 @@ def test_two_approvers_at_once_leave_exactly_one_current_version(olivia, oscar, 
     standard.refresh_from_db()
     winner = next(email for email, outcome in outcomes.items() if outcome == "approved")
     assert standard.current_version.decided_by.email == winner
-    assert len(_events(standard, "version.approved")) == 1
-    assert len(_events(standard, "standard.published")) == 1
+    assert len(audit_events(standard, "version.approved")) == 1
+    assert len(audit_events(standard, "standard.published")) == 1
 
 
 def test_the_database_refuses_a_second_current_version(draft, olivia, oscar):
-    standard = _published(draft, author=olivia, approver=oscar)
+    standard = publish_standard(draft, approver=oscar)
     revision = start_revision(standard=standard, by=olivia)
     with pytest.raises(IntegrityError, match=r"one_current_version_per_standard|UNIQUE"), transaction.atomic():
         StandardVersion.objects.filter(pk=revision.pk).update(
@@ -464,9 +444,9 @@ def in_use(principle, olivia, oscar, sales, leo, amir):
     """A published Sales standard that asks for acknowledgement, with a revision being written."""
     standard = StandardFactory(code="CX-STD-004", principle=principle, author=olivia, owner=olivia,
                                requires_acknowledgement=True, audience_units=[sales])
-    standard = _published(standard, author=olivia, approver=oscar)
+    standard = publish_standard(standard, approver=oscar)
     acknowledge_standard(standard=standard, by=leo)
-    _revise(standard, olivia, title="Answer within four hours")
+    revise_standard(standard, olivia, title="Answer within four hours")
     return standard
 
 
@@ -490,7 +470,7 @@ def test_retiring_withdraws_drafts_and_acknowledgements_and_keeps_the_history(in
     statuses = dict(Acknowledgement.objects.filter(standard=in_use).values_list("person__email", "status"))
     assert statuses == {"leo@acme.example": "acknowledged", "amir@acme.example": "withdrawn"}
     assert not Reminder.objects.filter(status="pending").exists()
-    assert [e.details for e in _events(in_use, "standard.retired")] == [{"note": "Replaced by CX-STD-009"}]
+    assert [e.details for e in audit_events(in_use, "standard.retired")] == [{"note": "Replaced by CX-STD-009"}]
     assert reminders.send_reminders() == 0
 
 
@@ -502,7 +482,7 @@ def test_retiring_twice_is_refused(in_use, olivia, client):
     response = client.post(reverse("standards:standard-retire", args=[in_use.pk]), {"note": "Again"})
     assert response.status_code == 200
     assert "CX-STD-004 is already retired." in response.content.decode()
-    assert len(_events(in_use, "standard.retired")) == 1
+    assert len(audit_events(in_use, "standard.retired")) == 1
 
 
 def test_retiring_needs_a_reason_and_coe_staff(in_use, olivia, leo, client):
@@ -539,8 +519,8 @@ def test_a_confirmed_review_moves_the_next_review_date(in_use, olivia, client):
 
 
 def test_an_updated_review_opens_a_draft_and_goes_to_it(principle, olivia, oscar, leo, client):
-    standard = _published(StandardFactory(code="CX-STD-005", principle=principle, author=olivia, owner=leo),
-                          author=olivia, approver=oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-005", principle=principle, author=olivia, owner=leo),
+                                approver=oscar)
     client.force_login(leo)
     response = client.post(reverse("standards:standard-review", args=[standard.pk]),
                            {"outcome": "updated", "note": "The target is too low"})
@@ -559,8 +539,8 @@ def test_an_updated_review_with_a_draft_open_keeps_that_draft(in_use, olivia):
 
 
 def test_only_coe_staff_retire_a_standard_at_review(principle, olivia, oscar, leo, client):
-    standard = _published(StandardFactory(code="CX-STD-006", principle=principle, author=olivia, owner=leo,
-                                          requires_acknowledgement=True), author=olivia, approver=oscar)
+    standard = publish_standard(StandardFactory(code="CX-STD-006", principle=principle, author=olivia, owner=leo,
+                                                requires_acknowledgement=True), approver=oscar)
     before = standard.next_review_on
     client.force_login(leo)
     response = client.post(reverse("standards:standard-review", args=[standard.pk]), {"outcome": "retired"})
@@ -584,7 +564,7 @@ def test_a_retired_review_retires_the_standard(in_use, olivia, client):
     assert in_use.versions.get(number=2).status == StandardVersion.Status.WITHDRAWN
     assert not Acknowledgement.objects.filter(standard=in_use, status="pending").exists()
     assert ReviewRecord.objects.get().outcome == "retired"
-    assert len(_events(in_use, "standard.retired")) == 1
+    assert len(audit_events(in_use, "standard.retired")) == 1
 
 
 def test_a_retired_review_recorded_through_the_engine_alone_retires_the_standard_fully(in_use, olivia):
@@ -594,7 +574,7 @@ def test_a_retired_review_recorded_through_the_engine_alone_retires_the_standard
     assert (in_use.status, in_use.next_review_on) == (Standard.Status.RETIRED, None)
     assert in_use.versions.get(number=2).status == StandardVersion.Status.WITHDRAWN
     assert not Acknowledgement.objects.filter(standard=in_use, status="pending").exists()
-    assert [e.details for e in _events(in_use, "standard.retired")] == [{"note": "No longer how we work"}]
+    assert [e.details for e in audit_events(in_use, "standard.retired")] == [{"note": "No longer how we work"}]
 
 
 def test_only_a_published_standard_is_reviewed(draft, olivia):
