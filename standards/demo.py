@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from typing import Any
 
 from django.utils import timezone
 
@@ -116,7 +117,7 @@ PRINCIPLES = [
 # code -> how the standard came about. "state" is one of draft, submitted, sent_back, published, retired,
 # three_versions. "days_ago" is when its (last) version took effect; "ack" the share of its audience who have
 # acknowledged it, as (n, every): n people out of each group of `every`, in email order.
-STANDARDS = [
+STANDARDS: list[dict[str, Any]] = [
     {
         "code": "CX-STD-001", "principle": 0, "state": "published", "days_ago": 25, "ack": (1, 2),
         "owner": OLIVIA, "author": OLIVIA, "approver": NADIA, "units": [], "requires_ack": True,
@@ -291,7 +292,7 @@ STANDARDS = [
 ]
 
 # The three versions of CX-STD-002: what changed, whether people must acknowledge again, and when.
-REVISIONS_002 = [
+REVISIONS_002: list[dict[str, Any]] = [
     {"days_ago": 120, "needs_reacknowledgement": False,
      "change_summary": "Minor fix: the data source is the weekly service report, not the monthly one.",
      "data_source": "Helpdesk weekly service report"},
@@ -362,8 +363,18 @@ def _approver(standard: Standard, people: dict[str, User]) -> User:
     return standard.approver or people[OLIVIA]
 
 
+def _open_version(standard: Standard) -> StandardVersion:
+    if (version := standard.open_version()) is None:
+        raise RuntimeError(f"{standard.code} has no open version")
+    return version
+
+
+def _owner(standard: Standard, people: dict[str, User]) -> User:
+    return standard.owner or people[OLIVIA]
+
+
 def _publish(standard: Standard, people: dict[str, User], *, today: date) -> StandardVersion:
-    version = standard.open_version()
+    version = _open_version(standard)
     submit_version(version=version, by=version.created_by)
     version = approve_version(version=version, by=_approver(standard, people), today=today,
                                        comment="Approved for the demo organization.")
@@ -372,10 +383,11 @@ def _publish(standard: Standard, people: dict[str, User], *, today: date) -> Sta
 
 
 def _revise(standard: Standard, people: dict[str, User], change: dict, *, today: date) -> StandardVersion:
-    draft = start_revision(standard=standard, by=standard.owner)
+    owner = _owner(standard, people)
+    draft = start_revision(standard=standard, by=owner)
     text = {name: value for name, value in change.items() if name != "days_ago"}
-    save_draft(version=draft, by=standard.owner, **text)
-    submit_version(version=draft, by=standard.owner)
+    save_draft(version=draft, by=owner, **text)
+    submit_version(version=draft, by=owner)
     version = approve_version(version=draft, by=_approver(standard, people), today=today)
     standard.refresh_from_db()
     return version
@@ -387,10 +399,10 @@ def _seed_standard(spec: dict, people, principles, units, *, today: date) -> Sta
     if state == "draft":
         return standard
     if state in ("submitted", "sent_back"):
-        version = standard.open_version()
+        version = _open_version(standard)
         submit_version(version=version, by=version.created_by)
         if state == "sent_back":
-            send_back(version=version, by=standard.approver, comment=spec["comment"])
+            send_back(version=version, by=_approver(standard, people), comment=spec["comment"])
         return standard
     version = _publish(standard, people, today=today)
     if state == "three_versions":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 from django import forms
 from django.db.models import F, Q
@@ -247,22 +248,26 @@ class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
         linked_principles = Q(pk__in=plan.principles.values("pk")) if plan.pk else Q(pk__in=[])
         linked_units = Q(pk__in=plan.audience_units.values("pk")) if plan.pk else Q(pk__in=[])
         # Archived units, retired standards and archived principles are offered only when already linked.
-        self.fields["audience_units"].queryset = BusinessUnit.objects.filter(
+        self._choices("audience_units").queryset = BusinessUnit.objects.filter(
             Q(is_active=True) | linked_units).order_by("path")
         # Only standards the editor may read: a plan owner outside CoE staff must not see others' drafts.
-        self.fields["standards"].queryset = Standard.objects.visible_to(user).filter(
+        self._choices("standards").queryset = Standard.objects.visible_to(user).filter(
             ~Q(status=Standard.Status.RETIRED) | linked_standards).order_by("code")
-        self.fields["principles"].queryset = Principle.objects.filter(
+        self._choices("principles").queryset = Principle.objects.filter(
             Q(is_archived=False) | linked_principles).order_by("position", "pk")
         self.fields["owner_email"].initial = (plan.owner if plan.owner_id else user).email
+
+    def _choices(self, name: str) -> forms.ModelMultipleChoiceField:
+        return cast(forms.ModelMultipleChoiceField, self.fields[name])
 
     def clean_owner_email(self) -> User | None:
         return active_person_by_email(self.cleaned_data["owner_email"])
 
     def clean_standards(self) -> list[Standard]:
         # Links to standards the editor can't read (a CoE draft, say) are not offered, and stay as they are.
-        hidden = self.instance.standards.exclude(pk__in=self.fields["standards"].queryset.values("pk")) \
-            if self.instance.pk else Standard.objects.none()
+        offered = self._choices("standards").queryset
+        hidden = self.instance.standards.exclude(pk__in=offered.values("pk")) \
+            if self.instance.pk and offered is not None else Standard.objects.none()
         return [*self.cleaned_data["standards"], *hidden]
 
     def clean(self):

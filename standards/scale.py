@@ -68,7 +68,8 @@ def seed(*, scale: float, rng: random.Random, progress) -> None:
 def _standards(count: int, *, principles, divisions, departments, owner: User, today) \
         -> tuple[list[Standard], list[list[BusinessUnit]]]:
     """`count` unsaved drafts and the audience of each: the whole organization, a division or a department."""
-    standards, audiences = [], []
+    standards: list[Standard] = []
+    audiences: list[list[BusinessUnit]] = []
     for number in range(count):
         subject = SUBJECTS[number % len(SUBJECTS)]
         published = _moment(today - timedelta(days=30 + number % 300))

@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -66,7 +68,7 @@ def person_list(request: AuthenticatedRequest) -> HttpResponse:
     if not (data.get("q") or data.get("unit") or data.get("role")) and data.get("status") in (None, "", "active"):
         # Every active person: the rolled-up count, rather than counting tens of thousands of rows each time.
         counted = rollups.read(counts.PEOPLE)
-        paginator = rollups.CountedPaginator(_people(filters), PAGE_SIZE, count=counted.value["active"])
+        paginator: Paginator = rollups.CountedPaginator(_people(filters), PAGE_SIZE, count=counted.value["active"])
     else:
         paginator = Paginator(_people(filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -77,7 +79,7 @@ def person_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @coe_staff_required
-def person_export(request: AuthenticatedRequest) -> HttpResponse:
+def person_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     people = _people(PeopleFilterForm(request.GET or None))
     rows = (
         [p.email, p.display_name, p.business_unit.code if p.business_unit else "", p.job_title,
@@ -165,7 +167,7 @@ def unit_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @coe_staff_required
-def unit_export(request: AuthenticatedRequest) -> HttpResponse:
+def unit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     units = _units(request.GET.get("q", "").strip())
     rows = (
         [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all())]
@@ -183,7 +185,7 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm 
         User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
         PAGE_SIZE, count=sum(by_unit.get(pk, 0) for pk in subtree),
     ).get_page(request.GET.get("page"))
-    children = list(unit.children.order_by("name"))
+    children: list[Any] = list(unit.children.order_by("name"))  # each with its headcount, for the page
     for child in children:
         child.headcount = by_unit.get(child.pk, 0)
     context = {

@@ -131,8 +131,8 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
     """Record that `by` read the standard. A second acknowledgement of the same version changes nothing."""
     today = today or timezone.localdate()
     standard = Standard.objects.select_related("ack_version").get(pk=standard.pk)
-    version = standard.ack_version
-    if version is None or standard.status != Standard.Status.PUBLISHED:
+    version, current = standard.ack_version, standard.current_version
+    if version is None or current is None or standard.status != Standard.Status.PUBLISHED:
         raise ValidationError(_("%(code)s does not ask for acknowledgement.") % {"code": standard.code})
     row = Acknowledgement.objects.filter(version=version, person=by).first()
     asked = row is not None and row.status != Acknowledgement.Status.WITHDRAWN
@@ -150,9 +150,9 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
                                    was_overdue=row.is_overdue(today))
     row.status = Acknowledgement.Status.ACKNOWLEDGED
     row.acknowledged_at = timezone.now()
-    row.read_version = standard.current_version
+    row.read_version = current
     row.save(update_fields=["status", "acknowledged_at", "read_version"])
     reminders.cancel_for_target(row)
     record_event(actor=by, verb="standard.acknowledged", target=standard,
-                 details={"version": version.number, "current_version": standard.current_version.number})
+                 details={"version": version.number, "current_version": current.number})
     return row

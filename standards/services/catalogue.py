@@ -61,11 +61,12 @@ def update_standard(*, standard: Standard, by: User, today: date | None = None, 
         standard.save(update_fields=["owner_flagged"])
         reminders.cancel_for_target(standard, kinds=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
     if standard.status == Standard.Status.PUBLISHED:
-        if standard.requires_acknowledgement and standard.ack_version_id is None:
+        current = standard.current_version  # a published standard has one
+        if standard.requires_acknowledgement and standard.ack_version_id is None and current is not None:
             due_on = today + timedelta(days=standard.ack_days)
             # The version's page and the progress panel show its deadline, as after an approval that asks.
-            StandardVersion.objects.filter(pk=standard.current_version_id).update(ack_due_on=due_on)
-            ask_for_acknowledgement(standard, standard.current_version, today=today, due_on=due_on)
+            StandardVersion.objects.filter(pk=current.pk).update(ack_due_on=due_on)
+            ask_for_acknowledgement(standard, current, today=today, due_on=due_on)
         elif not standard.requires_acknowledgement and standard.ack_version_id is not None:
             withdraw_pending(standard)
             standard.ack_version = None

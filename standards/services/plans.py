@@ -95,7 +95,7 @@ def set_communication_status(*, communication: Communication, by: User, status: 
     communication = Communication.objects.select_for_update().get(pk=communication.pk)
     if status == communication.status:
         return communication
-    if status not in STATUS_CHANGES[communication.status]:
+    if status not in STATUS_CHANGES[Communication.Status(communication.status)]:
         raise ValidationError(_("A %(from)s communication can't be marked %(to)s.") % {
             "from": communication.get_status_display().lower(),
             "to": Communication.Status(status).label.lower()})

@@ -175,7 +175,7 @@ def approve_version(*, version: StandardVersion, by: User, effective_on: date | 
                  details={"version": version.number, "effective_on": str(effective_on), "comment": comment})
     record_event(actor=by, verb="standard.published", target=standard,
                  details={"version": version.number, "asks_for_acknowledgement": asks_again})
-    if asks_again:
+    if asks_again and version.ack_due_on is not None:  # the deadline set above
         ask_for_acknowledgement(standard, version, today=today, due_on=version.ack_due_on)
     _notify_decision(version, by, _("%(version)s is approved") % {"version": version},
                      _("%(person)s approved version %(number)s of %(code)s. It is effective from %(date)s.") % {

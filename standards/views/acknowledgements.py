@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,7 +73,7 @@ def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse
     return redirect(standard)
 
 
-def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse:
+def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse | StreamingHttpResponse:
     """Who in one unit has not acknowledged yet: for CoE staff and the leaders above that unit."""
     standard = visible_standard(request, pk)
     units = progress_units(request.user)
@@ -96,7 +96,7 @@ def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> Ht
     })
 
 
-def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     """Every request to acknowledge this standard, all versions, as evidence: CoE staff see everyone, leaders
     their subtree."""
     standard = visible_standard(request, pk)

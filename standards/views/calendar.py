@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -92,7 +92,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
-def calendar_export(request: AuthenticatedRequest) -> HttpResponse:
+def calendar_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     context = _calendar_query(request)
     today = context["today"]
     rows = ([entry.scheduled_on.isoformat(), entry.get_channel_display(), entry.title, entry.plan.title,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -90,7 +92,7 @@ def plan_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = _visible_plan(request, pk)
     can_edit = permissions.can_edit_plan(user, plan)
-    communications = list(plan.communications.select_related("owner").order_by("scheduled_on", "pk"))
+    communications: list[Any] = list(plan.communications.select_related("owner").order_by("scheduled_on", "pk"))
     for communication in communications:
         # Someone who sees the plan through one communication they own opens only that one.
         communication.can_open = can_edit or communication.owner_id == user.pk
@@ -176,7 +178,7 @@ def _delivery(communication: Communication) -> dict:
 
 
 def _next_statuses(communication: Communication) -> list[Communication.Status]:
-    return sorted(STATUS_CHANGES[communication.status], key=STATUS_ORDER.index)
+    return sorted(STATUS_CHANGES[Communication.Status(communication.status)], key=STATUS_ORDER.index)
 
 
 @require_GET
@@ -278,7 +280,7 @@ def communication_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def communication_recipients_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def communication_recipients_export(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
     communication = _visible_communication(request, pk, to_change=True)
     ledger = _ledger(communication).select_related("recipient__business_unit").order_by("recipient__display_name",
                                                                                         "pk")

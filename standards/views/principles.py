@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -32,10 +34,10 @@ def _list_anchor(principle: Principle) -> str:
 
 def principle_list(request: AuthenticatedRequest) -> HttpResponse:
     is_staff = request.user.is_coe_staff
-    principles = Principle.objects.order_by("is_archived", "position", "pk")
+    shown = Principle.objects.order_by("is_archived", "position", "pk")
     if not is_staff:
-        principles = principles.active()
-    principles = list(principles)
+        shown = shown.active()
+    principles: list[Any] = list(shown)  # each given its standard_count below
     # Counted through the reader's scope, so nobody learns of standards they can't open.
     counts = dict(Standard.objects.visible_to(request.user).published().values_list("principle")
                   .annotate(n=Count("pk")).values_list("principle", "n"))
