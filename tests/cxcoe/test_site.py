@@ -50,6 +50,32 @@ def test_site_admin_refuses_a_loop_beside_the_field(client, site_admin, sales, e
     assert BusinessUnit.objects.get(pk=sales.pk).path == "/ACME/SAL/"
 
 
+
+def test_a_unit_added_in_the_site_admin_is_made_by_the_service_with_its_leaders(client, site_admin, sales, amir):
+    client.force_login(site_admin)
+    response = client.post(reverse("admin:cxcoe_businessunit_add"),
+                           {"code": "SAL-02", "name": "Inside Sales", "parent": sales.pk, "leaders": [amir.pk],
+                            "is_active": "on"})
+    assert response.status_code == 302
+    unit = BusinessUnit.objects.get(code="SAL-02")
+    assert (unit.path, unit.depth, list(unit.leaders.all())) == ("/ACME/SAL/SAL-02/", 2, [amir])
+    assert AuditEvent.objects.get(verb="unit.created", target_id=str(unit.pk)).details == {"code": "SAL-02",
+                                                                                          "parent": "SAL"}
+
+
+def test_a_principle_added_in_the_site_admin_comes_last_in_the_order(client, site_admin):
+    from standards.models import Principle
+
+    first = Principle.objects.create(title="We make it easy", statement="Little effort.", position=0)
+    client.force_login(site_admin)
+    response = client.post(reverse("admin:standards_principle_add"),
+                           {"title": "We keep our promises", "statement": "What we say, we do.",
+                            "explanation": "", "examples": ""})
+    assert response.status_code == 302
+    added = Principle.objects.exclude(pk=first.pk).get()
+    assert (added.title, added.position) == ("We keep our promises", 1)
+    assert AuditEvent.objects.filter(verb="principle.created", target_id=str(added.pk)).exists()
+
 def test_site_admin_leader_changes_are_audited(client, site_admin, sales, amir):
     client.force_login(site_admin)
     client.post(reverse("admin:cxcoe_businessunit_change", args=[sales.pk]),
