@@ -7,6 +7,7 @@ from django.core.cache import cache
 from cxcoe import celery_app
 
 from .factories import BusinessUnitFactory, UserFactory
+from .permissions import LazyObjects
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +87,7 @@ def eve(support):
 
 @pytest.fixture
 def people_by_role(olivia, leo, una, eve):
-    """One person for each role of the permission matrix (tests/test_permission_matrix.py); anonymous is None."""
+    """One person for each role of the permission matrix (tests/permissions.py); anonymous is None."""
     return {"anonymous": None, "employee": eve, "leader": leo, "other_leader": una, "coe_staff": olivia}
 
 
@@ -97,3 +98,10 @@ def mail_dir(settings, tmp_path):
     settings.CXCOE_MAIL_DIR = tmp_path / "mail"
     settings.EMAIL_BACKEND = "cxcoe.notifications.mailbox.EmlFileBackend"
     return settings.CXCOE_MAIL_DIR
+
+
+@pytest.fixture
+def matrix_objects(mail_dir, olivia, leo, amir, sales, support) -> LazyObjects:
+    """The objects the permission matrix's rows name, each made when first asked for (tests/permissions.py).
+    With `mail_dir`: the sent-mail pages read the one email that "sent_mail" keeps there."""
+    return LazyObjects(olivia=olivia, leo=leo, amir=amir, sales=sales, support=support)

@@ -1,0 +1,9 @@
+"""The library app's URLs, for every role → the status that role gets."""
+
+from ..permissions import LOGIN, matrix_test, row
+
+MATRIX = {
+    "library:index": row(LOGIN, 200, 200, 200, 200),
+}
+
+test_permission_matrix = matrix_test(MATRIX)
