@@ -23,6 +23,8 @@ PG_PORT = 5432
 REDIS_PORT = 6379
 CHROMIUM = Path(os.environ.get("CXCOE_CHROMIUM", "/usr/bin/chromium"))  # tests/browser reads the same
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"  # the HTML checker, run with Java
+JAVA = Path(os.environ.get("CXCOE_JAVA", "/usr/bin/java"))
 # Tests get a var/ of their own, so uploads, the file cache and the filesystem broker never touch
 # the data of a `make run` on the same checkout.
 TEST_VAR_DIR = ROOT / "var" / "test"
@@ -66,18 +68,23 @@ def redis_problem() -> str | None:
 
 
 def browser_problems() -> tuple[list[str], str]:
-    """What the browser tests miss (Chromium, axe-core), and the one command that installs it."""
+    """What the browser tests miss (Chromium, Java, axe-core, the HTML checker), and the one command that
+    installs it."""
     missing, packages = [], []
     if not os.access(CHROMIUM, os.X_OK):
         missing.append(f"Chromium ({CHROMIUM})")
         packages.append("chromium")
-    if not AXE.is_file():
-        missing.append(f"axe-core ({AXE.relative_to(ROOT)})")
-        # bin/test runs npm ci itself when npm is there, so without npm that is what to install.
-        if not shutil.which("npm"):
-            packages.append("npm")
+    if not os.access(JAVA, os.X_OK):
+        missing.append(f"Java ({JAVA})")
+        packages.append("default-jre-headless")
+    npm_missing = [f"{name} ({path.relative_to(ROOT)})" for name, path in [("axe-core", AXE), ("vnu-jar", VNU)]
+                   if not path.is_file()]
+    missing.extend(npm_missing)
+    # bin/test runs npm ci itself when npm is there, so without npm that is what to install.
+    if npm_missing and not shutil.which("npm"):
+        packages.append("npm")
     commands = [f"apt-get install -y {' '.join(packages)}"] if packages else []
-    if not AXE.is_file():
+    if npm_missing:
         commands.append("npm ci")
     return missing, " && ".join(commands)
 

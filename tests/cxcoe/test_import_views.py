@@ -43,7 +43,7 @@ def test_the_whole_flow_upload_preview_apply(client, olivia, django_capture_on_c
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Applying will create 30 business units, update 1 business unit, create 60 people" in page
     assert reverse("import-apply", args=[job.pk]) in page
-    assert "hx-trigger" not in page
+    assert "data-hx-trigger" not in page
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("import-apply", args=[job.pk]))
@@ -154,11 +154,11 @@ def test_a_running_job_polls_and_shows_its_progress(client, olivia):
     page = client.get(job.get_absolute_url()).content.decode()
     partial = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
 
-    assert f'hx-get="{reverse("import-detail", args=[job.pk])}" hx-trigger="every 1s"' in page
+    assert f'data-hx-get="{reverse("import-detail", args=[job.pk])}" data-hx-trigger="every 1s"' in page
     assert 'role="progressbar" aria-label="Import progress"' in page
     assert 'aria-valuenow="25" aria-valuemin="0" aria-valuemax="100"' in page
     assert "Checking rows: 500 of 2,000" in page
-    assert partial.startswith('<div id="import-status" hx-get=')
+    assert partial.startswith('<div id="import-status" data-hx-get=')
     assert "<html" not in partial
 
 
@@ -169,7 +169,7 @@ def test_a_finished_job_stops_polling(client, olivia, sales):
     partial = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
 
     assert partial.startswith('<div id="import-status">')
-    assert "hx-trigger" not in partial
+    assert "data-hx-trigger" not in partial
     assert "Applying will create 1 person." in partial
 
 

@@ -104,7 +104,7 @@ def test_mark_as_read_with_htmx_swaps_the_row_and_updates_the_counts(client, leo
     assert f'id="notification-{note.pk}"' in response.text
     assert "Mark as read" not in response.text
     assert 'id="notification-bell"' in response.text
-    assert 'hx-swap-oob="true"' in response.text
+    assert 'data-hx-swap-oob="true"' in response.text
     assert "Notifications: 1 unread" in response.text
     assert "Mark 1 as read" in response.text
     note.refresh_from_db()

@@ -1,0 +1,49 @@
+"""Every page of the permission matrix, as each role opens it, is valid HTML by the W3C Nu Html Checker.
+
+The pages are read through Django's test client (their HTML is the server's; nothing here needs the browser)
+and checked in one run of the checker, since starting Java is most of its cost.
+"""
+
+import json
+import subprocess
+
+from django.urls import reverse
+
+from ..permissions import ROLES, url_of
+from ..test_permission_matrix import MATRIX
+from .conftest import JAVA, VNU
+
+# The sign-in pages, which only visitors see.
+VISITOR_PAGES = ["account_login", "account_reset_password", "account_signup"]
+# A kept email's own HTML, shown as the email has it: the mail's markup, not a page of the site.
+NOT_PAGES = {"sent-mail-html"}
+
+
+def _html_pages(client, person, role, objects) -> dict[str, str]:
+    if person is not None:
+        client.force_login(person)
+    names = [name for name, spec in MATRIX.items() if spec["method"] == "get" and spec["statuses"][role] == 200
+             and name not in NOT_PAGES]
+    pages = {}
+    for name in sorted(names) + (VISITOR_PAGES if person is None else []):
+        url = url_of(name, MATRIX[name], objects) if name in MATRIX else reverse(name)
+        response = client.get(url)
+        if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
+            pages[f"{role}-{name.replace(':', '-')}.html"] = response.text
+    return pages
+
+
+def test_every_page_is_valid_html(client, people_by_role, matrix_objects, tmp_path):
+    pages = {}
+    for role in ROLES:
+        client.logout()
+        pages |= _html_pages(client, people_by_role[role], role, matrix_objects)
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html)
+    assert len(pages) > 90, "the pages were not read"
+    command = [str(JAVA), "-jar", str(VNU), "--errors-only", "--format", "json", "--exit-zero-always",
+               *sorted(str(tmp_path / name) for name in pages)]
+    checked = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)  # noqa: S603 - our files
+    errors = [f"{message['url'].rsplit('/', 1)[-1]}:{message.get('lastLine', '?')}: {message['message']}"
+              for message in json.loads(checked.stderr)["messages"]]
+    assert errors == []
