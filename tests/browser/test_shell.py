@@ -145,3 +145,15 @@ def test_account_pages_are_accessible(page, sign_in, live_server):
         page.goto(f"{live_server.url}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_page(page, name)
+
+
+def test_error_pages_keep_the_menu_and_offer_a_way_back(sign_in, live_server):
+    page = sign_in("eve@acme.example")
+    page.goto(f"{live_server.url}/manage/people/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You can't do this")
+    check_page(page, "error-403")
+    page.goto(f"{live_server.url}/standards/999999/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    check_page(page, "error-404")
+    page.get_by_role("link", name="Go to My work").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Eve")
