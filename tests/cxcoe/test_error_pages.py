@@ -11,7 +11,7 @@ def test_an_employee_on_a_staff_page_gets_the_sites_403_with_its_menu(client, ev
     assert response.status_code == 403
     assert "You can't do this" in response.text
     assert "ask the CoE team" in response.text
-    assert 'aria-label="Main"' in response.text and "My work" in response.text  # the navigation is there
+    assert 'aria-label="Main"' in response.text  # the navigation is there
     assert f'href="{reverse("home")}"' in response.text
 
 
@@ -38,7 +38,8 @@ def test_the_500_page_reads_nothing_from_the_database(db, django_assert_num_quer
     assert response.status_code == 500
     page = response.content.decode()
     assert "Something went wrong on our side" in page
-    assert 'href="/"' in page and "cxcoe.css" in page
+    assert 'href="/"' in page
+    assert "cxcoe.css" in page
 
 
 def test_a_form_sent_without_its_csrf_token_says_the_form_expired(eve):
