@@ -179,6 +179,19 @@ class BusinessUnit(ReviewCycle):
         return [code for code in self.path.split(PATH_SEPARATOR) if code][:-1]
 
     @staticmethod
+    def lines_up(paths: dict[int, str]) -> dict[int, list[int]]:
+        """For each unit given by {id: path}: itself and each unit above it among those given, nearest first.
+        A figure of a unit "and everything below" is the sum of the figures of the units whose line holds it."""
+        by_path = {path: pk for pk, path in paths.items()}
+        lines = {}
+        for pk, path in paths.items():
+            codes = [code for code in path.split(PATH_SEPARATOR) if code]
+            prefixes = (PATH_SEPARATOR + PATH_SEPARATOR.join(codes[:depth]) + PATH_SEPARATOR
+                        for depth in range(len(codes), 0, -1))
+            lines[pk] = [by_path[prefix] for prefix in prefixes if prefix in by_path]
+        return lines
+
+    @staticmethod
     def path_for(code: str, parent: BusinessUnit | None) -> str:
         prefix = parent.path if parent else PATH_SEPARATOR
         return f"{prefix}{code}{PATH_SEPARATOR}"

@@ -13,6 +13,9 @@ class AckRate:
     done: int
     overdue: int
 
+    def __add__(self, other: AckRate) -> AckRate:
+        return AckRate(self.asked + other.asked, self.done + other.done, self.overdue + other.overdue)
+
     @property
     def percent(self) -> int | None:
         return round(100 * self.done / self.asked) if self.asked else None

@@ -58,24 +58,30 @@ def leader_dashboard(request: AuthenticatedRequest) -> HttpResponse:
         is_active=True).annotate(
         leader_count=Count("leaders", distinct=True),
     )
-    # Units with the page's figures set on them (headcount, indent, ack_rate) for the template: not model fields.
+    # Units with the page's figures set on them for the template (not model fields): each figure for the unit
+    # alone (`own_*`) and for the unit and everything below it, which the table shows.
     rows: list[Any] = list(units.order_by("path"))
     by_unit, counted = counts.headcounts()
-    for unit in rows:
-        unit.headcount = by_unit.get(unit.pk, 0)
-    top = min((unit.depth for unit in rows), default=0)
     rates = standard_metrics.acknowledgement_rates([unit.pk for unit in rows])
+    lines = BusinessUnit.lines_up({unit.pk: unit.path for unit in rows})
+    top = min((unit.depth for unit in rows), default=0)
     for unit in rows:
         unit.indent = unit.depth - top  # a leader's own units start at the left edge
-        unit.ack_rate = rates.get(unit.pk)
-    overall = standard_metrics.AckRate(sum(rate.asked for rate in rates.values()),
-                                       sum(rate.done for rate in rates.values()),
-                                       sum(rate.overdue for rate in rates.values()))
+        unit.own_headcount = by_unit.get(unit.pk, 0)
+        unit.headcount = 0
+        unit.ack_rate = standard_metrics.AckRate(0, 0, 0)
+    by_pk = {unit.pk: unit for unit in rows}
+    for unit in rows:
+        for above in (by_pk[pk] for pk in lines[unit.pk]):
+            above.headcount += unit.own_headcount
+            above.ack_rate += rates.get(unit.pk, standard_metrics.AckRate(0, 0, 0))
+    overall = sum(rates.values(), standard_metrics.AckRate(0, 0, 0))
     context = {
         "units": rows,
-        "total_people": sum(unit.headcount for unit in rows),
+        "total_people": sum(unit.own_headcount for unit in rows),
         "counted": counted,
-        "units_without_leader": sum(1 for unit in rows if unit.leader_count == 0),
+        # Within a leader's own units every unit is covered, by them: the figure is the CoE's to act on.
+        "uncovered_units": len(counts.uncovered_units(rows)) if user.is_coe_staff else None,
         "ack_overall": overall,
         "scope_label": None if user.is_coe_staff else ", ".join(str(unit) for unit in user.units_led),
     }

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -146,29 +146,36 @@ def person_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(person)
 
 
-def _units(query: str):
+def _units(query: str, *, uncovered: bool = False):
+    """The units list's units: matching `query`, and with `uncovered` only the active units that no leader covers
+    (the dashboard's figure)."""
     query = query[:SEARCH_MAX_LENGTH]
     leaders = Prefetch("leaders", queryset=User.objects.only("pk", "display_name", "email"))
     units = BusinessUnit.objects.select_related("parent").prefetch_related(leaders).order_by("path")
     if query:
         units = units.filter(Q(name__icontains=query) | Q(code__icontains=query.upper()))
+    if uncovered:
+        active = BusinessUnit.objects.filter(is_active=True).annotate(leader_count=Count("leaders")).only("path")
+        units = units.filter(pk__in=[unit.pk for unit in counts.uncovered_units(list(active))])
     return units
 
 
 @coe_staff_required
 def unit_list(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    page = Paginator(_units(query), 100).get_page(request.GET.get("page"))
+    uncovered = request.GET.get("leader") == "none"
+    page = Paginator(_units(query, uncovered=uncovered), 100).get_page(request.GET.get("page"))
     by_unit, counted = counts.headcounts()
+    below = counts.with_units_below(by_unit)
     for unit in page.object_list:
-        unit.headcount = by_unit.get(unit.pk, 0)
+        unit.own_headcount, unit.headcount = by_unit.get(unit.pk, 0), below.get(unit.pk, 0)
     return render(request, "cxcoe/unit_list.html", {"page_obj": page, "units": page.object_list, "q": query,
-                                                    "counted": counted})
+                                                    "uncovered": uncovered, "counted": counted})
 
 
 @coe_staff_required
 def unit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
-    units = _units(request.GET.get("q", "").strip())
+    units = _units(request.GET.get("q", "").strip(), uncovered=request.GET.get("leader") == "none")
     rows = (
         [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all())]
         for u in units
@@ -185,9 +192,10 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm 
         User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
         PAGE_SIZE, count=sum(by_unit.get(pk, 0) for pk in subtree),
     ).get_page(request.GET.get("page"))
-    children: list[Any] = list(unit.children.order_by("name"))  # each with its headcount, for the page
+    children: list[Any] = list(unit.children.order_by("name"))  # each with its headcount, all levels
+    below = counts.with_units_below(by_unit)
     for child in children:
-        child.headcount = by_unit.get(child.pk, 0)
+        child.headcount = below.get(child.pk, 0)
     context = {
         "unit": unit,
         "leaders": unit.leaders.all(),

@@ -103,6 +103,48 @@ def test_leader_dashboard_counts_people_in_their_subtree_only(client, leo, amir,
     assert {unit.code for unit in response.context["units"]} == {"SAL", "SAL-01"}
 
 
+def _figures(response) -> dict[str, tuple[int, int]]:
+    """{unit name: (people at all levels, people in the unit itself)} from a page's units."""
+    return {unit.name: (unit.headcount, unit.own_headcount) for unit in response.context["units"]}
+
+
+def test_people_counts_say_all_levels_and_add_up_the_units_below(client, olivia, leo, una, amir, bianca, eve):
+    """The tree of tests/conftest.py: Acme holds Olivia; Sales (Leo) holds Enterprise Sales (Amir); Customer Support
+    holds Bianca and Eve; Operations holds Una. Counted by hand."""
+    client.force_login(olivia)
+    expected = {"Acme": (6, 1), "Sales": (2, 1), "Enterprise Sales": (1, 1), "Customer Support": (2, 2),
+                "Operations": (1, 1)}
+    dashboard = client.get(reverse("dashboard"))
+    assert _figures(dashboard) == expected
+    assert dashboard.context["total_people"] == 6
+    assert "People, all levels" in dashboard.text
+    assert "1 in the unit itself" in dashboard.text  # beneath Acme's 6
+    units = client.get(reverse("unit-list"))
+    assert _figures(units) == expected
+    sales = client.get(reverse("unit-detail", args=[leo.business_unit_id]))
+    assert "1 person, all levels" in sales.text  # Enterprise Sales, under Sales
+
+
+def test_a_unit_is_covered_when_it_or_a_unit_above_has_a_leader(client, olivia, leo, una, amir, bianca):
+    """Sales and Operations have leaders, so Enterprise Sales is covered by Sales; Acme and Customer Support have
+    no leader at their level or above."""
+    client.force_login(olivia)
+    dashboard = client.get(reverse("dashboard"))
+    assert dashboard.context["uncovered_units"] == 2
+    assert f'href="{reverse("unit-list")}?leader=none"' in dashboard.text
+    listed = client.get(reverse("unit-list"), {"leader": "none"})
+    assert [unit.name for unit in listed.context["units"]] == ["Acme", "Customer Support"]
+    exported = b"".join(client.get(reverse("unit-export"), {"leader": "none"}).streaming_content).decode()
+    assert [line.split(",")[0] for line in exported.splitlines()[1:]] == ["ACME", "SUP"]
+
+
+def test_a_leaders_dashboard_leaves_out_the_coverage_figure_every_unit_of_theirs_meets(client, leo, amir):
+    client.force_login(leo)
+    dashboard = client.get(reverse("dashboard"))
+    assert dashboard.context["uncovered_units"] is None
+    assert "no leader" not in dashboard.text
+
+
 def _org(size):
     root = BusinessUnit.objects.get(code="ACME")
     for i in range(size):

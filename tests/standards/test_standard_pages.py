@@ -669,6 +669,22 @@ def test_rows_changed_behind_the_services_show_after_beats_recount(client, every
     assert (fresh.context["progress"]["done"], fresh.context["progress"]["total"]) == (1, 7)
 
 
+def test_the_dashboard_adds_up_acknowledgements_of_the_units_below(client, everyone_standard, olivia, amir, eve):
+    """Everyone of tests/conftest.py is asked: Olivia and Oscar in Acme, Leo in Sales, Amir in Enterprise Sales,
+    Bianca and Eve in Customer Support, Una in Operations. Amir and Eve acknowledge. Counted by hand."""
+    acknowledge_standard(standard=everyone_standard, by=amir)
+    acknowledge_standard(standard=everyone_standard, by=eve)
+    tasks.recount_rollups.delay().get()
+    client.force_login(olivia)
+    dashboard = client.get(reverse("dashboard"))
+    rates = {unit.name: (unit.ack_rate.done, unit.ack_rate.asked) for unit in dashboard.context["units"]}
+    assert rates == {"Acme": (2, 7), "Sales": (1, 2), "Enterprise Sales": (1, 1), "Customer Support": (1, 2),
+                     "Operations": (0, 1)}
+    overall = dashboard.context["ack_overall"]
+    assert (overall.done, overall.asked) == (2, 7)
+    assert "Standards acknowledged, all levels" in dashboard.text
+
+
 def test_turning_acknowledgement_off_drops_the_tallies_from_the_dashboard(everyone_standard, olivia, support):
     assert acknowledgement_rates([support.pk])[support.pk].asked == 2
     update_standard(standard=everyone_standard, by=olivia, requires_acknowledgement=False, audience_units=[])
