@@ -68,8 +68,8 @@ def redis_problem() -> str | None:
 
 
 def browser_problems() -> tuple[list[str], str]:
-    """What the browser tests miss (Chromium, Java, axe-core, the HTML checker), and the one command that
-    installs it."""
+    """What the browser tests and the HTML check (tests/test_valid_html.py) miss: Chromium, Java, axe-core,
+    vnu-jar; and the one command that installs it."""
     missing, packages = [], []
     if not os.access(CHROMIUM, os.X_OK):
         missing.append(f"Chromium ({CHROMIUM})")
