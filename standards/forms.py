@@ -21,7 +21,7 @@ from cxcoe.lib.forms import (
     search_field,
 )
 from cxcoe.lib.ranges import VERSION_NUMBER
-from cxcoe.models import BusinessUnit, User
+from cxcoe.models import BusinessUnit, ReviewRecord, User
 from cxcoe.reviews.forms import ReviewForm
 
 from .models import Communication, CommunicationPlan, Principle, Standard, StandardVersion
@@ -147,7 +147,12 @@ class RetireForm(BootstrapFormMixin, forms.Form):
 
 
 class StandardReviewForm(ReviewForm):
-    pass
+    OUTCOME_HELP = {
+        ReviewRecord.Outcome.CONFIRMED: _("Confirmed keeps it as it is: still right for customers, measured and "
+                                          "achievable."),
+        ReviewRecord.Outcome.UPDATED: _("Updated opens a new draft for you to write."),
+        ReviewRecord.Outcome.RETIRED: _("Retired withdraws it: pending acknowledgements end, its history stays."),
+    }
 
 
 class StandardFilterForm(BootstrapFormMixin, forms.Form):

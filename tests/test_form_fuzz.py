@@ -33,7 +33,6 @@ from cxcoe.lib import forms as lib_forms
 from cxcoe.models import BusinessUnit, ImportJob, Reminder, Rollup
 from cxcoe.notifications import forms as notifications_forms
 from cxcoe.people import forms as people_forms
-from cxcoe.reviews import forms as reviews_forms
 from standards import forms as standards_forms
 from standards.services.versions import submit_version
 
@@ -49,6 +48,7 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 NOT_FUZZED = {
     "cxcoe.admin.BusinessUnitAdminForm": "the site admin's form, behind Django admin",
     "cxcoe.notifications.forms._PerKindDeliveryFields": "a base of NotificationPreferencesForm, fuzzed through it",
+    "cxcoe.reviews.forms.ReviewForm": "the base of each app's review form (UnitReviewForm, StandardReviewForm)",
 }
 
 
@@ -89,8 +89,10 @@ FUZZ: dict[str, list[Scenario]] = {
                                               method="get", extra=PAGE)],
     "cxcoe.audit.forms.AuditFilterForm": [Scenario(_url("audit-list"), _one(audit_forms.AuditFilterForm), method="get",
                                              extra=PAGE)],
-    "cxcoe.reviews.forms.ReviewForm": [Scenario(_url("unit-review", "sales"), _one(reviews_forms.ReviewForm),
-                                        target=lambda o: o["sales"])],
+    "cxcoe.people.forms.UnitReviewForm": [Scenario(_url("unit-review", "sales"),
+                                                   _one(people_forms.UnitReviewForm, item=lambda o: o["sales"],
+                                                        by=lambda o: o["olivia"]),
+                                                   target=lambda o: o["sales"])],
     "cxcoe.notifications.forms.NotificationFilterForm": [Scenario(_url("notification-list"),
                                                     _one(notifications_forms.NotificationFilterForm), person="eve",
                                                     method="get", extra=PAGE)],
@@ -120,7 +122,8 @@ FUZZ: dict[str, list[Scenario]] = {
     "standards.forms.RetireForm": [Scenario(_url("standards:standard-retire", "standard"),
                                             _one(standards_forms.RetireForm), target=lambda o: o["standard"])],
     "standards.forms.StandardReviewForm": [Scenario(_url("standards:standard-review", "standard"),
-                                                    _one(standards_forms.StandardReviewForm),
+                                                    _one(standards_forms.StandardReviewForm,
+                                                         item=lambda o: o["standard"], by=lambda o: o["olivia"]),
                                                     target=lambda o: o["standard"])],
     "standards.forms.StandardFilterForm": [Scenario(_url("standards:standard-list"),
                                                     _one(standards_forms.StandardFilterForm), method="get",

@@ -16,7 +16,8 @@ from ..lib.forms import (
     model_form_field,
     search_field,
 )
-from ..models import BusinessUnit, User
+from ..models import BusinessUnit, ReviewRecord, User
+from ..reviews.forms import ReviewForm
 
 
 @functools.cache
@@ -134,3 +135,12 @@ class PeopleFilterForm(BootstrapFormMixin, forms.Form):
                              choices=[("", _("Any role")), ("coe_staff", _("CoE staff")), ("leader", _("Leader"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False,
                              choices=[("name", _("Name")), ("unit", _("Unit")), ("-joined", _("Newest first"))])
+
+
+class UnitReviewForm(ReviewForm):
+    OUTCOME_HELP = {
+        ReviewRecord.Outcome.CONFIRMED: _("Confirmed: its name, place, leaders and people are still right."),
+        ReviewRecord.Outcome.UPDATED: _("Updated: you corrected what was wrong, on its edit page or by an import."),
+        ReviewRecord.Outcome.RETIRED: _("Retired archives the unit: it keeps its history but leaves dashboards "
+                                        "and reminders."),
+    }

@@ -18,9 +18,8 @@ from ..lib.submissions import save_once, saves_once
 from ..lib.types import AuthenticatedRequest
 from ..models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
 from ..permissions import coe_staff_required
-from ..reviews.forms import ReviewForm
 from . import counts, services
-from .forms import DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm
+from .forms import DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm, UnitReviewForm
 
 PAGE_SIZE = 50
 
@@ -184,7 +183,7 @@ def unit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     return csv_response("business_units.csv", ["code", "name", "parent_code", "leader_emails"], rows)
 
 
-def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm | None = None) -> HttpResponse:
+def unit_detail(request: AuthenticatedRequest, pk: int, review_form: UnitReviewForm | None = None) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent", "owner"), pk=pk)
     subtree = list(unit.subtree().values_list("pk", flat=True))
     by_unit, counted = counts.headcounts()
@@ -206,7 +205,7 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: ReviewForm 
         "page_obj": members,
         "can_manage": request.user.is_coe_staff,
         "can_review": permissions.can_review(request.user, unit),
-        "review_form": review_form or ReviewForm(can_retire=permissions.can_retire(request.user, unit)),
+        "review_form": review_form or UnitReviewForm(item=unit, by=request.user),
         "review_records": reviews.reviews_of(unit)[:5],
     }
     return render(request, "cxcoe/unit_detail.html", context)
@@ -218,7 +217,7 @@ def unit_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user), pk=pk)
     if not permissions.can_review(request.user, unit):
         raise PermissionDenied
-    form = ReviewForm(request.POST, can_retire=permissions.can_retire(request.user, unit))
+    form = UnitReviewForm(request.POST, item=unit, by=request.user)
     if not form.is_valid():
         return unit_detail(request, pk, review_form=form)
     save_once(form, by=request.user, save=lambda: reviews.record_review(item=unit, by=request.user,

@@ -187,8 +187,7 @@ def standard_detail(request: AuthenticatedRequest, pk: int, **forms) -> HttpResp
     context = _detail_context(request, standard)
     context["approve_form"] = forms.get("approve_form") or ApproveForm()
     context["send_back_form"] = forms.get("send_back_form") or SendBackForm()
-    context["review_form"] = forms.get("review_form") or StandardReviewForm(
-        can_retire=core_permissions.can_retire(request.user, standard))
+    context["review_form"] = forms.get("review_form") or StandardReviewForm(item=standard, by=request.user)
     return render(request, "standards/standard_detail.html", context)
 
 
@@ -254,7 +253,7 @@ def standard_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = visible_standard(request, pk)
     if not core_permissions.can_review(request.user, standard):
         raise PermissionDenied
-    form = StandardReviewForm(request.POST, can_retire=core_permissions.can_retire(request.user, standard))
+    form = StandardReviewForm(request.POST, item=standard, by=request.user)
     if form.is_valid():
         try:
             save_once(form, by=request.user, save=lambda: review_standard(

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cxcoe.models import AuditEvent, BusinessUnit
 from cxcoe.people import services
@@ -248,6 +251,35 @@ def test_a_review_without_an_outcome_is_explained_and_changes_nothing(client, ol
     assert "typed" in response.text
     sales.refresh_from_db()
     assert sales.next_review_on is None
+
+
+def test_the_review_form_waits_behind_a_button_until_the_review_is_near(client, leo, sales):
+    sales.owner = leo
+    sales.next_review_on = timezone.localdate() + timedelta(days=120)
+    sales.save()
+    client.force_login(leo)
+    far = client.get(sales.get_absolute_url())
+    assert '<details class="review-form border-top pt-3 mt-3">' in far.text  # closed
+    assert "Review early" in far.text
+    assert "Record a review" not in far.text
+    BusinessUnit.objects.filter(pk=sales.pk).update(next_review_on=timezone.localdate() + timedelta(days=20))
+    near = client.get(sales.get_absolute_url())
+    assert "<details" not in near.text  # the form itself
+    assert "Record a review" in near.text
+    assert 'name="outcome"' in near.text
+
+
+def test_the_review_form_explains_only_the_outcomes_it_offers(client, leo, olivia, sales):
+    sales.owner = leo
+    sales.save()
+    client.force_login(leo)  # the owner, who may not archive the unit
+    owner_sees = client.get(sales.get_absolute_url())
+    assert [value for value, _label in owner_sees.context["review_form"].fields["outcome"].choices] == [
+        "confirmed", "updated"]
+    assert "Retired" not in owner_sees.text
+    assert "its name, place, leaders and people are still right" in owner_sees.text
+    client.force_login(olivia)
+    assert "Retired archives the unit" in client.get(sales.get_absolute_url()).text
 
 
 def test_someone_who_only_sees_the_unit_cannot_review_it(client, leo, sales):
