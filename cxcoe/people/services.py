@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.mail import EmailMultiAlternatives
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Length, Replace, Substr
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +22,7 @@ from .. import audit, reviews
 from ..audit import record_event
 from ..lib.edits import check_names, save_edit
 from ..models import COE_STAFF_GROUP, BusinessUnit, User
-from ..notifications import reminders
+from ..notifications import absolute, reminders
 
 UNIT_TREE_LOCK = 4_210_001  # any constant, unique among the project's advisory locks
 
@@ -157,13 +163,28 @@ def deactivate_people(*, people, by: User | None, reason: str) -> int:
 
 @transaction.atomic
 def reactivate_person(*, person: User, by: User) -> bool:
-    """Give access back. The person sets a new password through "Forgot password" (or signs in with SSO)."""
+    """Give access back. Deactivation made the password unusable, so the person is emailed a link to set one
+    (someone who signs in by SSO can ignore it)."""
     person = User.objects.select_for_update().get(pk=person.pk)
     if person.is_active:
         return False
     User.objects.filter(pk=person.pk).update(is_active=True, deactivated_at=None)
     record_event(actor=by, verb="person.reactivated", target=person)
+    transaction.on_commit(lambda: send_password_link(User.objects.get(pk=person.pk)))
     return True
+
+
+def send_password_link(person: User) -> None:
+    """Email `person` a one-time link to set their password: allauth's reset link, valid for
+    PASSWORD_RESET_TIMEOUT and spent once the password changes."""
+    key = default_token_generator.make_token(person)
+    link = absolute(reverse("account_reset_password_from_key",
+                            kwargs={"uidb36": user_pk_to_url_str(person), "key": key}))
+    context = {"person": person, "link": link, "days": settings.PASSWORD_RESET_TIMEOUT // 86400}
+    message = EmailMultiAlternatives(subject=_("Your cxcoe account is active again: set a password"),
+                                     body=render_to_string("email/access_restored.txt", context), to=[person.email])
+    message.attach_alternative(render_to_string("email/access_restored.html", context), "text/html")
+    message.send()
 
 
 # What the unit form changes. The code is a unit's key in imports: it is given once, never changed.

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -141,7 +142,9 @@ def person_deactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def person_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.editable_by(request.user), pk=pk)
     if services.reactivate_person(person=person, by=request.user):
-        messages.success(request, _("%(name)s can sign in again after setting a new password.") % {"name": person})
+        messages.success(request, _("%(name)s is active again. We emailed them a link to set a password, valid for "
+                                    "%(days)s days.") % {"name": person,
+                                                         "days": settings.PASSWORD_RESET_TIMEOUT // 86400})
     return redirect(person)
 
 

@@ -1,10 +1,13 @@
+import re
 import zoneinfo
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -199,6 +202,29 @@ def test_reactivation_restores_access_without_the_old_password(client, olivia, a
     assert amir.is_active
     assert amir.deactivated_at is None
     assert AuditEvent.objects.filter(verb="person.reactivated", target_id=str(amir.pk)).exists()
+
+
+def test_reactivation_emails_a_link_that_sets_a_password_and_signs_in(client, olivia, amir,
+                                                                     django_capture_on_commit_callbacks):
+    services.deactivate_person(person=amir, by=olivia)
+    client.force_login(olivia)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("person-reactivate", args=[amir.pk]), follow=True)
+    assert "We emailed them a link to set a password, valid for 3 days." in done.text
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == ["amir@acme.example"]
+    assert email.subject == "Your cxcoe account is active again: set a password"
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", email.body).group(0)
+
+    visitor = Client()
+    form_page = visitor.get(link, follow=True)  # allauth moves the key into the session, then shows the form
+    visitor.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+                 {"password1": "A-new-passw0rd!", "password2": "A-new-passw0rd!"})
+    assert User.objects.get(pk=amir.pk).check_password("A-new-passw0rd!")
+    signed_in = Client().post(reverse("account_login"), {"login": "amir@acme.example", "password": "A-new-passw0rd!"})
+    assert signed_in.status_code == 302
+    assert visitor.get(link, follow=True).context["token_fail"]  # the link is spent
 
 
 def test_deactivated_leader_loses_their_scope(olivia, leo, sales):
