@@ -42,6 +42,20 @@ def can_see_progress(user: User) -> bool:
     return user.is_coe_staff or user.is_leader
 
 
+def sections_for(user: User) -> list[str]:
+    """The standards app's tabs that this person can use. Everyone reads standards and principles. Approvals are
+    for CoE staff, leaders and anyone a version waits on; plans are CoE staff's work; the calendar shows staff and
+    leaders what goes out to the units."""
+    sections = ["standards", "principles"]
+    if user.is_coe_staff or user.is_leader or StandardVersion.objects.awaiting_decision_by(user).exists():
+        sections.append("approvals")
+    if user.is_coe_staff:
+        sections.append("plans")
+    if user.is_coe_staff or user.is_leader:
+        sections.append("calendar")
+    return sections
+
+
 def approver_of(standard: Standard) -> User | None:
     """The person who decides, or None for "any CoE staff member" (also when the named approver left)."""
     approver = standard.approver

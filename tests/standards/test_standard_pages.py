@@ -5,6 +5,7 @@ Olivia (CoE staff) writes standards; Oscar (CoE staff) approves them; Leo leads 
 Enterprise Sales); Bianca and Eve work in Customer Support; Una leads Operations.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -704,3 +705,22 @@ def test_progress_by_unit_comes_a_page_at_a_time_with_the_totals_of_all(client, 
     assert "1\u20132 of 5" in first.text  # an en dash between the numbers
     last = client.get(everyone_standard.get_absolute_url(), {"page": 3})
     assert [row["unit"].name for row in last.context["progress"]["units"]] == ["Customer Support"]  # by path
+
+
+def _tabs(client, person) -> list[str]:
+    client.force_login(person)
+    page = client.get(reverse("standards:standard-list")).text
+    nav = page[page.index('aria-label="Standards sections"'):page.index("</nav>", page.index("Standards sections"))]
+    return re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', nav)
+
+
+def test_the_standards_tabs_show_each_role_only_what_it_can_use(client, olivia, leo, eve):
+    assert _tabs(client, olivia) == ["Standards", "Principles", "Approvals", "Plans", "Calendar"]
+    assert _tabs(client, leo) == ["Standards", "Principles", "Approvals", "Calendar"]
+    assert _tabs(client, eve) == ["Standards", "Principles"]
+
+
+def test_someone_a_version_waits_on_gets_the_approvals_tab(client, olivia, eve):
+    waiting = StandardFactory(principle=PrincipleFactory(), approver=eve)
+    submit_version(version=waiting.versions.get(), by=olivia)
+    assert _tabs(client, eve) == ["Standards", "Principles", "Approvals"]
