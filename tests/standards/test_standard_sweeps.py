@@ -263,6 +263,18 @@ def test_a_communication_marked_ready_before_the_reminder_goes_sends_nothing(pla
     assert mail.outbox == []
 
 
+def test_once_leo_marks_it_ready_his_get_ready_reminder_is_done(plan, leo, client):
+    communication = CommunicationFactory(plan=plan, owner=leo, title="Principles newsletter",
+                                         scheduled_on=TODAY + timedelta(days=7))
+    _sweep("communications", TODAY)
+    reminders.send_reminders()
+    assert Notification.objects.unread().filter(recipient=leo).count() == 1
+    set_communication_status(communication=communication, by=leo, status=Communication.Status.READY)
+    note = Notification.objects.get(recipient=leo)
+    assert (note.title, note.done_at is not None) == ("Get ready: Principles newsletter, due in 7 days", True)
+    assert not Notification.objects.unread().filter(recipient=leo).exists()
+
+
 def test_communications_far_ahead_or_of_archived_plans_remind_nobody(plan, olivia, leo):
     CommunicationFactory(plan=plan, owner=leo, scheduled_on=TODAY + timedelta(days=31))
     archived = PlanFactory(owner=olivia, is_archived=True)
