@@ -206,7 +206,8 @@ def test_inbox_query_count_does_not_grow(client, leo, django_assert_num_queries)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("notification-list"))
     for i in range(40):
-        note_for(leo, f"More {i}", kind="message" if i % 2 else "review.due", read=i % 3 == 0, done=i % 4 == 0)
+        note_for(leo, f"More {i}", kind="message" if i % 2 else "review.due", read=i % 3 == 0, done=i % 4 == 0,
+                 body=f"Item **{i}**, see [its page](https://cx.example/{i}).")
     with django_assert_num_queries(len(small)):
         response = client.get(reverse("notification-list"))
     assert len(response.context["notes"]) == 25
@@ -275,6 +276,20 @@ def test_a_review_done_before_the_digest_is_left_out_of_it(leo, sales):
     assert (note.email_state, note.done_at is not None) == (Notification.Email.SKIPPED, True)
     assert reminders.send_digests(frequency="daily") == 0
     assert mail.outbox == []
+
+
+# Markdown in notifications
+
+
+def test_the_inbox_shows_a_bodys_markdown_and_runs_none_of_its_html(client, leo):
+    note = note_for(leo, "Meet our five CX principles", kind="communication",
+                    body="Today we publish **five CX principles**.<script>alert(1)</script> "
+                         "<img src=x onerror=alert(1)> [Read them](javascript:alert(1)).")
+    row = inbox_row(inbox_of(client, leo), note)
+    assert "<strong>five CX principles</strong>" in row
+    assert "**" not in row
+    for forbidden in ("<script", "onerror", "javascript:"):
+        assert forbidden not in row
 
 
 def test_preferences_page_offers_each_kind_and_names_the_important_ones(client, leo):
