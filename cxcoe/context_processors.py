@@ -16,8 +16,8 @@ def navigation(request) -> dict:
             "dashboard": can_view_dashboard(user),
             "manage": can_manage_people(user),
             "sent_mail": settings.CXCOE_EMBEDDED_MAIL and is_coe_staff(user),
-            # One COUNT on the partial index of unread notifications.
-            "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
+            # One COUNT on the partial index of unread notifications (done ones are not counted).
+            "unread_notifications": Notification.objects.unread().filter(recipient=user).count(),
         }
     }
 

@@ -453,8 +453,17 @@ class ImportJob(models.Model):
         return self.is_running and timezone.now() - self.created_at > IMPORT_STUCK_AFTER
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        """What the bell counts: not read, and not done (a request whose action was taken needs no reading)."""
+        return self.filter(read_at=None, done_at=None)
+
+
 class Notification(models.Model):
-    """A message to one person: shown in their inbox, and emailed now, in a digest, or not at all."""
+    """A message to one person: shown in their inbox, and emailed now, in a digest, or not at all.
+
+    A notification that asks for an action (approve, acknowledge, review) is done once the action is taken, by
+    the recipient or by anyone else entitled to take it: `reminders.settle` sets `done_at`."""
 
     class Email(models.TextChoices):
         PENDING = "pending", _("To send")
@@ -474,6 +483,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=16, choices=Email, default=Email.PENDING)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -482,7 +494,7 @@ class Notification(models.Model):
             name="notification_email_state_valid")]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-            models.Index(fields=["recipient"], condition=Q(read_at=None), name="notification_unread"),
+            models.Index(fields=["recipient"], condition=Q(read_at=None, done_at=None), name="notification_unread"),
             models.Index(fields=["email_state", "recipient"], condition=Q(email_state__in=["daily", "weekly"]),
                          name="notification_digest"),
         ]
@@ -492,6 +504,10 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("notification-open", args=[self.pk])
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None and self.done_at is None
 
 
 class NotificationPreference(models.Model):

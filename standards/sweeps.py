@@ -23,13 +23,20 @@ from .models import Acknowledgement, Communication, Standard, StandardVersion
 from .services.acknowledgements import sync_acknowledgements
 
 
+def _named(standard: Standard, version: StandardVersion) -> dict[str, object]:
+    """The words that name a version exactly ("CX-STD-003 v2", its title): version 2's messages read apart from
+    version 1's."""
+    return {"code": standard.code, "number": version.number, "title": version.title}
+
+
 def _render_ack_due(reminder, row: Acknowledgement) -> Message:
     standard = row.standard
+    named = _named(standard, row.version)
     return Message(
-        title=_("Acknowledge %(standard)s: %(when)s") % {"standard": standard,
-                                                          "when": reminders.describe_due(row.due_on)},
-        body=_("Please read %(standard)s and acknowledge it by %(date)s. It takes one click on its page.") % {
-            "standard": standard, "date": date_format(row.due_on)},
+        title=_("Acknowledge %(code)s v%(number)s: %(title)s, %(when)s") % {
+            **named, "when": reminders.describe_due(row.due_on)},
+        body=_("Please read %(code)s v%(number)s, \u201c%(title)s\u201d, and acknowledge it by %(date)s. It takes one "
+               "click on its page.") % {**named, "date": date_format(row.due_on)},
         url=standard.get_absolute_url(),
     )
 
@@ -41,9 +48,10 @@ def _ack_still_due(reminder, row: Acknowledgement) -> bool:
 def _render_ack_escalation(reminder, version: StandardVersion) -> Message:
     standard = version.standard
     return Message(
-        title=_("Overdue acknowledgements: %(standard)s") % {"standard": standard},
-        body=_("People in your units have not acknowledged %(standard)s, due %(date)s. The standard's page shows "
-               "who is pending, unit by unit.") % {"standard": standard, "date": date_format(reminder.due_on)},
+        title=_("Overdue acknowledgements of %(code)s v%(number)s: %(title)s") % _named(standard, version),
+        body=_("People in your units have not acknowledged %(code)s v%(number)s, \u201c%(title)s\u201d, due %(date)s. "
+               "The standard's page shows who is pending, unit by unit.") % {
+            **_named(standard, version), "date": date_format(reminder.due_on)},
         url=reverse("standards:standard-detail", args=[standard.pk]) + "#progress",
     )
 
@@ -154,7 +162,7 @@ def register_kinds() -> None:
                        is_still_due=_still_waiting))
     register_kind(Kind(kinds.DECISION, gettext_lazy("Decisions on standards I wrote")))
     register_kind(Kind(kinds.ACK_DUE, gettext_lazy("Standards to acknowledge"), render=_render_ack_due,
-                       is_still_due=_ack_still_due, related=("standard",)))
+                       is_still_due=_ack_still_due, related=("standard", "version")))
     register_kind(Kind(kinds.ACK_ESCALATION, gettext_lazy("Overdue acknowledgements in my units"),
                        render=_render_ack_escalation, is_still_due=_escalation_still_due, important=True,
                        related=("standard",)))

@@ -5,8 +5,9 @@ import io
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 
-from cxcoe.models import AuditEvent
+from cxcoe.models import AuditEvent, Notification
 
 # The day the reminder and sweep tests stand on, a Monday: due dates and reminder periods are counted from it.
 TODAY = date(2026, 3, 2)
@@ -26,3 +27,23 @@ def audit_events(target, verb: str) -> list[AuditEvent]:
     """The audit trail's events of one verb about one object."""
     return list(AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(target),
                                           target_id=str(target.pk), verb=verb))
+
+
+def inbox_of(client, person):
+    """`person` signs in and opens their inbox: the page, with its notes and the bell's count
+    (`context["nav"]["unread_notifications"]`)."""
+    client.force_login(person)
+    return client.get(reverse("notification-list"))
+
+
+def inbox_row(response, note) -> str:
+    """One notification's row of an inbox page, as HTML."""
+    html = response.content.decode()
+    start = html.index(f'id="notification-{note.pk}"')
+    return html[start:html.index("</li>", start)]
+
+
+def done_by_title(person, kind: str) -> dict[str, bool]:
+    """`person`'s notifications of one kind: {title: is it done}."""
+    notes = Notification.objects.filter(recipient=person, kind=kind)
+    return {note.title: note.done_at is not None for note in notes}

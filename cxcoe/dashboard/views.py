@@ -44,7 +44,7 @@ def my_work(request: AuthenticatedRequest) -> HttpResponse:
             person=user, standard__status="published").select_related("standard").order_by("due_on")[:20],
         "approvals_waiting": approvals_waiting_for(user),
         "today": timezone.localdate(),
-        "notifications": Notification.objects.filter(recipient=user, read_at=None)[:5],
+        "notifications": Notification.objects.unread().filter(recipient=user)[:5],
         "units_led": user.units_led,
     }
     return render(request, "cxcoe/my_work.html", context)

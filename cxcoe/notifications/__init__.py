@@ -31,8 +31,9 @@ class Message:
 @dataclass(frozen=True)
 class Kind:
     """A kind of notification. `render` writes the message for a ledger row and its object; `is_still_due`
-    says whether the object still needs it when the sender gets to it (a completed item does not). The object is
-    whichever model the kind's rows point at, so each kind's functions take their own model."""
+    says whether the object still needs it: when the sender gets to it (a completed item does not), and when a
+    service settles the object (`reminders.settle`), whose delivered notifications it no longer needs are done.
+    The object is whichever model the kind's rows point at, so each kind's functions take their own model."""
 
     name: str
     label: StrOrPromise

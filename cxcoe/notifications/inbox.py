@@ -24,8 +24,8 @@ def mark_read(*, notification: Notification, user: User) -> bool:
 
 
 def mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of `user` read; returns how many were unread."""
-    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+    """Mark every unread notification of `user` read (those the bell counts); returns how many there were."""
+    return Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Count, F, Model, Q
+from django.db.models import Case, Count, F, Model, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -191,6 +191,29 @@ def cancel_for_target(target, *, kinds: Iterable[str] | None = None) -> int:
     if kinds is not None:
         rows = rows.filter(kind__in=list(kinds))
     return rows.update(status=Reminder.Status.CANCELLED, last_error="No longer due")
+
+
+def settle(target, *, kinds: Iterable[str]) -> int:
+    """The action `target` asked for is taken (approved, acknowledged, reviewed), by whoever was entitled to.
+
+    Its pending reminders of `kinds` are cancelled, and each delivered notification of those kinds is done
+    when its kind no longer finds `target` due (`Kind.is_still_due`, asked of the changed object): for every
+    recipient, not only the person who acted. A kind that asks for nothing is always "still due", so its
+    notifications never are. A done notification leaves the unread count, and is not put in a digest.
+    Returns how many notifications became done.
+    """
+    kinds = list(kinds)
+    cancel_for_target(target, kinds=kinds)
+    rows = (Reminder.objects.filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+                                    kind__in=kinds, notification__isnull=False, notification__done_at=None)
+            .select_related("recipient"))
+    done = [row.notification_id for row in rows
+            if not notifications.KINDS.get(row.kind, notifications.MESSAGE).is_still_due(row, target)]
+    waiting = [Notification.Email.DAILY, Notification.Email.WEEKLY]
+    return Notification.objects.filter(pk__in=done, done_at=None).update(
+        done_at=timezone.now(),
+        email_state=Case(When(email_state__in=waiting, then=Value(Notification.Email.SKIPPED)),
+                         default=F("email_state")))
 
 
 def cancel_for_targets(model, ids, *, kinds: Iterable[str]) -> int:

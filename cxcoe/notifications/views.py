@@ -62,7 +62,7 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
         if filters.cleaned_data["kind"]:
             notes = notes.filter(kind=filters.cleaned_data["kind"])
         if filters.cleaned_data["unread"]:
-            notes = notes.filter(read_at=None)
+            notes = notes.unread()
     page = Paginator(notes.order_by("-created_at", "-pk"), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filters": filters, "page_obj": page, "notes": _with_kind_labels(page.object_list),
                "is_filtered": filters.is_bound and filters.has_changed()}

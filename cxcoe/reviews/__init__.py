@@ -130,7 +130,7 @@ def record_review(*, item: ReviewCycle, by: User, outcome: str, note: str = "",
     else:
         item.next_review_on = today + timedelta(days=item.review_interval_days)
     item.save(update_fields=["next_review_on"])
-    reminders.cancel_for_target(item, kinds=[REVIEW_DUE, REVIEW_ESCALATION])
+    reminders.settle(item, kinds=[REVIEW_DUE, REVIEW_ESCALATION])
     record = ReviewRecord.objects.create(
         content_type=ContentType.objects.get_for_model(item), object_id=item.pk, reviewed_by=by, outcome=outcome,
         note=note, next_review_on=item.next_review_on,

@@ -152,7 +152,12 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
     row.acknowledged_at = timezone.now()
     row.read_version = current
     row.save(update_fields=["status", "acknowledged_at", "read_version"])
-    reminders.cancel_for_target(row)
+    reminders.settle(row, kinds=[ACK_DUE])
+    # Reading the current text answers what earlier versions asked of `by` too: those requests were withdrawn
+    # when this version asked again, and their notifications are done now rather than left to count as new.
+    earlier = Acknowledgement.objects.filter(standard=standard, person=by, status=Acknowledgement.Status.WITHDRAWN)
+    for withdrawn in earlier:
+        reminders.settle(withdrawn, kinds=[ACK_DUE])
     record_event(actor=by, verb="standard.acknowledged", target=standard,
                  details={"version": version.number, "current_version": current.number})
     return row

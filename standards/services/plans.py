@@ -106,7 +106,7 @@ def set_communication_status(*, communication: Communication, by: User, status: 
         communication.sent_by = by
     communication.save(update_fields=["status", "sent_at", "sent_by"])
     if status != Communication.Status.PLANNED:
-        reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
+        reminders.settle(communication, kinds=[COMMUNICATION_NOT_READY])
     record_event(actor=by, verb="communication.status_changed", target=communication,
                  details=audit.changes(Communication, before, {"status": status}))
     return communication
@@ -129,7 +129,7 @@ def send_communication(*, communication: Communication, by: User) -> int:
     communication.sent_by = by
     communication.recipient_count = len(recipients)
     communication.save(update_fields=["status", "sent_at", "sent_by", "recipient_count"])
-    reminders.cancel_for_target(communication, kinds=[COMMUNICATION_NOT_READY])
+    reminders.settle(communication, kinds=[COMMUNICATION_NOT_READY])
     reminders.notify(recipients=recipients, kind=COMMUNICATION, target=communication, key="sent",
                      title=communication.title, body=communication.message,
                      url=reverse("standards:communication-detail", args=[communication.pk]))

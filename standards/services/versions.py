@@ -170,7 +170,7 @@ def approve_version(*, version: StandardVersion, by: User, effective_on: date | 
     if standard.next_review_on is None:
         standard.next_review_on = effective_on + timedelta(days=standard.review_interval_days)
     standard.save(update_fields=["current_version", "title", "status", "next_review_on"])
-    reminders.cancel_for_target(version, kinds=[APPROVAL_REQUESTED])
+    reminders.settle(version, kinds=[APPROVAL_REQUESTED])
     record_event(actor=by, verb="version.approved", target=standard,
                  details={"version": version.number, "effective_on": str(effective_on), "comment": comment})
     record_event(actor=by, verb="standard.published", target=standard,
@@ -196,7 +196,7 @@ def send_back(*, version: StandardVersion, by: User, comment: str) -> StandardVe
     version.status = StandardVersion.Status.DRAFT
     version.returned_comment = comment.strip()
     version.save(update_fields=["status", "returned_comment"])
-    reminders.cancel_for_target(version, kinds=[APPROVAL_REQUESTED])
+    reminders.settle(version, kinds=[APPROVAL_REQUESTED])  # sending back is the decision the request asked for
     record_event(actor=by, verb="version.sent_back", target=version.standard,
                  details={"version": version.number, "comment": version.returned_comment})
     _notify_decision(version, by, _("%(version)s was sent back") % {"version": version},

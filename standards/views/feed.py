@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import icalendar
@@ -12,10 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cxcoe.lib.text import plain_text
+
 from ..models import CalendarFeed, Communication
 
 # The feed keeps a year of history: enough to look back on, without growing for ever.
 FEED_HISTORY_DAYS = 365
+
+
+def _summary(communication: Communication) -> str:
+    """The event's name: the channel, then the title, unless the title already starts with the channel's name
+    ("Town hall: the principles in practice" stays as it is)."""
+    channel, title = communication.get_channel_display(), communication.title
+    if re.match(rf"{re.escape(channel)}\b", title, flags=re.IGNORECASE):
+        return title
+    return f"{channel}: {title}"
 
 
 def _ical_event(communication: Communication, *, host: str, stamp: datetime, url: str) -> icalendar.Event:
@@ -27,7 +39,9 @@ def _ical_event(communication: Communication, *, host: str, stamp: datetime, url
         _("Plan: %(plan)s") % {"plan": communication.plan.title},
         _("Channel: %(channel)s") % {"channel": communication.get_channel_display()},
         url,
-    ])
+        "",
+        plain_text(communication.message),  # what it says, without its Markdown: calendar apps show plain text
+    ]).rstrip()
     event = icalendar.Event()
     # The UID stays the same between fetches, so calendar apps update an event instead of adding a copy.
     event.add("uid", f"communication-{communication.pk}@{host}")
@@ -35,7 +49,7 @@ def _ical_event(communication: Communication, *, host: str, stamp: datetime, url
     # A date (not a datetime) makes an all-day event: VALUE=DATE, ending the next day (DTEND is exclusive).
     event.add("dtstart", communication.scheduled_on)
     event.add("dtend", communication.scheduled_on + timedelta(days=1))
-    event.add("summary", f"{communication.get_channel_display()}: {communication.title}")
+    event.add("summary", _summary(communication))
     event.add("description", description)
     event.add("url", url)
     event.add("status", "TENTATIVE" if communication.status == Communication.Status.PLANNED else "CONFIRMED")

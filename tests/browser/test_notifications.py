@@ -73,6 +73,27 @@ def test_mark_as_read_updates_the_row_and_the_bell_in_place(sign_in, live_server
     check_page(page, "notifications-all-read")
 
 
+def test_a_leader_approves_and_the_request_in_his_inbox_reads_done(sign_in, live_server):
+    leo = User.objects.get(email="leo@acme.example")
+    page = sign_in("leo@acme.example")
+    page.goto(f"{live_server.url}/notifications/")
+    asking = re.compile(r"^Approve CX-STD-008 v1: ")
+    request = page.locator(".notification").filter(has=page.get_by_role("link", name=asking))
+    expect(request.locator(".badge")).to_have_text("New")
+    unread = set(Notification.objects.unread().filter(recipient=leo).values_list("pk", flat=True))
+    # He decides from "My work", without opening the notification: it is done, not read.
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("region", name="Waiting for your approval").get_by_role("link").first.click()
+    page.get_by_role("button", name="Approve and publish").click()
+    expect(page.get_by_text("Version 1 of CX-STD-008 is approved and current.")).to_be_visible()
+    page.goto(f"{live_server.url}/notifications/")
+    expect(request.locator(".badge")).to_have_text("Done")
+    expect(request.get_by_role("button", name=re.compile("^Mark as read"))).to_have_count(0)
+    # Of what was unread before, only the request has left the bell (publishing brings him news of its own).
+    assert Notification.objects.unread().filter(pk__in=unread).count() == len(unread) - 1
+    check_page(page, "notifications-done")
+
+
 def test_empty_inbox_and_preferences(sign_in, live_server):
     page = sign_in("eve@acme.example")
     Notification.objects.filter(recipient__email="eve@acme.example").delete()

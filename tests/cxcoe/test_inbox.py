@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,13 +12,16 @@ from cxcoe import reviews
 from cxcoe.models import Notification, NotificationPreference
 from cxcoe.notifications import inbox, reminders
 
+from ..steps import inbox_of, inbox_row
+
 
 def note_for(person, title="Review Sales: due in 7 days", *, kind="review.due", url="/manage/units/1/",
-             minutes_ago=0, read=False) -> Notification:
+             minutes_ago=0, read=False, done=False,
+             body="Check it is still right, then record the review.") -> Notification:
     created = timezone.now() - timedelta(minutes=minutes_ago)
     return Notification.objects.create(recipient=person, kind=kind, title=title, url=url, created_at=created,
-                                       body="Check it is still right, then record the review.",
-                                       read_at=created if read else None)
+                                       body=body, read_at=created if read else None,
+                                       done_at=created if done else None)
 
 
 def test_inbox_lists_only_my_notifications_newest_first(client, leo, eve):
@@ -202,10 +206,90 @@ def test_inbox_query_count_does_not_grow(client, leo, django_assert_num_queries)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("notification-list"))
     for i in range(40):
-        note_for(leo, f"More {i}", kind="message" if i % 2 else "review.due", read=i % 3 == 0)
+        note_for(leo, f"More {i}", kind="message" if i % 2 else "review.due", read=i % 3 == 0, done=i % 4 == 0,
+                 body=f"Item **{i}**, see [its page](https://cx.example/{i}).")
     with django_assert_num_queries(len(small)):
         response = client.get(reverse("notification-list"))
     assert len(response.context["notes"]) == 25
+
+
+# A notification that asked for an action, once the action is taken
+
+
+@pytest.fixture
+def review_reminder(sales, leo):
+    """Leo owns Sales, whose review is due in a week: the sweep has reminded him, and the reminder is in his inbox."""
+    sales.owner = leo
+    sales.next_review_on = timezone.localdate() + timedelta(days=7)
+    sales.save()
+    reminders.run_sweep(name="reviews")
+    reminders.send_reminders()
+    return Notification.objects.get(recipient=leo, kind=reviews.REVIEW_DUE)
+
+
+def test_once_leo_records_the_review_its_reminder_is_done_and_leaves_his_bell(client, leo, sales, review_reminder):
+    news = note_for(leo, "A message from the CoE", kind="message")
+    assert inbox_of(client, leo).context["nav"]["unread_notifications"] == 2
+    reviews.record_review(item=sales, by=leo, outcome="confirmed")
+    review_reminder.refresh_from_db()
+    assert review_reminder.done_at is not None
+    assert review_reminder.read_at is None  # done is not read: Leo never opened it
+    response = inbox_of(client, leo)
+    assert response.context["nav"]["unread_notifications"] == 1
+    assert 'aria-label="Notifications: 1 unread"' in response.text
+    row = inbox_row(response, review_reminder)
+    assert ">Done</span>" in row
+    assert ">New</span>" not in row
+    assert "notification-unread" not in row
+    assert "Mark as read" not in row  # nothing left to do with it
+    assert ">New</span>" in inbox_row(response, news)
+    assert "Mark 1 as read" in response.text
+
+
+def test_the_unread_filter_and_mark_all_leave_done_notifications_alone(client, leo, sales, review_reminder):
+    note_for(leo, "A message from the CoE", kind="message")
+    reviews.record_review(item=sales, by=leo, outcome="confirmed")
+    inbox_of(client, leo)
+    unread = client.get(reverse("notification-list"), {"unread": "on"}).context["notes"]
+    assert [note.title for note in unread] == ["A message from the CoE"]
+    assert inbox.mark_all_read(user=leo) == 1
+    review_reminder.refresh_from_db()
+    assert review_reminder.read_at is None
+
+
+def test_a_notification_that_asks_for_nothing_is_never_done(olivia, leo, sales):
+    reminders.notify(recipients=[leo], kind="message", target=sales, key="news", title="Sales has a new owner")
+    reminders.send_reminders()
+    assert reminders.settle(sales, kinds=["message"]) == 0  # its kind has no "still due" check: always due
+    assert Notification.objects.unread().filter(recipient=leo).count() == 1
+
+
+def test_a_review_done_before_the_digest_is_left_out_of_it(leo, sales):
+    NotificationPreference.objects.create(user=leo, kind="", delivery="daily")
+    sales.owner = leo
+    sales.next_review_on = timezone.localdate() + timedelta(days=7)
+    sales.save()
+    reminders.run_sweep(name="reviews")
+    reminders.send_reminders()
+    reviews.record_review(item=sales, by=leo, outcome="confirmed")
+    note = Notification.objects.get(recipient=leo)
+    assert (note.email_state, note.done_at is not None) == (Notification.Email.SKIPPED, True)
+    assert reminders.send_digests(frequency="daily") == 0
+    assert mail.outbox == []
+
+
+# Markdown in notifications
+
+
+def test_the_inbox_shows_a_bodys_markdown_and_runs_none_of_its_html(client, leo):
+    note = note_for(leo, "Meet our five CX principles", kind="communication",
+                    body="Today we publish **five CX principles**.<script>alert(1)</script> "
+                         "<img src=x onerror=alert(1)> [Read them](javascript:alert(1)).")
+    row = inbox_row(inbox_of(client, leo), note)
+    assert "<strong>five CX principles</strong>" in row
+    assert "**" not in row
+    for forbidden in ("<script", "onerror", "javascript:"):
+        assert forbidden not in row
 
 
 def test_preferences_page_offers_each_kind_and_names_the_important_ones(client, leo):

@@ -158,6 +158,28 @@ def test_recording_a_review_moves_the_date_and_stops_reminders(owned_unit, leo):
     assert reminders.send_reminders() == 0
 
 
+def test_when_coe_staff_record_the_review_the_owners_reminder_and_the_escalation_are_done(owned_unit, leo,
+                                                                                          olivia):
+    owned_unit.next_review_on = TODAY - timedelta(days=20)
+    owned_unit.save()
+    reviews.sweep_reviews(today=TODAY)
+    reminders.send_reminders()
+    notes = Notification.objects.filter(kind__in=[reviews.REVIEW_DUE, reviews.REVIEW_ESCALATION])
+    assert set(notes.values_list("recipient__email", "kind")) == {
+        ("leo@acme.example", reviews.REVIEW_DUE), ("olivia@acme.example", reviews.REVIEW_ESCALATION)}
+    reviews.record_review(item=owned_unit, by=olivia, outcome="confirmed", today=TODAY)
+    # Leo owns it, Olivia may review it too: whoever records the review answers both notifications.
+    assert [note.done_at is not None for note in notes] == [True, True]
+    assert not Notification.objects.unread().exists()
+
+
+def test_settling_asks_the_kind_so_an_item_still_due_keeps_its_notifications(owned_unit, leo):
+    reviews.sweep_reviews(today=TODAY)
+    reminders.send_reminders()
+    assert reminders.settle(owned_unit, kinds=[reviews.REVIEW_DUE]) == 0  # nobody has recorded the review
+    assert Notification.objects.unread().get().recipient == leo
+
+
 def test_retiring_archives_the_unit(owned_unit, olivia):
     reviews.record_review(item=owned_unit, by=olivia, outcome="retired", today=TODAY)
     owned_unit.refresh_from_db()

@@ -1,7 +1,7 @@
 import pytest
 from django.template import Context, Template
 
-from cxcoe.lib.text import render_markdown
+from cxcoe.lib.text import plain_text, render_markdown
 
 
 def test_markdown_keeps_the_formatting_people_use():
@@ -34,3 +34,19 @@ def test_the_template_filter_renders_sanitized_markdown():
     )
     assert "<em>world</em>" in rendered
     assert "<script" not in rendered
+
+
+def test_plain_text_keeps_the_words_and_drops_the_markdown():
+    text = plain_text("Today we publish **five CX principles**: read [them](https://intranet.example/cx) & tell "
+                      "*us*.\n\n## Why\n\n- one\n- two\n\n1. first\n2. second\n\n"
+                      "Write to [us](mailto:cx@acme.example).")
+    assert text == ("Today we publish five CX principles: read them (https://intranet.example/cx) & tell us.\n\n"
+                    "Why\n\n- one\n- two\n\n1. first\n2. second\n\nWrite to us (cx@acme.example).")
+
+
+def test_plain_text_leaves_nothing_of_html_that_could_run():
+    assert plain_text("Hello <script>alert(1)</script><b onclick=x>there</b>") == "Hello there"
+
+
+def test_plain_text_of_nothing_is_nothing():
+    assert plain_text("") == ""

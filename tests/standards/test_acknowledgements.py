@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from cxcoe.models import AuditEvent, Reminder
+from cxcoe.models import AuditEvent, Notification, Reminder
 from cxcoe.notifications import reminders
 from cxcoe.people import services as people_services
 from standards import kinds
@@ -20,7 +20,7 @@ from standards.models import Acknowledgement, AudienceRole, Standard
 from standards.services.acknowledgements import acknowledge_standard
 from standards.services.catalogue import update_standard
 
-from ..steps import audit_events
+from ..steps import audit_events, done_by_title, inbox_of, inbox_row
 from .factories import nina_joins, publish_standard, revise_standard
 
 
@@ -116,6 +116,47 @@ def test_a_double_click_on_the_button_records_one_acknowledgement(support_standa
     assert "You acknowledged version 1" in responses[1].content.decode()
     assert Acknowledgement.objects.filter(person=eve, status="acknowledged").count() == 1
     assert len(audit_events(support_standard, "standard.acknowledged")) == 1
+
+
+# The request to acknowledge, once answered
+
+
+def _ack_requests_to(person) -> dict[str, bool]:
+    return done_by_title(person, kinds.ACK_DUE)
+
+
+def _remind() -> None:
+    """Today's acknowledgements sweep runs, and the sender delivers what it declared."""
+    reminders.run_sweep(name="acknowledgements")
+    reminders.send_reminders()
+
+
+def test_once_eve_acknowledges_her_request_is_done_and_leaves_her_bell(support_standard, bianca, eve, client):
+    _remind()
+    asked = (f"Acknowledge CX-STD-020 v1: Answer within one working day, "
+             f"{reminders.describe_due(support_standard.ack_version.ack_due_on)}")
+    assert _ack_requests_to(eve) == {asked: False}
+    assert inbox_of(client, eve).context["nav"]["unread_notifications"] == 1
+    client.post(reverse("standards:standard-acknowledge", args=[support_standard.pk]))
+    assert _ack_requests_to(eve) == {asked: True}
+    inbox = inbox_of(client, eve)
+    assert inbox.context["nav"]["unread_notifications"] == 0
+    assert ">Done</span>" in inbox_row(inbox, Notification.objects.get(recipient=eve))
+    assert _ack_requests_to(bianca) == {asked: False}  # hers waits for her
+
+
+def test_version_two_asks_under_its_own_title_and_acknowledging_it_answers_both(support_standard, olivia, oscar,
+                                                                              eve):
+    _remind()
+    revise_standard(support_standard, olivia, approver=oscar, change_summary="Four hours, not a day")
+    _remind()
+    when = reminders.describe_due(support_standard.ack_version.ack_due_on)
+    first = f"Acknowledge CX-STD-020 v1: Answer within one working day, {when}"
+    second = f"Acknowledge CX-STD-020 v2: Answer within one working day, {when}"
+    assert _ack_requests_to(eve) == {first: False, second: False}
+    acknowledge_standard(standard=support_standard, by=eve)
+    # Reading version 2 answers what version 1 asked of her too.
+    assert _ack_requests_to(eve) == {first: True, second: True}
 
 
 def test_someone_outside_the_audience_cannot_acknowledge(olivia, oscar, write_standard, enterprise_sales, leo, amir,

@@ -308,6 +308,24 @@ def test_the_feed_lists_what_a_person_owns_as_all_day_events_without_signing_in(
                                                         for c in (owned, in_plan, given)}
 
 
+def test_an_event_named_for_its_channel_is_not_named_twice(client, leo):
+    plan = PlanFactory(owner=leo, title="Launch our five CX principles")
+    CommunicationFactory(plan=plan, title="Town hall: the principles in practice", channel="town_hall")
+    CommunicationFactory(plan=plan, title="Newsletter: we keep our promises", channel="newsletter")
+    CommunicationFactory(plan=plan, title="Emailing tips", channel="email")
+    assert set(_events(client.get(_feed_url(leo)))) == {
+        "Town hall: the principles in practice", "Newsletter: we keep our promises", "Email: Emailing tips"}
+
+
+def test_an_event_says_what_the_communication_says_in_plain_words(client, leo):
+    CommunicationFactory(plan=PlanFactory(owner=leo), title="Meet our five CX principles", channel="email",
+                         message="Today we publish **five CX principles**. Read [them](https://intranet.example/cx).")
+    event = _events(client.get(_feed_url(leo)))["Email: Meet our five CX principles"]
+    description = str(event["DESCRIPTION"])
+    assert description.endswith("Today we publish five CX principles. Read them (https://intranet.example/cx).")
+    assert "*" not in description
+
+
 def test_uids_are_stable_between_fetches(client, leo):
     CommunicationFactory.create_batch(2, plan=PlanFactory(owner=leo))
     first = [str(e["UID"]) for e in _events(client.get(_feed_url(leo))).values()]
@@ -332,7 +350,7 @@ def test_the_feed_text_follows_rfc_5545(client, leo):
     for line in lines:
         line.decode()  # a fold never splits a UTF-8 character
     unfolded = raw.decode().replace("\r\n ", "")
-    assert "SUMMARY:Town hall: Town hall\\, Q3\\; the new standard\\nfor every team" in unfolded
+    assert "SUMMARY:Town hall\\, Q3\\; the new standard\\nfor every team" in unfolded  # it names its channel
     assert "back\\\\slash" in unfolded
     assert "Plan: Plan\\; with\\, punctuation" in unfolded
     content_lines = unfolded.removesuffix("\r\n").split("\r\n")
@@ -343,7 +361,7 @@ def test_the_feed_text_follows_rfc_5545(client, leo):
             f"DTEND;VALUE=DATE:{communication.scheduled_on + timedelta(days=1):%Y%m%d}"} <= set(content_lines)
     assert any(re.fullmatch(r"DTSTAMP:\d{8}T\d{6}Z", line) for line in content_lines)  # UTC, whole seconds
     event = next(iter(_events(response).values()))
-    assert str(event["SUMMARY"]) == f"Town hall: {title}"
+    assert str(event["SUMMARY"]) == title
 
 
 def test_the_feed_leaves_out_old_history(client, leo):

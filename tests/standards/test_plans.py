@@ -577,6 +577,19 @@ def test_the_communication_page_shows_delivery_from_the_ledger(client, olivia, l
     assert {message.to[0] for message in mailoutbox} == {"leo@acme.example", "amir@acme.example"}
 
 
+def test_the_email_a_recipient_gets_shows_the_markdown_in_html_and_plain_words_in_text(olivia, amir, ready_email,
+                                                                                    mailoutbox):
+    send_communication(communication=ready_email, by=olivia)
+    reminders.send_reminders()
+    email = next(message for message in mailoutbox if message.to == ["amir@acme.example"])
+    assert email.subject == "Hello Sales"
+    assert "The new standard." in email.body
+    assert "*" not in email.body
+    html, mimetype = email.alternatives[0]
+    assert mimetype == "text/html"
+    assert "The <strong>new</strong> standard." in html
+
+
 def test_recipients_export_lists_each_person_and_their_delivery(client, olivia, leo, amir, ready_email):
     send_communication(communication=ready_email, by=olivia)
     reminders.send_reminders()

@@ -116,7 +116,7 @@ def test_a_reminder_names_the_standard_and_the_deadline_and_links_to_it(support_
     _at(time_machine, due - timedelta(days=7))
     reminders.send_reminders()
     note = Notification.objects.get(recipient=eve)
-    assert note.title == "Acknowledge CX-STD-020 Answer within one working day: due in 7 days"
+    assert note.title == "Acknowledge CX-STD-020 v1: Answer within one working day, due in 7 days"
     assert note.url == support_standard.get_absolute_url()
     assert note.kind == kinds.ACK_DUE
     assert not note.important
@@ -173,7 +173,7 @@ def test_escalations_are_delivered_as_important_with_a_link_to_the_progress(supp
     _at(time_machine, day)
     reminders.send_reminders()
     note = Notification.objects.get(recipient=sofia, kind=kinds.ACK_ESCALATION)
-    assert note.title == "Overdue acknowledgements: CX-STD-020 Answer within one working day"
+    assert note.title == "Overdue acknowledgements of CX-STD-020 v1: Answer within one working day"
     assert note.url == f"{support_standard.get_absolute_url()}#progress"
     assert note.important
     assert [message.subject for message in mail.outbox if message.to == ["sofia@acme.example"]] == [note.title]
@@ -261,6 +261,18 @@ def test_a_communication_marked_ready_before_the_reminder_goes_sends_nothing(pla
     assert Reminder.objects.get().status == Reminder.Status.CANCELLED
     assert reminders.send_reminders() == 0
     assert mail.outbox == []
+
+
+def test_once_leo_marks_it_ready_his_get_ready_reminder_is_done(plan, leo, client):
+    communication = CommunicationFactory(plan=plan, owner=leo, title="Principles newsletter",
+                                         scheduled_on=TODAY + timedelta(days=7))
+    _sweep("communications", TODAY)
+    reminders.send_reminders()
+    assert Notification.objects.unread().filter(recipient=leo).count() == 1
+    set_communication_status(communication=communication, by=leo, status=Communication.Status.READY)
+    note = Notification.objects.get(recipient=leo)
+    assert (note.title, note.done_at is not None) == ("Get ready: Principles newsletter, due in 7 days", True)
+    assert not Notification.objects.unread().filter(recipient=leo).exists()
 
 
 def test_communications_far_ahead_or_of_archived_plans_remind_nobody(plan, olivia, leo):

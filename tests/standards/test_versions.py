@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxcoe import reviews
-from cxcoe.models import AuditEvent, Reminder, ReviewRecord
+from cxcoe.models import AuditEvent, Notification, Reminder, ReviewRecord
 from cxcoe.notifications import reminders
 from standards import kinds
 from standards.models import Acknowledgement, Standard, StandardVersion
@@ -31,7 +31,7 @@ from standards.services.versions import (
 )
 
 from ..factories import UserFactory
-from ..steps import audit_events
+from ..steps import audit_events, done_by_title, inbox_of, inbox_row
 from .factories import StandardFactory, publish_standard, revise_standard
 
 
@@ -110,6 +110,58 @@ def test_approving_a_second_version_supersedes_the_first(draft, olivia, oscar):
     assert standard.title == "Answer within four working hours"
     assert standard.next_review_on == first_review  # a new version does not move the review
     assert StandardVersion.objects.filter(standard=standard, status="current").count() == 1
+
+
+# The approval request, once someone decides
+
+
+def _requests_to(person) -> dict[str, bool]:
+    return done_by_title(person, kinds.APPROVAL_REQUESTED)
+
+
+def test_once_leo_approves_his_request_is_done_and_leaves_his_bell(principle, olivia, leo, client):
+    standard = StandardFactory(code="CX-STD-003", title="Call back when we promised", principle=principle,
+                               author=olivia, owner=olivia, approver=leo)
+    _submit(standard, olivia)
+    reminders.send_reminders()
+    assert inbox_of(client, leo).context["nav"]["unread_notifications"] == 1
+    response = client.post(reverse("standards:version-approve", args=[standard.pk]), {"effective_on": ""})
+    assert response.status_code == 302
+    assert _requests_to(leo) == {"Approve CX-STD-003 v1: Call back when we promised": True}
+    inbox = inbox_of(client, leo)
+    assert inbox.context["nav"]["unread_notifications"] == 0
+    assert ">Done</span>" in inbox_row(inbox, Notification.objects.get(recipient=leo))
+    reminders.send_reminders()
+    # Olivia hears the decision: news, which asks her for nothing, so it is not done by anything.
+    decision = Notification.objects.get(recipient=olivia, kind=kinds.DECISION)
+    assert (decision.title, decision.done_at) == ("CX-STD-003 v1 is approved", None)
+
+
+def test_when_one_coe_staff_member_approves_the_others_requests_are_done_too(draft, olivia, oscar, client):
+    priya = UserFactory(email="priya@acme.example", display_name="Priya Shah", coe_staff=True)
+    _submit(draft, olivia)  # no named approver: every CoE staff member but the author is asked
+    reminders.send_reminders()
+    assert inbox_of(client, priya).context["nav"]["unread_notifications"] == 1
+    _approve(draft, oscar)
+    assert _requests_to(oscar) == _requests_to(priya) == {"Approve CX-STD-001 v1: Answer within one working day": True}
+    assert inbox_of(client, priya).context["nav"]["unread_notifications"] == 0
+
+
+def test_sending_back_is_the_decision_the_request_asked_for(draft, olivia, oscar):
+    _submit(draft, olivia)
+    reminders.send_reminders()
+    send_back(version=draft.open_version(), by=oscar, comment="Add a metric.")
+    assert _requests_to(oscar) == {"Approve CX-STD-001 v1: Answer within one working day": True}
+
+
+def test_version_two_asks_under_its_own_title_beside_version_ones_done_request(draft, olivia, oscar):
+    _submit(draft, olivia)
+    reminders.send_reminders()
+    _approve(draft, oscar)
+    revise_standard(draft, olivia, submit=True, title="Answer within four working hours")
+    reminders.send_reminders()
+    assert _requests_to(oscar) == {"Approve CX-STD-001 v1: Answer within one working day": True,
+                                   "Approve CX-STD-001 v2: Answer within four working hours": False}
 
 
 # Sending back and recalling
