@@ -1,15 +1,18 @@
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape, unescape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from cxcoe import audit
 from cxcoe.audit import describe, record_event
+from cxcoe.audit import forms as audit_forms
 from cxcoe.models import AuditEvent, ImportJob, User
 from cxcoe.people import services
 from standards.models import Communication, CommunicationPlan
@@ -240,6 +243,28 @@ def test_the_audit_log_names_everything_in_the_same_queries_at_any_size(client, 
     assert len(response.context["events"]) == 50
 
 
+def test_dates_are_typed_as_the_app_writes_them(client, olivia, amir):
+    record_event(actor=olivia, verb="role.granted", target=amir)
+    client.force_login(olivia)
+    today = timezone.localdate()
+    written = date_format(today, "DATE_FORMAT")
+    response = client.get(reverse("audit-list"), {"since": written, "until": today.isoformat(), "verb": "role.granted"})
+    assert [row.event.verb for row in response.context["events"]] == ["role.granted"]
+    # Both read back as the app writes dates, the ISO one too, with the format said beside each.
+    assert f'type="text" name="since" value="{written}"' in response.text
+    assert f'type="text" name="until" value="{written}"' in response.text
+    assert f"For example, {written}" in response.text
+    assert 'type="date"' not in response.text
+
+
+def test_a_date_that_cannot_be_read_stays_as_typed_with_the_reason_beside_it(client, olivia):
+    client.force_login(olivia)
+    response = client.get(reverse("audit-list"), {"since": "12/31/2026"})
+    assert 'name="since" value="12/31/2026"' in response.text
+    assert 'aria-describedby="id_since_errors id_since_helptext"' in response.text
+    assert '<ul class="errorlist" id="id_since_errors"><li>Enter a date like 1 Dec 2026.</li></ul>' in response.text
+
+
 def test_the_export_carries_the_words_beside_what_was_recorded(client, olivia, leo):
     plan = PlanFactory(title="Promises we keep in Sales", owner=leo)
     kick_off = CommunicationFactory(plan=plan, title="Sales kick-off")
@@ -252,3 +277,9 @@ def test_the_export_carries_the_words_beside_what_was_recorded(client, olivia, l
         "object": "Sales kick-off", "object_in_words": "Communication Sales kick-off",
         "details": json.dumps({"plan": plan.pk}), "details_in_words": "plan: Promises we keep in Sales",
         "ip": "", "user_agent": ""}
+
+
+def test_the_date_boxes_read_the_app_format_the_full_month_and_iso():
+    assert [audit_forms.read_day(text) for text in ("1 Dec 2026", "1 december 2026", "2026-12-01", " 01 Dec 2026 ")] \
+        == [date(2026, 12, 1)] * 4
+    assert audit_forms.read_day("12/01/2026") is None
