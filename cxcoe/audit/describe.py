@@ -113,9 +113,10 @@ def names(wanted: Iterable[tuple[Any, Any]], *, viewer: User | None) -> dict[tup
                 valid.add(model._meta.pk.to_python(pk))
             except ValidationError:  # an id of another shape (a stale row): it names nothing
                 continue
-        rows = _openable(model._base_manager.filter(pk__in=valid).select_related(*namer.related).defer(*namer.defer),
-                         viewer)
-        for row in rows:
+        rows = model._base_manager.filter(pk__in=valid).defer(*namer.defer)
+        if namer.related:  # select_related() with no names would follow every foreign key
+            rows = rows.select_related(*namer.related)
+        for row in _openable(rows, viewer):
             may_open = getattr(row, "is_open", True) and hasattr(row, "get_absolute_url")
             found[(model, str(row.pk))] = Name(str(namer.kind), namer.name(row),
                                                row.get_absolute_url() if may_open else "")
