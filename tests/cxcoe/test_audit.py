@@ -1,7 +1,6 @@
 import json
-import re
 from datetime import UTC, date, datetime
-from html import escape, unescape
+from html import escape
 
 import pytest
 from django.db import connection
@@ -21,7 +20,7 @@ from standards.services.principles import delete_principle
 
 from ..factories import UserFactory
 from ..standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory
-from ..steps import csv_lines, csv_rows
+from ..steps import ISO_DATE, RAW_ID, csv_lines, csv_rows, page_text, same_queries_after
 
 
 def test_audit_events_cannot_be_changed_or_deleted(olivia, amir):
@@ -128,16 +127,6 @@ def test_an_edit_is_described_in_words(olivia, amir, sales, support):
 
 # How the log reads: objects by name, linked; details in words; no ids, no ISO dates.
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-RAW_ID = re.compile(r"#\d")
-
-
-def page_text(response) -> str:
-    """The page as a reader sees it: the text of its main part, without markup."""
-    body = response.content.decode()
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body[body.index("<main"):body.index("</main>")])).split())
-
-
 def link(url: str, text: str) -> str:
     return f'<a href="{url}">{escape(text)}</a>'
 
@@ -234,12 +223,8 @@ def test_the_audit_log_names_everything_in_the_same_queries_at_any_size(client, 
                                                                         django_assert_num_queries):
     _a_morning(olivia, leo, sales, 2)
     client.force_login(olivia)
-    client.get(reverse("audit-list"))
-    with CaptureQueriesContext(connection) as small:
-        client.get(reverse("audit-list"))
-    _a_morning(olivia, leo, sales, 12)
-    with django_assert_num_queries(len(small)):
-        response = client.get(reverse("audit-list"))
+    response = same_queries_after(client, reverse("audit-list"), lambda: _a_morning(olivia, leo, sales, 12),
+                                  django_assert_num_queries)
     assert len(response.context["events"]) == 50
 
 
