@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from .people import counts as people_counts
 
         audit.connect_sign_in_events()
+        reminders.register_audit_details()
         reviews.register()
         rollups.register(reminders.LEDGER_TOTALS, reminders.ledger_totals)
         people_counts.register()

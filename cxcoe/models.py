@@ -372,26 +372,6 @@ class AuditEvent(models.Model):
     def verb_label(self) -> str:
         return str(AUDIT_VERBS.get(self.verb, self.verb))
 
-    @property
-    def detail_lines(self) -> list[tuple[str, str]]:
-        """The details as readable "name: value" pairs (lists joined, nested counts flattened, blanks left out)."""
-        lines = []
-        for key, value in (self.details or {}).items():
-            if value in ("", [], {}, None):
-                continue
-            if isinstance(value, dict):
-                text = ", ".join(f"{name} {count}" for name, count in value.items())
-            elif isinstance(value, list):
-                # An edit keeps [before, after] for each changed field.
-                if self.verb in AUDIT_CHANGE_VERBS:
-                    text = " → ".join(str(side) or "—" for side in value)
-                else:
-                    text = ", ".join(map(str, value))
-            else:
-                text = str(value)
-            lines.append((key.replace("_", " "), text))
-        return lines
-
 
 IMPORT_STUCK_AFTER = timedelta(hours=1)  # twice Celery's hard time limit for a task
 

@@ -1,8 +1,12 @@
 """The standards app's audit verbs and their labels, registered with the core's audit log when the app is ready."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcoe import audit
+from cxcoe.audit import describe
+
+from .models import Acknowledgement, Communication, CommunicationPlan, Principle, Standard, StandardVersion
 
 VERBS = {
     "principle.created": _("Principle created"),
@@ -37,7 +41,29 @@ VERBS = {
 CHANGE_VERBS = {"principle.updated", "standard.updated", "version.draft_saved", "plan.updated",
                 "communication.updated", "communication.status_changed"}
 
+# How the details read, by key ("noun.key" for one noun's verbs); what is left out reads as plain words.
+VERSION_NUMBER = describe.Detail(words=lambda number: f"v{number}")
+DETAILS = {
+    "version.version": VERSION_NUMBER,
+    "standard.version": VERSION_NUMBER,
+    "standard.current_version": VERSION_NUMBER,
+    "communication.plan": describe.row_of(CommunicationPlan),  # older events hold its id, newer ones its title
+    "communication.status": describe.choice(Communication.Status.choices),
+    "communication.channel": describe.choice(Communication.Channel.choices),
+}
+NAMES = {
+    Principle: describe.Namer(_("Principle")),
+    Standard: describe.Namer(_("Standard")),
+    StandardVersion: describe.Namer(related=("standard",)),
+    Acknowledgement: describe.Namer(
+        name=lambda ack: gettext("%(person)s's acknowledgement of %(version)s") % {
+            "person": ack.person, "version": ack.version},
+        related=("person", "version__standard", "standard")),
+    CommunicationPlan: describe.Namer(_("Plan")),
+    Communication: describe.Namer(_("Communication")),
+}
+
 
 def register_verbs() -> None:
     """Called by StandardsConfig.ready()."""
-    audit.register_verbs(VERBS, changes=CHANGE_VERBS)
+    audit.register_verbs(VERBS, changes=CHANGE_VERBS, details=DETAILS, names=NAMES)

@@ -2,9 +2,14 @@
 
 import csv
 import io
+import re
+from collections.abc import Callable
 from datetime import date
+from html import unescape
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cxcoe.models import AuditEvent, Notification
@@ -47,3 +52,24 @@ def done_by_title(person, kind: str) -> dict[str, bool]:
     """`person`'s notifications of one kind: {title: is it done}."""
     notes = Notification.objects.filter(recipient=person, kind=kind)
     return {note.title: note.done_at is not None for note in notes}
+
+
+# What a page must never show a reader: an ISO date, or an object as a raw id ("Communication #10").
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RAW_ID = re.compile(r"#\d")
+
+
+def page_text(response) -> str:
+    """The page as a reader sees it: the text of its main part, without markup, spaces run together."""
+    body = response.content.decode()
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body[body.index("<main"):body.index("</main>")])).split())
+
+
+def same_queries_after(client, url: str, grow: Callable[[], object], assert_num_queries):
+    """The page at `url` once, then again after `grow()` added rows, in as many queries; the second response."""
+    client.get(url)  # the first view fills caches (content types, the session)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    grow()
+    with assert_num_queries(len(small)):
+        return client.get(url)

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cxcoe.audit import describe
 from cxcoe.models import AuditEvent, User
 from standards.models import Standard
 
@@ -91,8 +92,8 @@ def test_a_morning_of_work_reads_back_from_the_audit_log(olivia, leo, amir, eve,
     ]
     draft_saved = AuditEvent.objects.get(verb="version.draft_saved")
     assert draft_saved.verb_label == "Draft saved"
-    assert sorted(draft_saved.detail_lines) == [("metric", "— → Call backs on time"), ("statement", "changed"),
-                                                ("version", "1")]
+    assert sorted(describe.detail_lines(draft_saved)) == [
+        ("metric", "— → Call backs on time"), ("statement", "changed"), ("version", "v1")]
 
     page = olivia_web.get(reverse("audit-list")).text
     assert "Enterprise Sales → Enterprise and Public Sales" in page

@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import AUDIT_CHANGE_VERBS, AUDIT_VERBS, AuditEvent
+from . import describe
 
 USER_AGENT_LENGTH = AuditEvent._meta.get_field("user_agent").max_length
 
@@ -42,11 +43,15 @@ NOWHERE = Origin()
 _origin: ContextVar[Origin] = ContextVar("cxcoe_audit_origin", default=NOWHERE)
 
 
-def register_verbs(labels: Mapping[str, Any], *, changes: Iterable[str] = ()) -> None:
-    """Called by an app's ready(): the labels of the audit verbs it writes, and which of them are edits whose
-    details are before → after pairs. A verb is registered once: two apps may not claim the same name."""
+def register_verbs(labels: Mapping[str, Any], *, changes: Iterable[str] = (),
+                   details: Mapping[str, describe.Detail] | None = None,
+                   names: Mapping[type[models.Model], describe.Namer] | None = None) -> None:
+    """Called by an app's ready(): the labels of the audit verbs it writes, which of them are edits whose details
+    are before → after pairs, how their details read (by key, or "noun.key" for one noun's verbs) and how its
+    objects are named (cxcoe/audit/describe.py). A verb, a detail or a model is registered once."""
     if taken := set(labels) & set(AUDIT_VERBS):
         raise ValueError(f"audit verbs registered twice: {sorted(taken)}")
+    describe.register(details=details, names=names)
     AUDIT_VERBS.update(labels)
     AUDIT_CHANGE_VERBS.update(changes)
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -28,11 +29,12 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Case, Count, F, Model, Q, Value, When
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import notifications
-from ..audit import record_event
+from ..audit import describe, record_event
 from ..lib import queueing
 from ..models import BusinessUnit, Notification, Reminder, SweepRun, User
 
@@ -67,6 +69,58 @@ def is_escalated(due_on: date, today: date) -> bool:
 
 def escalation_period(due_on: date) -> str:
     return f"{due_on:%Y-%m-%d}/escalation"
+
+
+PERIOD_KEY = re.compile(r"(?P<due>\d{4}-\d{2}-\d{2})/(?:(?P<form>before|overdue)-(?P<count>\d+)|escalation)")
+# A notify() key stamped with the moment of what it tells: "submitted-20261203091659" (UTC).
+STAMPED_KEY = re.compile(r"(?P<word>[a-z]+)-(?P<moment>\d{14})")
+
+
+def describe_period(key: str) -> str:
+    """A ledger row's period in words, for the operations page and the audit log.
+
+    The forms of `reminder_period` and `escalation_period`, for an item due 31 Dec 2026: "30 days before 31 Dec
+    2026", "due 31 Dec 2026" (the day and the week after it), "14 days after 31 Dec 2026" (overdue-2, weeks of
+    CXCOE_REMINDER_OVERDUE_EVERY_DAYS) and "escalated: overdue since 31 Dec 2026". A notify() key stamped with its
+    moment reads as its word and the moment ("submitted 3 Dec 2026, 09:16"); any other key ("sent") as it is.
+    """
+    if period := PERIOD_KEY.fullmatch(key):
+        with contextlib.suppress(ValueError):
+            due = date_format(date.fromisoformat(period["due"]), "DATE_FORMAT")
+            count = int(period["count"] or 0)
+            if period["form"] == "before" and count:
+                return ngettext("%(days)d day before %(date)s", "%(days)d days before %(date)s", count) % {
+                    "days": count, "date": due}
+            if period["form"] == "before":
+                return _("due %(date)s") % {"date": due}
+            if period["form"] == "overdue":
+                days = count * settings.CXCOE_REMINDER_OVERDUE_EVERY_DAYS
+                return ngettext("%(days)d day after %(date)s", "%(days)d days after %(date)s", days) % {
+                    "days": days, "date": due}
+            return _("escalated: overdue since %(date)s") % {"date": due}
+    if stamped := STAMPED_KEY.fullmatch(key):
+        with contextlib.suppress(ValueError):
+            moment = datetime.strptime(stamped["moment"], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+            return f"{stamped['word']} {describe.plain_words(moment)}"
+    return key
+
+
+def kind_label(kind: str) -> str:
+    """A ledger row's kind as people read it ("Reviews due"); a kind no app registers any more, as it is."""
+    found = notifications.KINDS.get(kind)
+    return str(found.label) if found else kind
+
+
+def register_audit_details() -> None:
+    """Called by CoreConfig.ready(): how a reminder, and the kind and period of one retried, read in records."""
+    describe.register(
+        details={"reminder.kind": describe.Detail(words=kind_label),
+                 "reminder.period": describe.Detail(words=describe_period)},
+        names={Reminder: describe.Namer(
+            name=lambda row: _("%(kind)s for %(person)s, %(period)s") % {
+                "kind": kind_label(row.kind), "person": row.recipient, "period": describe_period(row.period)},
+            related=("recipient",), defer=("body", "last_error"))},
+    )
 
 
 def describe_due(due_on: date | None, today: date | None = None) -> str:

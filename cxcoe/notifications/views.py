@@ -1,5 +1,6 @@
 """The inbox and email preferences (everyone), and the operations page of the reminder engine (CoE staff)."""
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import health, notifications
+from .. import health
+from ..audit import describe
 from ..lib import queueing, rollups
 from ..lib.csvexport import csv_response
 from ..lib.types import AuthenticatedRequest
-from ..models import Notification, NotificationPreference, Reminder, SweepRun
+from ..models import Notification, NotificationPreference, Reminder, SweepRun, User
 from ..permissions import coe_staff_required
 from . import inbox, reminders
 from .forms import NotificationFilterForm, NotificationPreferencesForm, ReminderFilterForm
@@ -45,9 +47,18 @@ def _back_to_inbox(request: AuthenticatedRequest) -> HttpResponse:
 def _with_kind_labels(rows):
     rows = list(rows)
     for row in rows:
-        kind = notifications.KINDS.get(row.kind)
-        row.kind_label = kind.label if kind else row.kind
+        row.kind_label = reminders.kind_label(row.kind)
     return rows
+
+
+def _described(rows: list[Any], viewer: User) -> None:
+    """Ledger rows as the operations page reads them: their object named (one query per model for all of them)
+    and linked where the viewer may open it, their kind and period in words."""
+    found = describe.names(((row.target_type, row.target_id) for row in rows), viewer=viewer)
+    for row in rows:
+        row.kind_label = reminders.kind_label(row.kind)
+        row.target_name = describe.name_of(found, row.target_type, row.target_id)
+        row.period_words = reminders.describe_period(row.period)
 
 
 def _own_notifications(request: AuthenticatedRequest):
@@ -134,7 +145,7 @@ def operations(request: AuthenticatedRequest) -> HttpResponse:
     totals = rollups.read(reminders.LEDGER_TOTALS)
     counts = totals.value
     failed_rows = Reminder.objects.filter(status=Reminder.Status.FAILED)
-    failed = failed_rows.select_related("recipient").order_by("-created_at", "-pk")[:FAILED_SHOWN]
+    failed = list(failed_rows.select_related("recipient", "target_type").order_by("-created_at", "-pk")[:FAILED_SHOWN])
     ledger = _ledger(filters)
     paginator: Paginator
     if not (filters.is_valid() and any(filters.cleaned_data.values())):
@@ -143,6 +154,8 @@ def operations(request: AuthenticatedRequest) -> HttpResponse:
     else:
         paginator = Paginator(ledger, LEDGER_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    _described(failed + rows, request.user)
     checks = health.run_checks()
     context = {
         "checks": checks,
@@ -152,11 +165,11 @@ def operations(request: AuthenticatedRequest) -> HttpResponse:
         "sweep_hour": settings.CXCOE_SWEEP_HOUR,
         "counts": [(value, label, counts.get(value, 0)) for value, label in Reminder.Status.choices],
         "totals": totals,
-        "failed": _with_kind_labels(failed),
+        "failed": failed,
         "failed_total": failed_rows.count(),
         "filters": filters,
         "page_obj": page,
-        "rows": _with_kind_labels(page.object_list),
+        "rows": rows,
     }
     return render(request, "cxcoe/operations.html", context)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from cxcoe import permissions as core_permissions
 from cxcoe import reviews
+from cxcoe.audit import describe
 from cxcoe.lib import rollups
 from cxcoe.lib.csvexport import csv_response
 from cxcoe.lib.submissions import save_once, saves_once
@@ -143,7 +144,8 @@ def standard_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
 
 def _history(standard: Standard):
     standard_type = ContentType.objects.get_for_model(Standard)
-    return AuditEvent.objects.filter(target_type=standard_type, target_id=str(standard.pk)).select_related("actor")
+    return (AuditEvent.objects.filter(target_type=standard_type, target_id=str(standard.pk))
+            .select_related("actor", "target_type"))
 
 
 def _detail_context(request: AuthenticatedRequest, standard: Standard) -> dict:
@@ -177,7 +179,7 @@ def _detail_context(request: AuthenticatedRequest, standard: Standard) -> dict:
         "must_ack": my_ack is not None and my_ack.status == Acknowledgement.Status.PENDING,
         "progress": progress,
         "page_obj": progress["page_obj"] if progress else None,
-        "history": _history(standard)[:10] if (is_editor or user.is_coe_staff) else [],
+        "history": describe.events(_history(standard)[:10], viewer=user) if (is_editor or user.is_coe_staff) else [],
         "today": timezone.localdate(),
     }
 

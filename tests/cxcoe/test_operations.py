@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from smtplib import SMTPServerDisconnected
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -11,9 +12,12 @@ from django.utils import timezone
 
 from cxcoe.models import AuditEvent, BusinessUnit, Notification, QueuedTask, Reminder, SweepRun
 from cxcoe.notifications import reminders
+from standards import kinds
+from standards.models import Acknowledgement
 
 from ..factories import UserFactory
-from ..steps import csv_lines
+from ..standards.factories import CommunicationFactory, PlanFactory, StandardFactory, publish_standard
+from ..steps import ISO_DATE, RAW_ID, csv_lines, page_text, same_queries_after
 
 
 class BrokenEmailBackend(BaseEmailBackend):
@@ -196,3 +200,93 @@ def test_operations_query_count_does_not_grow(client, olivia, leo, sales, suppor
     with django_assert_num_queries(len(small)):
         response = client.get(reverse("operations"))
     assert len(response.context["failed"]) == 16
+
+
+# How the ledger reads: each row's object by name, linked; its period in words; no ids, no ISO dates.
+
+def reminder_about(target, recipient, *, kind: str, period: str, **fields) -> Reminder:
+    return Reminder.objects.create(recipient=recipient, kind=kind, period=period, target_id=target.pk,
+                                   target_type=ContentType.objects.get_for_model(target), **fields)
+
+
+@pytest.fixture
+def call_backs(olivia, support, eve):
+    """CX-STD-003 for Customer Support, published: Eve is asked to acknowledge it."""
+    return publish_standard(StandardFactory(code="CX-STD-003", title="Call back when we said we would", author=olivia,
+                                            requires_acknowledgement=True, audience_units=[support]))
+
+
+def test_a_failed_reminder_says_its_period_in_words_and_names_its_target(client, olivia, eve, call_backs):
+    eves = Acknowledgement.objects.get(person=eve, standard=call_backs)
+    reminder_about(eves, eve, kind=kinds.ACK_DUE, period="2026-12-31/before-30", status="failed", attempts=5,
+                   last_error="SMTPRecipientsRefused: eve@acme.example")
+    client.force_login(olivia)
+    response = client.get(reverse("operations"))
+    assert (f'<a href="{call_backs.get_absolute_url()}">Eve Walker&#x27;s acknowledgement of CX-STD-003 v1</a>'
+            in response.text)
+    text = page_text(response)
+    failed = text[text.index("Failed deliveries"):text.index("Recent ledger rows")]
+    assert "Standards to acknowledge · 30 days before 31 Dec 2026" in failed
+    assert "Eve Walker's acknowledgement of CX-STD-003 v1" in failed
+    assert not ISO_DATE.search(text)
+    assert not RAW_ID.search(text)
+
+
+def test_the_ledger_names_each_kind_of_object_and_reads_every_period(client, olivia, leo, sales, call_backs):
+    plan = PlanFactory(title="Promises we keep in Sales", owner=leo)
+    kick_off = CommunicationFactory(plan=plan, title="Sales kick-off")
+    version = call_backs.current_version
+    reminder_about(sales, leo, kind="review.due", period="2026-03-09/before-7")
+    reminder_about(kick_off, leo, kind=kinds.COMMUNICATION_NOT_READY, period="2026-03-09/before-0")
+    reminder_about(version, leo, kind=kinds.ACK_ESCALATION, period="2026-02-01/escalation", is_escalation=True)
+    reminder_about(version, olivia, kind="standard.approval", period="submitted-20261203091659")
+    reminder_about(kick_off, leo, kind="communication", period="sent")
+    reminder_about(sales, leo, kind="review.due", period="2026-02-01/overdue-2")
+    client.force_login(olivia)
+    response = client.get(reverse("operations"))
+    rows = {(str(row.target_name), row.period_words) for row in response.context["rows"]}
+    assert rows >= {
+        ("Unit Sales", "7 days before 9 Mar 2026"),
+        ("Communication Sales kick-off", "due 9 Mar 2026"),
+        ("CX-STD-003 v1", "escalated: overdue since 1 Feb 2026"),
+        ("CX-STD-003 v1", "submitted 3 Dec 2026, 09:16"),
+        ("Communication Sales kick-off", "sent"),
+        ("Unit Sales", "14 days after 1 Feb 2026"),
+    }
+    assert f'Unit <a href="{sales.get_absolute_url()}">Sales</a>' in response.text
+    text = page_text(response)
+    assert not ISO_DATE.search(text)
+    assert not RAW_ID.search(text)
+
+
+def test_a_row_whose_object_is_gone_says_so(client, olivia, leo, sales):
+    row = ledger_row(leo, sales, status="failed", attempts=5)
+    Reminder.objects.filter(pk=row.pk).update(target_id=999_999)
+    client.force_login(olivia)
+    [failed] = client.get(reverse("operations")).context["failed"]
+    assert str(failed.target_name) == "Business unit (no longer there)"
+
+
+def _reminders_of_every_kind(leo, unit, call_backs, n: int) -> None:
+    """n rounds of ledger rows about units, communications, acknowledgements and versions, failed and not."""
+    version = call_backs.current_version
+    for i in range(n):
+        person = UserFactory(business_unit=unit)
+        asked = Acknowledgement.objects.create(standard=call_backs, version=version, person=person,
+                                               due_on=date(2026, 12, 31))
+        communication = CommunicationFactory(plan=PlanFactory(owner=leo))
+        for target, kind in ((asked, kinds.ACK_DUE), (communication, kinds.COMMUNICATION_NOT_READY),
+                             (unit, "review.due"), (version, kinds.ACK_ESCALATION)):
+            reminder_about(target, person, kind=kind, period=f"2026-12-31/before-{i}",
+                           status="failed" if i % 2 else "pending", attempts=i % 5)
+
+
+def test_the_operations_page_names_everything_in_the_same_queries_at_any_size(
+    client, olivia, leo, support, call_backs, django_assert_num_queries
+):
+    _reminders_of_every_kind(leo, support, call_backs, 2)
+    client.force_login(olivia)
+    response = same_queries_after(client, reverse("operations"),
+                                  lambda: _reminders_of_every_kind(leo, support, call_backs, 20),
+                                  django_assert_num_queries)
+    assert len(response.context["rows"]) == 50

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cxcoe.audit import describe
 from cxcoe.models import AuditEvent, User
 from cxcoe.people import forms, services
 
@@ -84,7 +85,7 @@ def test_edit_person_changes_fields_and_role_and_audits_both(client, olivia, ami
         "name": ["Amir Haddad", "Amir H."], "business unit": ["Enterprise Sales", "Customer Support"],
         "job title": ["Account Executive", "Team Lead"], "time zone": [settings.TIME_ZONE, "Europe/Paris"],
     }
-    assert ("business unit", "Enterprise Sales → Customer Support") in updated.detail_lines
+    assert ("business unit", "Enterprise Sales → Customer Support") in describe.detail_lines(updated)
 
 
 def test_edit_person_keeps_input_and_names_the_duplicate_email(client, olivia, amir, bianca):

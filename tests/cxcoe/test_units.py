@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cxcoe.audit import describe
 from cxcoe.models import AuditEvent, BusinessUnit
 from cxcoe.people import services
 
@@ -201,7 +202,7 @@ def test_renaming_a_unit_records_the_name_before_and_after(client, olivia, sales
     event = AuditEvent.objects.get(verb="unit.updated", target_id=str(sales.pk))
     assert (event.actor, event.target_label, event.details) == (
         olivia, "Sales and Renewals", {"name": ["Sales", "Sales and Renewals"]})
-    assert event.detail_lines == [("name", "Sales → Sales and Renewals")]
+    assert describe.detail_lines(event) == [("name", "Sales → Sales and Renewals")]
 
 
 def test_saving_a_unit_that_changed_nothing_records_nothing(client, olivia, sales, leo):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from cxcoe.audit import describe
 from cxcoe.models import AuditEvent, Reminder
 from cxcoe.notifications import reminders
 from standards import kinds
@@ -218,7 +219,7 @@ def test_a_plan_edit_names_the_units_and_the_new_owner(client, olivia, leo, sale
     event = AuditEvent.objects.get(verb="plan.updated", target_id=str(plan.pk))
     assert event.details == {"owner": ["Leo Marsh", "Olivia Hart"],
                              "audience units": ["Sales", "Customer Support, Sales"]}
-    assert ("owner", "Leo Marsh → Olivia Hart") in event.detail_lines
+    assert ("owner", "Leo Marsh → Olivia Hart") in describe.detail_lines(event)
 
 
 def test_saving_a_plan_unchanged_records_nothing(client, leo):
