@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from cxcoe.audit import describe
 from cxcoe.lib.csvexport import csv_response
 from cxcoe.lib.submissions import save_once, saves_once
 from cxcoe.lib.types import AuthenticatedRequest
-from cxcoe.models import Reminder, User
+from cxcoe.models import AuditEvent, Reminder, User
 from cxcoe.permissions import coe_staff_required
 
 from .. import kinds, permissions
@@ -187,9 +188,15 @@ def communication_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse
     if not permissions.can_manage_communication(request.user, communication):
         # Someone it reached reads the message, not how it is run.
         return render(request, "standards/communication_message.html", {"communication": communication})
+    plan = communication.plan
+    record = AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(Communication),
+                                       target_id=str(communication.pk)).select_related("actor", "target_type")
     context = {
         "communication": communication,
-        "plan": communication.plan,
+        "plan": plan,
+        "standards": plan.standards.visible_to(request.user).order_by("code"),
+        "principles": plan.principles.order_by("position"),
+        "history": describe.events(record[:20], viewer=request.user),
         "next_statuses": _next_statuses(communication),
         "can_send": (communication.can_be_sent_by_cxcoe
                      and permissions.can_send_communication(request.user, communication)),

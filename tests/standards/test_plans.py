@@ -416,6 +416,25 @@ def test_communication_page_shows_the_message_and_the_allowed_status_buttons(cli
     assert reverse("standards:communication-send", args=[communication.pk]) not in html  # not email and ready
 
 
+def test_communication_page_names_what_it_is_about_and_keeps_its_record(client, olivia):
+    principle = PrincipleFactory(title="Make it easy")
+    standard = publish_standard(StandardFactory(code="CX-STD-040", title="Answer within a day", principle=principle))
+    plan = PlanFactory(owner=olivia)
+    plan.standards.set([standard])
+    plan.principles.set([principle])
+    communication = CommunicationFactory(plan=plan, owner=olivia)
+    set_communication_status(communication=communication, by=olivia, status="ready")
+    client.force_login(olivia)
+    response = client.get(communication.get_absolute_url())
+    about = response.text[response.text.index(">About<"):]
+    assert f'href="{standard.get_absolute_url()}">CX-STD-040 Answer within a day</a>' in about
+    assert f'href="{principle.get_absolute_url()}">' in about
+    record = response.text[response.text.index('id="history-heading"'):]
+    assert "Communication status changed" in record
+    assert "Planned → Ready" in unescape(record)
+    assert "Olivia Hart" in record
+
+
 ALLOWED = [(before, after) for before, targets in STATUS_CHANGES.items() for after in targets]
 REFUSED = [(before, after) for before in Communication.Status.values for after in Communication.Status.values
            if after != before and after not in STATUS_CHANGES[before]]
