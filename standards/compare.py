@@ -10,6 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cxcoe.audit import own_field
+from cxcoe.lib.text import plain_text
 
 from .models import VERSION_TEXT_FIELDS, StandardVersion
 
@@ -20,7 +21,8 @@ TOKEN = re.compile(r"\s+|[^\s\w]|\w+")
 class FieldChange:
     label: str
     changed: bool
-    html: SafeString  # the new text with removed words in <del> and added words in <ins>
+    html: SafeString  # the new text's words with removed words in <del> and added words in <ins>
+    formatting_only: bool = False  # the Markdown changed, the words people read did not
 
 
 def word_diff(old: str, new: str) -> SafeString:
@@ -39,9 +41,13 @@ def word_diff(old: str, new: str) -> SafeString:
 
 
 def compare_versions(old: StandardVersion, new: StandardVersion) -> list[FieldChange]:
+    """Each text field of the two versions, compared as the words a reader sees: the Markdown rendered to plain
+    text first, so that "**five**" is not shown as a change of asterisks and a real edit stands out."""
     changes = []
     for name in VERSION_TEXT_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
+        words_before, words_after = plain_text(before or ""), plain_text(after or "")
         label = own_field(StandardVersion, name).verbose_name
-        changes.append(FieldChange(str(label).capitalize(), before != after, word_diff(before, after)))
+        changes.append(FieldChange(str(label).capitalize(), before != after, word_diff(words_before, words_after),
+                                   formatting_only=before != after and words_before == words_after))
     return changes

@@ -219,13 +219,31 @@ def test_compare_marks_changes_and_escapes_the_texts(client, catalog, olivia, le
     html = response.content.decode()
     assert "Greet customers by <ins>their </ins>name" in html
     assert "<del>Reply</del><ins>Say</ins>" in html
-    assert "<ins>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</ins>" in html
-    assert "<ins>&lt;b&gt;smile&lt;/b&gt;</ins>" in html
+    # Compared as the words a reader sees: the sanitizer drops the script, and the bold tag is formatting.
+    assert "alert" not in html
+    assert "smile" in html
     assert '<script>alert("x")' not in html
     assert "<b>smile</b>" not in html
     statement = next(change for change in response.context["changes"] if change.label == "Statement")
     assert statement.changed
     assert "<ins>" in statement.html
+
+
+def test_compare_shows_the_words_that_changed_not_the_markdown(client, catalog, olivia, leo):
+    greet = catalog["CX-STD-103"]
+    withdraw_submission(version=greet.open_version(), by=olivia)
+    before = greet.open_version().statement
+    save_draft(version=greet.open_version(), by=olivia, statement=f"**{before}**",
+               rationale_customers=greet.open_version().rationale_customers + " Customers said so.")
+    publish_standard(greet, approver=leo)
+    client.force_login(olivia)
+    response = client.get(reverse("standards:version-compare", args=[greet.pk]))
+    changes = {change.label: change for change in response.context["changes"]}
+    assert changes["Statement"].formatting_only
+    assert "<ins>" not in changes["Statement"].html
+    assert "*" not in changes["Statement"].html
+    assert "formatting changed, same words" in response.text
+    assert re.search(r"<ins>[^<]*Customers said so\.</ins>", str(changes["Why it matters to customers"].html))
 
 
 def test_compare_with_one_published_version_says_so(client, catalog, eve):
