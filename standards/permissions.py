@@ -56,6 +56,12 @@ def sections_for(user: User) -> list[str]:
     return sections
 
 
+def can_remind_pending(user: User, unit) -> bool:
+    """Reminding the people of a unit who have not acknowledged: CoE staff, and the leaders above that unit (those
+    who see its pending list)."""
+    return user.is_coe_staff or (user.is_leader and user.led_units_subtree().filter(pk=unit.pk).exists())
+
+
 def approver_of(standard: Standard) -> User | None:
     """The person who decides, or None for "any CoE staff member" (also when the named approver left)."""
     approver = standard.approver

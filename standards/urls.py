@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/versions/<int:number>/", versions.version_detail, name="version-detail"),
     path("<int:pk>/compare/", versions.version_compare, name="version-compare"),
     path("<int:pk>/progress/<int:unit_pk>/", acknowledgements.progress_pending, name="progress-pending"),
+    path("<int:pk>/progress/<int:unit_pk>/remind/", acknowledgements.progress_remind, name="progress-remind"),
     path("<int:pk>/acknowledgements.csv", acknowledgements.acknowledgement_export, name="acknowledgement-export"),
     path("principles/", principles.principle_list, name="principle-list"),
     path("principles/new/", principles.principle_create, name="principle-create"),

@@ -20,6 +20,7 @@ VERBS = {
     "standard.published": _("Standard published"),
     "standard.retired": _("Standard retired"),
     "standard.acknowledged": _("Standard acknowledged"),
+    "standard.reminded": _("Reminder to acknowledge sent by hand"),
     "version.drafted": _("New version drafted"),
     "version.draft_saved": _("Draft saved"),
     "version.submitted": _("Version submitted for approval"),

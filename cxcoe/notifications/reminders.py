@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Case, Count, F, Model, Q, Value, When
+from django.db.models import Case, Count, F, Max, Model, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +71,8 @@ def escalation_period(due_on: date) -> str:
     return f"{due_on:%Y-%m-%d}/escalation"
 
 
+# A reminder someone sent from a pending list: at most one per person, item and day (the ledger's unique period).
+BY_HAND_KEY = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2})/by-hand")
 PERIOD_KEY = re.compile(r"(?P<due>\d{4}-\d{2}-\d{2})/(?:(?P<form>before|overdue)-(?P<count>\d+)|escalation)")
 # A notify() key stamped with the moment of what it tells: "submitted-20261203091659" (UTC).
 STAMPED_KEY = re.compile(r"(?P<word>[a-z]+)-(?P<moment>\d{14})")
@@ -98,6 +100,10 @@ def describe_period(key: str) -> str:
                 return ngettext("%(days)d day after %(date)s", "%(days)d days after %(date)s", days) % {
                     "days": days, "date": due}
             return _("escalated: overdue since %(date)s") % {"date": due}
+    if by_hand := BY_HAND_KEY.fullmatch(key):
+        with contextlib.suppress(ValueError):
+            return _("sent by hand on %(date)s") % {
+                "date": date_format(date.fromisoformat(by_hand["day"]), "DATE_FORMAT")}
     if stamped := STAMPED_KEY.fullmatch(key):
         with contextlib.suppress(ValueError):
             moment = datetime.strptime(stamped["moment"], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
@@ -229,6 +235,26 @@ def notify(*, recipients: Iterable[User], kind: str, target, key: str, title: st
         ignore_conflicts=True,
     )
     queueing.nudge("cxcoe.tasks.send_reminders")
+
+
+def remind_by_hand(*, kind: str, model, items: Iterable[tuple[int, int, date | None]], today: date) -> int:
+    """Remind now, from a pending list: `items` are (recipient id, target id, due date) of `model` rows, sent as
+    `kind`'s reminder through the ledger. One per person, item and day: a second press the same day (or a double
+    click) declares nothing. Returns how many reminders are new; the sender delivers them on commit."""
+    type_id = ContentType.objects.get_for_model(model).pk
+    period = f"{today:%Y-%m-%d}/by-hand"
+    new = declare(Due(recipient, kind, type_id, target, period, due_on) for recipient, target, due_on in items)
+    if new:
+        queueing.nudge("cxcoe.tasks.send_reminders")
+    return new
+
+
+def last_reminded(model, target_ids, *, kinds: Iterable[str]) -> dict[int, datetime]:
+    """{target id: when its latest reminder of `kinds` was declared, by a sweep or by hand}, in one query."""
+    rows = (Reminder.objects.filter(target_type=ContentType.objects.get_for_model(model), target_id__in=target_ids,
+                                    kind__in=list(kinds)).exclude(status=Reminder.Status.CANCELLED)
+            .order_by().values("target_id").annotate(last=Max("created_at")))
+    return {row["target_id"]: row["last"] for row in rows}
 
 
 def cancel_for_people(person_ids: list[int]) -> int:

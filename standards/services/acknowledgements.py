@@ -15,7 +15,7 @@ from cxcoe.lib import queueing
 from cxcoe.models import User
 from cxcoe.notifications import reminders
 
-from .. import tallies
+from .. import permissions, tallies
 from ..kinds import ACK_DUE, ACK_ESCALATION, APPROVAL_REQUESTED
 from ..models import (
     Acknowledgement,
@@ -161,3 +161,22 @@ def acknowledge_standard(*, standard: Standard, by: User, today: date | None = N
     record_event(actor=by, verb="standard.acknowledged", target=standard,
                  details={"version": version.number, "current_version": current.number})
     return row
+
+
+@transaction.atomic
+def remind_pending(*, standard: Standard, unit, by: User, person: User | None = None,
+                   today: date | None = None) -> int:
+    """Remind now the people of `unit` who have not acknowledged the version being asked, or only `person`: at
+    most once per person and day, through the ledger. Audited with how many were new. Returns that number."""
+    if not permissions.can_remind_pending(by, unit):
+        raise ValidationError(_("Only CoE staff and the unit's leaders send these reminders."))
+    today = today or timezone.localdate()
+    rows = Acknowledgement.objects.pending().filter(standard=standard, version_id=standard.ack_version_id,
+                                                    person__business_unit=unit, person__is_active=True)
+    if person is not None:
+        rows = rows.filter(person=person)
+    sent = reminders.remind_by_hand(kind=ACK_DUE, model=Acknowledgement, today=today,
+                                    items=rows.values_list("person_id", "pk", "due_on"))
+    record_event(actor=by, verb="standard.reminded", target=standard,
+                 details={"unit": unit.name, **({"person": str(person)} if person else {}), "reminded": sent})
+    return sent

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -16,10 +17,11 @@ from cxcoe.lib import rollups
 from cxcoe.lib.csvexport import csv_response
 from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.models import BusinessUnit, User
+from cxcoe.notifications import reminders
 
-from .. import permissions, tallies
+from .. import kinds, permissions, tallies
 from ..models import Acknowledgement, Standard
-from ..services.acknowledgements import acknowledge_standard
+from ..services.acknowledgements import acknowledge_standard, remind_pending
 from .lookups import visible_standard
 
 PAGE_SIZE = 50
@@ -73,8 +75,8 @@ def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse
     return redirect(standard)
 
 
-def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse | StreamingHttpResponse:
-    """Who in one unit has not acknowledged yet: for CoE staff and the leaders above that unit."""
+def _pending_scope(request: AuthenticatedRequest, pk: int, unit_pk: int) -> tuple[Standard, BusinessUnit]:
+    """The standard and the unit of a pending list, for CoE staff and the leaders above that unit; 404 otherwise."""
     standard = visible_standard(request, pk)
     units = progress_units(request.user)
     if units is None:
@@ -85,15 +87,42 @@ def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> Ht
         raise Http404
     if standard.ack_version_id is None:
         raise Http404
+    return standard, unit
+
+
+def progress_pending(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse | StreamingHttpResponse:
+    """Who in one unit has not acknowledged yet: for CoE staff and the leaders above that unit, with when each was
+    last reminded and a button to remind one or all of them now."""
+    standard, unit = _pending_scope(request, pk, unit_pk)
     rows = (Acknowledgement.objects.pending().filter(version_id=standard.ack_version_id, person__business_unit=unit)
             .select_related("person").order_by("due_on", "person__display_name"))
     if request.GET.get("format") == "csv":
         data = ([row.person.display_name, row.person.email, row.due_on.isoformat()] for row in rows.iterator())
         return csv_response(f"{standard.code}-{unit.code}-pending.csv", ["name", "email", "due_on"], data)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    last = reminders.last_reminded(Acknowledgement, [row.pk for row in page.object_list], kinds=[kinds.ACK_DUE])
+    for row in page.object_list:
+        row.last_reminded = last.get(row.pk)
     return render(request, "standards/progress_pending.html", {
         "standard": standard, "unit": unit, "page_obj": page, "rows": page.object_list, "today": timezone.localdate(),
+        "last_reminded": max(last.values(), default=None),
     })
+
+
+@require_POST
+def progress_remind(request: AuthenticatedRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """Remind now everyone on a pending list, or the one person named by `person`."""
+    standard, unit = _pending_scope(request, pk, unit_pk)
+    person = None
+    if request.POST.get("person"):
+        person = get_object_or_404(User.objects.filter(business_unit=unit), pk=request.POST["person"])
+    sent = remind_pending(standard=standard, unit=unit, by=request.user, person=person)
+    if sent:
+        messages.success(request, ngettext("A reminder is on its way to %(n)d person.",
+                                           "Reminders are on their way to %(n)d people.", sent) % {"n": sent})
+    else:
+        messages.info(request, _("Everyone here was already reminded today: one reminder a day is the most."))
+    return redirect("standards:progress-pending", pk=standard.pk, unit_pk=unit.pk)
 
 
 def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:

@@ -343,3 +343,42 @@ def test_turning_acknowledgement_off_withdraws_what_is_pending(support_standard,
     update_standard(standard=standard, by=olivia, requires_acknowledgement=True, audience_units=[support])
     assert _asked(standard, standard.current_version) == {"bianca@acme.example": "acknowledged",
                                                           "eve@acme.example": "pending"}
+
+
+def _pending_url(standard, unit, name="standards:progress-pending"):
+    return reverse(name, args=[standard.pk, unit.pk])
+
+
+def test_a_leader_reminds_a_units_pending_people_once_a_day(client, everyone_standard, leo, amir, enterprise_sales,
+                                                            django_capture_on_commit_callbacks):
+    client.force_login(leo)
+    assert "Never" in client.get(_pending_url(everyone_standard, enterprise_sales)).text
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(_pending_url(everyone_standard, enterprise_sales, "standards:progress-remind"), follow=True)
+    assert "A reminder is on its way to 1 person." in sent.text
+    by_hand = Reminder.objects.filter(recipient=amir, kind=kinds.ACK_DUE, period__endswith="/by-hand")
+    assert by_hand.count() == 1
+    assert reminders.describe_period(by_hand.get().period) == \
+        f"sent by hand on {date_format(timezone.localdate(), 'DATE_FORMAT')}"
+    assert Notification.objects.filter(recipient=amir, kind=kinds.ACK_DUE).exists()  # the sender delivered it
+    event = AuditEvent.objects.get(verb="standard.reminded")
+    assert (event.actor, event.details) == (leo, {"unit": "Enterprise Sales", "reminded": 1})
+    assert "The last reminder on this page went out" in sent.text
+
+    again = client.post(_pending_url(everyone_standard, enterprise_sales, "standards:progress-remind"), follow=True)
+    assert "already reminded today" in again.text
+    assert by_hand.count() == 1
+
+
+def test_one_person_is_reminded_from_their_row(client, everyone_standard, olivia, bianca, eve, support):
+    client.force_login(olivia)
+    client.post(_pending_url(everyone_standard, support, "standards:progress-remind"), {"person": eve.pk})
+    assert list(Reminder.objects.filter(period__endswith="/by-hand").values_list("recipient", flat=True)) == [eve.pk]
+
+
+def test_a_leader_cannot_remind_a_unit_outside_their_own(client, everyone_standard, leo, support):
+    client.force_login(leo)
+    response = client.post(_pending_url(everyone_standard, support, "standards:progress-remind"))
+    assert response.status_code == 404
+    assert not Reminder.objects.filter(period__endswith="/by-hand").exists()
+    assert not AuditEvent.objects.filter(verb="standard.reminded").exists()

@@ -28,6 +28,9 @@ MATRIX = {
     "standards:version-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk, 1]),
     "standards:version-compare": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:progress-pending": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk, o["sales"].pk]),
+    # Reminding a unit's pending people: CoE staff, and the leaders above that unit.
+    "standards:progress-remind": row(LOGIN, 404, 302, 404, 302, args=lambda o: [o["standard"].pk, o["sales"].pk],
+                                     method="post"),
     # Evidence of who acknowledged what: CoE staff for everyone, leaders for their own units.
     "standards:acknowledgement-export": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:principle-list": row(LOGIN, 200, 200, 200, 200),
