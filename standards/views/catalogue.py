@@ -101,6 +101,11 @@ def _with_ack_counts(standards: list[Any], user: User) -> list[Any]:
     return standards
 
 
+# The filters beyond the search, and the list length up to which they start folded away.
+MORE_FILTERS = ["principle", "status", "owner", "review", "ack", "sort"]
+FEW_STANDARDS = 15
+
+
 def standard_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = StandardFilterForm(request.GET or None)
     page = Paginator(_standards(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -109,9 +114,12 @@ def standard_list(request: AuthenticatedRequest) -> HttpResponse:
     if permissions.can_see_progress(request.user):
         _with_ack_counts(standards, request.user)
         counted = rollups.read(tallies.ROLLUP)
+    narrowing = [name for name in MORE_FILTERS if request.GET.get(name)]
     return render(request, "standards/standard_list.html", {
         "filters": filters, "page_obj": page, "standards": standards, "today": timezone.localdate(),
         "counted": counted,
+        # The search stays in sight; the other filters open when one is in use or the list is long.
+        "more_filters_open": bool(narrowing) or page.paginator.count > FEW_STANDARDS,
         "can_create": request.user.is_coe_staff, "shows_progress": permissions.can_see_progress(request.user),
     })
 

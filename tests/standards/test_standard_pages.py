@@ -742,3 +742,14 @@ def test_someone_a_version_waits_on_gets_the_approvals_tab(client, olivia, eve):
     waiting = StandardFactory(principle=PrincipleFactory(), approver=eve)
     submit_version(version=waiting.versions.get(), by=olivia)
     assert _tabs(client, eve) == ["Standards", "Principles", "Approvals"]
+
+
+def test_the_standards_filters_fold_away_over_a_short_list_but_not_when_in_use(client, catalog, eve):
+    client.force_login(eve)
+    short = client.get(reverse("standards:standard-list"))
+    assert not short.context["more_filters_open"]
+    assert '<details class="filters-more">' in short.text
+    assert 'name="q"' in short.text  # the search stays in sight
+    narrowed = client.get(reverse("standards:standard-list"), {"ack": "pending_me"})
+    assert narrowed.context["more_filters_open"]
+    assert '<details class="filters-more" open>' in narrowed.text
