@@ -2,10 +2,12 @@
 search box of filter forms, and model fields sized to what a database key can hold."""
 
 import uuid
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django import forms
 from django.db import models
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext_lazy as _
 
 from ..models import User
@@ -20,9 +22,40 @@ else:
     _FormMixinBase = object
 
 
-def date_input() -> forms.DateInput:
-    """The browser's date picker, showing and reading ISO dates."""
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+def read_day(text: str) -> date | None:
+    """A date typed in one of the formats date boxes accept (cxcoe/formats), or None."""
+    for day_format in get_format("DATE_INPUT_FORMATS"):
+        try:
+            return datetime.strptime(text.strip(), day_format).date()  # noqa: DTZ007 (a day, not a moment)
+        except ValueError:
+            continue
+    return None
+
+
+class DayInput(forms.DateInput):
+    """A text box for a date as the app writes it everywhere ("1 Dec 2026"), rather than the browser's picker,
+    which shows the browser's own format (mm/dd/yyyy in the US). It reads that format, the month in full and ISO;
+    a date it reads shows as "1 Dec 2026", anything else as it was typed, beside the reason it was refused."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            value = read_day(value) or value
+        return date_format(value, "DATE_FORMAT") if isinstance(value, date) else super().format_value(value)
+
+
+def date_input() -> DayInput:
+    return DayInput()
+
+
+def day_field(label: "StrOrPromise", **kwargs) -> forms.DateField:
+    """A date field with the app's date box, and an error that shows the format it wants."""
+    return forms.DateField(label=label, widget=DayInput(),
+                           error_messages={"invalid": _("Enter a date like 1 Dec 2026.")}, **kwargs)
 
 
 # SQLite refuses a LIKE pattern over 50,000 bytes, and no name or title comes near this.

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 
 from cxcoe import audit
 from cxcoe.audit import describe, record_event
-from cxcoe.audit import forms as audit_forms
+from cxcoe.lib.forms import read_day
 from cxcoe.models import AuditEvent, ImportJob, User
 from cxcoe.people import services
 from standards.models import Communication, CommunicationPlan
@@ -265,6 +265,6 @@ def test_the_export_carries_the_words_beside_what_was_recorded(client, olivia, l
 
 
 def test_the_date_boxes_read_the_app_format_the_full_month_and_iso():
-    assert [audit_forms.read_day(text) for text in ("1 Dec 2026", "1 december 2026", "2026-12-01", " 01 Dec 2026 ")] \
+    assert [read_day(text) for text in ("1 Dec 2026", "1 december 2026", "2026-12-01", " 01 Dec 2026 ")] \
         == [date(2026, 12, 1)] * 4
-    assert audit_forms.read_day("12/01/2026") is None
+    assert read_day("12/01/2026") is None

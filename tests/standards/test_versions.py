@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cxcoe import reviews
 from cxcoe.models import AuditEvent, Notification, Reminder, ReviewRecord
@@ -416,7 +417,7 @@ def test_an_effective_date_in_the_past_is_refused_beside_the_field(draft, olivia
     assert response.context["approve_form"].errors["effective_on"] == ["The effective date can't be in the past."]
     html = response.content.decode()
     assert 'id="id_effective_on_errors"' in html
-    assert f'value="{yesterday.isoformat()}"' in html  # what they typed stays
+    assert f'value="{date_format(yesterday, "DATE_FORMAT")}"' in html  # the date they gave stays, as the app writes it
     draft.refresh_from_db()
     assert draft.status == Standard.Status.DRAFT
     version = draft.versions.get()
