@@ -43,17 +43,34 @@ def _html_pages(client, person, role, objects) -> dict[str, str]:
     return pages
 
 
+def _checker_errors(pages: dict[str, str], folder: Path) -> list[str]:
+    """What the checker finds wrong in these pages (file name: their HTML), one line each."""
+    for name, html in pages.items():
+        (folder / name).write_text(html)
+    command = [str(JAVA), "-jar", str(VNU), "--errors-only", "--format", "json", "--exit-zero-always",
+               *sorted(str(folder / name) for name in pages)]
+    checked = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)  # noqa: S603 - our files
+    return [f"{message['url'].rsplit('/', 1)[-1]}:{message.get('lastLine', '?')}: {message['message']}"
+            for message in json.loads(checked.stderr)["messages"]]
+
+
 def test_every_page_is_valid_html(client, people_by_role, matrix_objects, tmp_path):
     pages = {}
     for role in ROLES:
         client.logout()
         pages |= _html_pages(client, people_by_role[role], role, matrix_objects)
-    for name, html in pages.items():
-        (tmp_path / name).write_text(html)
     assert len(pages) > 90, "the pages were not read"
-    command = [str(JAVA), "-jar", str(VNU), "--errors-only", "--format", "json", "--exit-zero-always",
-               *sorted(str(tmp_path / name) for name in pages)]
-    checked = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)  # noqa: S603 - our files
-    errors = [f"{message['url'].rsplit('/', 1)[-1]}:{message.get('lastLine', '?')}: {message['message']}"
-              for message in json.loads(checked.stderr)["messages"]]
-    assert errors == []
+    assert _checker_errors(pages, tmp_path) == []
+
+
+def test_forms_sent_back_with_errors_are_valid_html(client, olivia, eve, tmp_path):
+    """The matrix only opens pages: here the error summary and the fields marked invalid, of our forms and
+    allauth's."""
+    pages = {"sign-in.html": client.post(reverse("account_login"), {"login": eve.email, "password": "wrong"})}
+    client.force_login(olivia)
+    pages["principle-new.html"] = client.post(reverse("standards:principle-create"), {"title": "", "statement": ""})
+    pages["password-change.html"] = client.post(reverse("account_change_password"), {"oldpassword": "wrong"})
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert "data-error-summary" in response.text, name
+    assert _checker_errors({name: response.text for name, response in pages.items()}, tmp_path) == []

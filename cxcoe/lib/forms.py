@@ -154,7 +154,11 @@ class OnceFormMixin(_FormMixinBase):
 
 
 class BootstrapFormMixin(_FormMixinBase):
-    """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers."""
+    """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers.
+
+    An invalid field is described by its error and its help text both (`id_<name>_errors`, then
+    `<auto_id>_helptext`, as partials/_field.html writes them): the hint still says what to type.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,7 +179,10 @@ class BootstrapFormMixin(_FormMixinBase):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid"
                 attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"id_{name}_errors"
+                described_by = [f"id_{name}_errors"]
+                if self.fields[name].help_text and (auto_id := self[name].auto_id):
+                    described_by.append(f"{auto_id}_helptext")
+                attrs["aria-describedby"] = " ".join(described_by)
 
 
 

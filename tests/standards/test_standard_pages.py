@@ -406,7 +406,7 @@ def test_a_new_standard_with_empty_fields_keeps_what_was_typed(client, olivia):
     for name in ("code", "principle", "statement", "rationale_customers"):
         assert f'id="id_{name}_errors"' in html, name
     assert 'value="Call back when we promised"' in html
-    assert "Please correct the fields marked below." in html
+    assert "There is a problem" in html  # the error summary, its lines linked to the fields
     assert not Standard.objects.exists()
     assert not StandardVersion.objects.exists()
 
