@@ -22,12 +22,86 @@ document.addEventListener("click", (event) => {
   field.focus({ preventScroll: true });
 });
 
-// "Mark as read" replaces its row; keep keyboard focus on that row rather than losing it to the page.
+// After an in-place (htmx) change, the focus is not lost and what the change says is read out.
+//
+// When the focus was inside what the swap replaced (the button just pressed), it moves to the new content: its
+// error summary, else an element marked with an empty data-focus-after-swap, else its message (elements marked
+// data-announce, or role="status"), else the new content itself; a screen reader reads what takes the focus. A
+// data-focus-after-swap="selector" on the element that made the request says where the focus goes instead ("Mark
+// as read" moves it to its row's link). A focus elsewhere (in the search box of a live filter) stays where it is.
+//
+// Messages the focus did not move to (a filtered list's "4 people match", an import's new status) go into the
+// page's live region (#live-region in base.html), which is there from the start and empty: a status that arrives
+// already filled, as swapped content does, is often not read. Such a role="status" box then stops being a live
+// region itself, so that nothing is read twice.
+const focusWasInside = new WeakMap();
+const settled = new WeakSet();
+const MESSAGE = "[data-announce], [role='status']";
+const NATIVELY_FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const { target, xhr } = event.detail;
+  const focused = document.activeElement;
+  focusWasInside.set(xhr, Boolean(target && focused && focused !== document.body && target.contains(focused)));
+});
+
+function swappedContent(detail) {
+  const target = detail.target;
+  if (target && target.isConnected) return target;
+  // An outerHTML swap replaced the target: its successor carries the same id.
+  return (target && target.id && document.getElementById(target.id)) || null;
+}
+
+function spokenText(element) {
+  const copy = element.cloneNode(true);
+  copy.querySelectorAll("[aria-hidden='true']").forEach((hidden) => hidden.remove());
+  return copy.textContent.replace(/\s+/g, " ").trim();
+}
+
+function announce(text) {
+  const region = document.getElementById("live-region");
+  if (!region || !text || region.textContent === text) return;  // a poll that brings the same status says nothing
+  region.textContent = "";
+  // Filled in a later task, so that screen readers notice a change rather than one text replacing another.
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function focusOn(element) {
+  if (!element.matches(NATIVELY_FOCUSABLE)) element.setAttribute("tabindex", "-1");
+  element.focus();
+}
+
+function focusIsLost() {
+  const focused = document.activeElement;
+  return !focused || focused === document.body || !focused.isConnected;
+}
+
 document.addEventListener("htmx:afterSettle", (event) => {
-  const source = event.detail.requestConfig && event.detail.requestConfig.elt;  // the form, now detached
+  const detail = event.detail;
+  // htmx sends this event once for each element it settled (out-of-band ones too): act once per request.
+  if (!detail.xhr || settled.has(detail.xhr)) return;
+  settled.add(detail.xhr);
+  const content = swappedContent(detail);
+  const source = detail.requestConfig && detail.requestConfig.elt;  // the form, often detached by now
   const selector = source && source.dataset && source.dataset.focusAfterSwap;
-  const next = selector && document.querySelector(selector);
-  if (next) next.focus();
+  if (!content) {
+    const next = selector && document.querySelector(selector);
+    if (next) next.focus();
+    return;
+  }
+  const found = [...content.querySelectorAll(MESSAGE)];
+  if (content.matches(MESSAGE)) found.unshift(content);
+  const messages = found.filter((element) => !found.some((other) => other !== element && other.contains(element)));
+
+  let next = selector ? document.querySelector(selector) : null;
+  if (!next && focusWasInside.get(detail.xhr) && focusIsLost()) {
+    next = content.querySelector("[data-error-summary]") || content.querySelector("[data-focus-after-swap='']")
+      || messages[0] || content;
+  }
+  const unread = messages.filter((element) => !next || !(next.contains(element) || element.contains(next)));
+  announce(unread.map(spokenText).filter(Boolean).join(" "));
+  unread.forEach((element) => { if (element.getAttribute("role") === "status") element.removeAttribute("role"); });
+  if (next) focusOn(next);
 });
 
 // Controls that only work with JavaScript (a copy button) stay hidden without it.

@@ -6,11 +6,21 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from standards.models import Acknowledgement
+
 from .conftest import check_page
 
 pytestmark = pytest.mark.browser
 
 ACTIVE = "document.activeElement"
+
+# The first element a Tab reaches after `element` in the page, as the browser orders them.
+NEXT_TABBABLE = """(element) => {
+  const all = [...document.querySelectorAll("a[href], button, input, select, textarea, summary, [tabindex]")]
+    .filter((el) => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0);
+  return all.find((el) => element.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING
+                          && !element.contains(el)) || null;
+}"""
 
 
 def _tab_to(page, name: str, limit: int = 80) -> None:
@@ -20,6 +30,32 @@ def _tab_to(page, name: str, limit: int = 80) -> None:
         if page.evaluate(f"{ACTIVE}.textContent.trim()") == name:
             return
     raise AssertionError(f"{limit} Tabs did not reach {name!r}")
+
+
+def test_acknowledging_by_keyboard_keeps_the_focus_on_the_thanks_and_reads_it_out(sign_in, live_server):
+    pending = Acknowledgement.objects.filter(person__email="eve@acme.example", status="pending").first()
+    assert pending is not None, "the demo asks Eve to acknowledge a standard"
+    page = sign_in("eve@acme.example")
+    page.goto(f"{live_server.url}{pending.standard.get_absolute_url()}")
+    live = page.locator("#live-region")
+    expect(live).to_have_text("")  # in the page from the start, empty
+    _tab_to(page, "I have read it and will apply it")
+    page.keyboard.press("Enter")
+
+    # The thanks takes the focus, so a screen reader reads it, and it is a polite status box; the page's live
+    # region does not say it a second time.
+    thanks = page.locator("#acknowledgement [role=status]")
+    expect(thanks).to_be_focused()
+    expect(thanks).to_contain_text("Thank you: your acknowledgement is recorded. You acknowledged version")
+    page.wait_for_timeout(300)  # longer than the live region takes to fill (static/js/cxcoe.js)
+    expect(live).to_have_text("")
+    after_box = page.evaluate_handle(NEXT_TABBABLE, page.locator("#acknowledgement").element_handle())
+    page.keyboard.press("Tab")
+    assert page.evaluate("([a, b]) => a === b", [page.evaluate_handle(ACTIVE), after_box]), \
+        "the next Tab goes to what follows the box, not further down the page"
+    pending.refresh_from_db()
+    assert pending.status == Acknowledgement.Status.ACKNOWLEDGED
+    check_page(page, "standard-acknowledged-by-keyboard")
 
 
 def test_a_refused_form_focuses_its_summary_whose_links_reach_the_fields(sign_in, live_server):
@@ -59,3 +95,27 @@ def test_a_wrong_password_focuses_the_summary_which_leads_back_to_the_email(sign
     expect(page.get_by_label("Email")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password", exact=True)).to_be_focused()
+
+
+def test_live_filters_say_how_many_rows_match(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    page.goto(f"{live_server.url}/manage/people/")
+    live = page.locator("#live-region")
+    expect(live).to_have_text("")
+    search = page.get_by_label("Search")
+    search.focus()
+    page.keyboard.type("Haddad")
+    expect(live).to_have_text("1 person matches")
+    expect(search).to_be_focused()  # typing goes on where it was
+    page.keyboard.type("zzz")
+    expect(live).to_have_text("No people match these filters.")
+    expect(page.locator("#person-results tbody tr")).to_have_count(0)
+    check_page(page, "people-filtered-to-none")
+
+    page.goto(f"{live_server.url}/standards/plans/")
+    page.get_by_label("Search").focus()
+    page.keyboard.type("no plan has this title")
+    expect(page.locator("#live-region")).to_have_text("No plans match these filters.")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    expect(page.locator("#live-region")).to_have_text(re.compile(r"^\d+ plans? match(es)?$"))

@@ -97,3 +97,21 @@ def test_allauth_forms_share_the_summary(client, eve):
     assert response.status_code == 200
     assert {href for href, _text in _summary_links(response.text)} >= {"#id_oldpassword", "#id_password1"}
     assert "Please correct the fields marked below." not in response.text
+
+
+def test_every_page_has_an_empty_live_region_for_in_place_changes(client, eve):
+    client.force_login(eve)
+    html = client.get(reverse("home")).text
+    assertInHTML('<div id="live-region" class="visually-hidden" role="status" aria-live="polite" '
+                 'aria-atomic="true"></div>', html)
+
+
+def test_a_live_filter_brings_the_people_count_in_words(client, olivia, amir, eve):
+    client.force_login(olivia)
+    one = client.get(reverse("person-list"), {"q": "Haddad"}, headers={"HX-Request": "true"})
+    assertInHTML('<p class="result-count" data-announce>1 person matches</p>', one.text)
+    everyone = client.get(reverse("person-list"), {"status": "all"}, headers={"HX-Request": "true"})
+    assertInHTML('<p class="result-count" data-announce>3 people match</p>', everyone.text)
+    nobody = client.get(reverse("person-list"), {"q": "nobody-is-called-this"}, headers={"HX-Request": "true"})
+    assertInHTML('<p class="empty-title" data-announce>No people match these filters.</p>', nobody.text)
+    assert "result-count" not in nobody.text
