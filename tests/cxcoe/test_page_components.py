@@ -4,6 +4,9 @@ their error and their hint, messages, the live region, a filtered list's count a
 import re
 
 from django import forms
+from django.contrib import messages
+from django.contrib.messages.storage.base import Message
+from django.template.loader import render_to_string
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
@@ -97,6 +100,16 @@ def test_allauth_forms_share_the_summary(client, eve):
     assert response.status_code == 200
     assert {href for href, _text in _summary_links(response.text)} >= {"#id_oldpassword", "#id_password1"}
     assert "Please correct the fields marked below." not in response.text
+
+
+def test_success_messages_are_polite_status_and_only_errors_are_alerts():
+    html = render_to_string("partials/_messages.html", {"messages": [
+        Message(messages.SUCCESS, "Saved."), Message(messages.INFO, "Nothing changed."),
+        Message(messages.ERROR, "This standard was retired meanwhile.")]})
+    roles = re.findall(r'<div class="alert alert-(\w+)[^"]*" role="(\w+)">\s*([^<]+?)\s*<', html)
+    assert roles == [("success", "status", "Saved."), ("info", "status", "Nothing changed."),
+                     ("danger", "alert", "This standard was retired meanwhile.")]
+    assert html.count('role="') == 3  # no live region around them that would read them a second time
 
 
 def test_every_page_has_an_empty_live_region_for_in_place_changes(client, eve):
