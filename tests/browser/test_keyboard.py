@@ -1,6 +1,7 @@
 """The main flows with the keyboard alone, as a screen reader user meets them: where the focus lands after an
 in-place change or a refused form, what the live region says, the header's Tab order and the focus ring."""
 
+import itertools
 import re
 
 import pytest
@@ -8,7 +9,7 @@ from playwright.sync_api import expect
 
 from standards.models import Acknowledgement
 
-from .conftest import check_page
+from .conftest import PHONE, SHOTS, check_page
 
 pytestmark = pytest.mark.browser
 
@@ -119,3 +120,51 @@ def test_live_filters_say_how_many_rows_match(sign_in, live_server):
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")
     expect(page.locator("#live-region")).to_have_text(re.compile(r"^\d+ plans? match(es)?$"))
+
+
+def _header_stops(page) -> list[dict]:
+    """Each control the Tab key reaches in the header, from the top of the page, with where it shows."""
+    page.locator(".skip-link").focus()  # the first control of every page, just before the header
+    stops = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(f"""() => {{
+            const el = {ACTIVE};
+            if (!el.closest("header")) return null;
+            const box = el.getBoundingClientRect();
+            return {{name: (el.getAttribute("aria-label") || el.textContent).trim().replace(/\\s+/g, " "),
+                     x: box.left, y: box.top, height: box.height}};
+        }}""")
+        if stop is None:
+            break
+        stops.append(stop)
+    return stops
+
+
+def _reads_left_to_right_top_to_bottom(stops: list[dict]) -> bool:
+    return all(b["x"] > a["x"] if abs(b["y"] - a["y"]) < a["height"] / 2 else b["y"] > a["y"]
+               for a, b in itertools.pairwise(stops))
+
+
+def test_the_header_tab_order_is_the_order_on_screen(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    stops = _header_stops(page)
+    names = [stop["name"] for stop in stops]
+    assert names[:2] == ["cxcoe", "My work"]
+    assert names[-2].startswith("Notifications")
+    assert names[-1] == "Account menu for Olivia"
+    assert _reads_left_to_right_top_to_bottom(stops), stops
+
+    page.set_viewport_size(PHONE)
+    stops = _header_stops(page)
+    assert [stop["name"].split(":")[0] for stop in stops] == [
+        "Show navigation", "cxcoe", "Notifications", "Account menu for Olivia"]
+    assert _reads_left_to_right_top_to_bottom(stops), stops
+    page.get_by_role("button", name="Show navigation").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))  # opened, its animation done
+    stops = _header_stops(page)
+    assert [stop["name"] for stop in stops][:3] == ["Show navigation", "cxcoe", "My work"]
+    assert [stop["name"].split(":")[0] for stop in stops][-2:] == ["Notifications", "Account menu for Olivia"]
+    assert _reads_left_to_right_top_to_bottom(stops), stops
+    page.screenshot(path=str(SHOTS / "header-menu-open-phone.png"))

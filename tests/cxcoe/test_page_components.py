@@ -128,3 +128,12 @@ def test_a_live_filter_brings_the_people_count_in_words(client, olivia, amir, ev
     nobody = client.get(reverse("person-list"), {"q": "nobody-is-called-this"}, headers={"HX-Request": "true"})
     assertInHTML('<p class="empty-title" data-announce>No people match these filters.</p>', nobody.text)
     assert "result-count" not in nobody.text
+
+
+def test_the_header_reads_in_the_order_it_shows(client, olivia):
+    client.force_login(olivia)
+    html = client.get(reverse("home")).text
+    order = [html.index(marker) for marker in (
+        'class="navbar-toggler', 'class="navbar-brand', 'id="main-nav"', ">Manage</button>", 'id="notification-bell"',
+        "Account menu for")]
+    assert order == sorted(order)
