@@ -168,3 +168,53 @@ def test_the_header_tab_order_is_the_order_on_screen(sign_in, live_server):
     assert [stop["name"].split(":")[0] for stop in stops][-2:] == ["Notifications", "Account menu for Olivia"]
     assert _reads_left_to_right_top_to_bottom(stops), stops
     page.screenshot(path=str(SHOTS / "header-menu-open-phone.png"))
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(value) / 255 for value in re.findall(r"\d+(?:\.\d+)?", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+RING = """() => {
+  const el = document.activeElement;
+  let behind = el.parentElement;
+  while (behind && getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)") behind = behind.parentElement;
+  const style = getComputedStyle(el);
+  return {ring: style.outlineColor, width: style.outlineWidth, halo: style.boxShadow,
+          behind: behind ? getComputedStyle(behind).backgroundColor : "rgb(255, 255, 255)"};
+}"""
+
+
+def test_the_focus_ring_keeps_three_to_one_on_the_top_bar_the_page_and_a_menu(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    _tab_to(page, "My work")
+    in_bar = page.evaluate(RING)
+    page.screenshot(path=str(SHOTS / "focus-ring-top-bar-desktop.png"),
+                    clip={"x": 0, "y": 0, "width": 1280, "height": 120})
+    assert in_bar["width"] == "3px"
+    assert _contrast(in_bar["ring"], in_bar["behind"]) >= 3, in_bar
+
+    _tab_to(page, "Account menu for Olivia")
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("link", name="Profile")).to_be_focused()
+    in_menu = page.evaluate(RING)
+    page.screenshot(path=str(SHOTS / "focus-ring-account-menu-desktop.png"),
+                    clip={"x": 640, "y": 0, "width": 640, "height": 400})
+    assert _contrast(in_menu["ring"], in_menu["behind"]) >= 3, in_menu
+
+    page.keyboard.press("Escape")
+    page.goto(f"{live_server.url}/standards/")
+    page.get_by_role("main").get_by_role("link").first.focus()
+    page.keyboard.press("Tab")
+    on_page = page.evaluate(RING)
+    assert _contrast(on_page["ring"], on_page["behind"]) >= 3, on_page
+    # The halo is the other tone: where the ring is close to its background, the halo is not.
+    halo = re.match(r"rgba?\([^)]*\)", on_page["halo"]).group(0)
+    assert _contrast(halo, on_page["ring"]) >= 3, on_page
