@@ -32,12 +32,6 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         for name in ("since", "until"):
             self.fields[name].help_text = _("For example, %(date)s") % {"date": example}
 
-    def full_clean(self):
-        super().full_clean()
-        # The hint says the format the message asks for: a screen reader reads both with the field.
-        for name in {"since", "until"} & set(self.errors):
-            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_errors id_{name}_helptext"
-
     def clean(self):
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
