@@ -40,6 +40,10 @@ class BusinessUnitQuerySet(models.QuerySet["BusinessUnit"]):
             condition |= Q(path__startswith=path)
         return self.filter(condition)
 
+    def stale(self, today) -> BusinessUnitQuerySet:
+        """Active units past their review date."""
+        return self.filter(is_active=True, next_review_on__lt=today)
+
     def visible_to(self, user) -> BusinessUnitQuerySet:
         """CoE staff see every unit; leaders their subtrees; a unit's review owner sees that unit (and its
         people: confirming them is the review)."""

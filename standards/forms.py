@@ -169,7 +169,10 @@ class StandardFilterForm(BootstrapFormMixin, forms.Form):
                                         ("soon", _("Due within 30 days")), ("ok", _("Up to date"))])
     ack = forms.ChoiceField(label=_("Acknowledgement"), required=False,
                             choices=[("", _("Any")), ("required", _("Needs acknowledgement")),
-                                     ("pending_me", _("Pending for me")), ("none", _("No acknowledgement"))])
+                                     ("pending_me", _("Pending for me")), ("overdue", _("Overdue")),
+                                     ("none", _("No acknowledgement"))])
+    approver = forms.ChoiceField(label=_("Approver"), required=False,
+                                 choices=[("", _("Anyone")), ("me", _("Me")), ("others", _("Someone else"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False,
                              choices=[("code", _("Code")), ("title", _("Title")), ("review", _("Next review")),
                                       ("new", _("Newest first"))])
@@ -347,6 +350,9 @@ class CalendarFilterForm(BootstrapFormMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("All channels")), *Communication.Channel.choices])
     mine = forms.BooleanField(label=_("Only mine"), required=False)
+    due = forms.ChoiceField(label=_("Show"), required=False,
+                            choices=[("", _("The month")), ("overdue", _("Past their date, not sent")),
+                                     ("week", _("Due in the next 7 days"))])
 
     def clean_month(self) -> date | None:
         text = self.cleaned_data["month"].strip()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -129,6 +129,18 @@ class StandardQuerySet(models.QuerySet["Standard"]):
         if user.is_coe_staff:
             return self
         return self.filter(owner=user).exclude(status=Standard.Status.RETIRED)
+
+    def decided_by(self, user: User):
+        """Standards whose new versions `user` approves (permissions.approver_of): those naming them, and for CoE
+        staff those naming nobody or someone who left."""
+        deciding = Q(approver=user)
+        if user.is_coe_staff:
+            deciding |= Q(approver=None) | Q(approver__is_active=False)
+        return self.filter(deciding)
+
+    def stale(self, today: date):
+        """Published standards past their review date."""
+        return self.published().filter(next_review_on__lt=today)
 
 
 class Standard(Audience, ReviewCycle):
@@ -407,6 +419,9 @@ class CommunicationPlan(Audience):
         return reverse("standards:plan-detail", args=[self.pk])
 
 
+COMING_DAYS = 7  # what "due in the next 7 days" covers: today and the seven days after it
+
+
 class CommunicationQuerySet(models.QuerySet["Communication"]):
     def visible_to(self, user: User):
         """Its managers (see `editable_by`), and the people a sent one reached: their notification links here."""
@@ -425,6 +440,17 @@ class CommunicationQuerySet(models.QuerySet["Communication"]):
 
     def scheduled(self):
         return self.exclude(status=Communication.Status.CANCELLED)
+
+    def to_happen(self):
+        """Not sent or cancelled yet, in a plan that is not archived: what the calendar lists as coming or overdue."""
+        return self.filter(status__in=Communication.OPEN, plan__is_archived=False)
+
+    def overdue(self, today: date):
+        return self.to_happen().filter(scheduled_on__lt=today)
+
+    def coming(self, today: date, days: int = COMING_DAYS):
+        """Due from today to `days` days after it, both included."""
+        return self.to_happen().filter(scheduled_on__gte=today, scheduled_on__lte=today + timedelta(days=days))
 
 
 class Communication(models.Model):

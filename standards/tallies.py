@@ -68,12 +68,12 @@ def of_version(version_id: int, units=None):
 
 
 def totals_by_version(version_ids, units=None) -> dict[int, dict]:
-    """{version id: {"asked": n, "done": n}} for `version_ids`, over `units` when given."""
+    """{version id: {"asked": n, "done": n, "overdue": n}} for `version_ids`, over `units` when given."""
     rows = AcknowledgementTally.objects.filter(version_id__in=version_ids)
     if units is not None:
         rows = rows.filter(unit__in=units)
     return {row["version_id"]: row for row in rows.values("version_id").order_by()
-            .annotate(asked=Sum("asked"), done=Sum("done"))}
+            .annotate(asked=Sum("asked"), done=Sum("done"), overdue=Sum("overdue"))}
 
 
 def totals_by_unit(unit_ids) -> dict[int, dict]:

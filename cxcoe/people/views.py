@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -148,9 +149,9 @@ def person_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(person)
 
 
-def _units(query: str, *, uncovered: bool = False):
-    """The units list's units: matching `query`, and with `uncovered` only the active units that no leader covers
-    (the dashboard's figure)."""
+def _units(query: str, *, uncovered: bool = False, stale: bool = False):
+    """The units list's units: matching `query`, with `uncovered` only the active units that no leader covers
+    (the dashboard's figure), with `stale` only the active units past their review date (My work's figure)."""
     query = query[:SEARCH_MAX_LENGTH]
     leaders = Prefetch("leaders", queryset=User.objects.only("pk", "display_name", "email"))
     units = BusinessUnit.objects.select_related("parent").prefetch_related(leaders).order_by("path")
@@ -159,25 +160,34 @@ def _units(query: str, *, uncovered: bool = False):
     if uncovered:
         active = BusinessUnit.objects.filter(is_active=True).annotate(leader_count=Count("leaders")).only("path")
         units = units.filter(pk__in=[unit.pk for unit in counts.uncovered_units(list(active))])
+    if stale:
+        units = units.stale(timezone.localdate())
     return units
+
+
+def _unit_filters(request: AuthenticatedRequest) -> dict:
+    return {"query": request.GET.get("q", "").strip(), "uncovered": request.GET.get("leader") == "none",
+            "stale": request.GET.get("review") == "stale"}
 
 
 @coe_staff_required
 def unit_list(request: AuthenticatedRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    uncovered = request.GET.get("leader") == "none"
-    page = Paginator(_units(query, uncovered=uncovered), 100).get_page(request.GET.get("page"))
+    filters = _unit_filters(request)
+    page = Paginator(_units(filters["query"], uncovered=filters["uncovered"], stale=filters["stale"]), 100
+                     ).get_page(request.GET.get("page"))
     by_unit, counted = counts.headcounts()
     below = counts.with_units_below(by_unit)
     for unit in page.object_list:
         unit.own_headcount, unit.headcount = by_unit.get(unit.pk, 0), below.get(unit.pk, 0)
-    return render(request, "cxcoe/unit_list.html", {"page_obj": page, "units": page.object_list, "q": query,
-                                                    "uncovered": uncovered, "counted": counted})
+    return render(request, "cxcoe/unit_list.html", {"page_obj": page, "units": page.object_list,
+                                                    "q": filters["query"], "uncovered": filters["uncovered"],
+                                                    "stale": filters["stale"], "counted": counted})
 
 
 @coe_staff_required
 def unit_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
-    units = _units(request.GET.get("q", "").strip(), uncovered=request.GET.get("leader") == "none")
+    filters = _unit_filters(request)
+    units = _units(filters["query"], uncovered=filters["uncovered"], stale=filters["stale"])
     rows = (
         [u.code, u.name, u.parent.code if u.parent else "", ";".join(leader.email for leader in u.leaders.all())]
         for u in units

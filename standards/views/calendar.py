@@ -20,7 +20,7 @@ from cxcoe.lib.csvexport import csv_response
 from cxcoe.lib.types import AuthenticatedRequest
 
 from ..forms import CalendarFilterForm
-from ..models import CalendarFeed, Communication
+from ..models import COMING_DAYS, CalendarFeed, Communication
 from ..services.calendar import create_calendar_feed, reset_calendar_feed
 
 OVERDUE_SHOWN = 50
@@ -44,11 +44,16 @@ def _calendar_query(request: AuthenticatedRequest):
         communications = communications.filter(channel=channel)
     if data.get("mine"):
         communications = communications.filter(Q(owner=user) | Q(plan__owner=user))
+    # "Past their date" and "the next 7 days" are lists, whatever the month (My work links to them).
+    if due := data.get("due"):
+        listed = communications.overdue(today) if due == "overdue" else communications.coming(today)
+        return {"filters": filters, "today": today, "first": first, "due": due, "month_entries": [],
+                "overdue_entries": [], "due_entries": list(listed.order_by("scheduled_on", "pk"))}
     month = communications.filter(scheduled_on__gte=first, scheduled_on__lt=_month_after(first))
     # Viewing this month, what is overdue from before it shows first: it is what needs doing.
     overdue = (communications.filter(status__in=Communication.OPEN, scheduled_on__lt=first)
                if first == today.replace(day=1) else communications.none())
-    return {"filters": filters, "today": today, "first": first,
+    return {"filters": filters, "today": today, "first": first, "due": "", "due_entries": [],
             "month_entries": list(month.order_by("scheduled_on", "pk")),
             "overdue_entries": list(overdue.order_by("scheduled_on", "pk")[:OVERDUE_SHOWN])}
 
@@ -82,6 +87,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
         "previous_month": f"{previous:%Y-%m}",
         "next_month": f"{_month_after(first):%Y-%m}",
         "this_month": f"{today:%Y-%m}",
+        "coming_until": today + timedelta(days=COMING_DAYS),
         "is_this_month": first == today.replace(day=1),
         "has_any": Communication.objects.editable_by(user).exists(),
         "feed_url": feed_url,
@@ -98,7 +104,7 @@ def calendar_export(request: AuthenticatedRequest) -> StreamingHttpResponse:
     rows = ([entry.scheduled_on.isoformat(), entry.get_channel_display(), entry.title, entry.plan.title,
              entry.owner.email, entry.get_status_display(), "yes" if entry.is_overdue(today) else "",
              request.build_absolute_uri(entry.get_absolute_url())]
-            for entry in [*context["overdue_entries"], *context["month_entries"]])
+            for entry in [*context["overdue_entries"], *context["month_entries"], *context["due_entries"]])
     return csv_response(f"communications-{context['first']:%Y-%m}.csv",
                         ["date", "channel", "title", "plan", "owner", "status", "overdue", "url"], rows)
 

@@ -36,7 +36,7 @@ from ..forms import (
     StandardSettingsForm,
     VersionForm,
 )
-from ..models import Acknowledgement, Standard, StandardVersion
+from ..models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
 from ..services.catalogue import create_standard, retire_standard, review_standard, update_standard
 from .acknowledgements import progress_units, unit_progress
 from .lookups import visible_standard
@@ -75,7 +75,7 @@ def _standards(request: AuthenticatedRequest, filters: StandardFilterForm):
         standards = standards.filter(owner=None)
     under_review = Q(status=Standard.Status.PUBLISHED)
     if data["review"] == "stale":
-        standards = standards.filter(under_review, next_review_on__lt=today)
+        standards = standards.stale(today)
     elif data["review"] == "soon":
         standards = standards.filter(under_review, next_review_on__gte=today,
                                      next_review_on__lte=today + timedelta(days=REVIEW_SOON_DAYS))
@@ -87,22 +87,40 @@ def _standards(request: AuthenticatedRequest, filters: StandardFilterForm):
         standards = standards.filter(requires_acknowledgement=False)
     elif data["ack"] == "pending_me":
         standards = standards.filter(pending_for_me=True)
+    elif data["ack"] == "overdue":
+        standards = standards.filter(_has_overdue_acknowledgements(user, mine, today))
+    if data["approver"] == "me":
+        standards = standards.filter(pk__in=Standard.objects.decided_by(user).values("pk"))
+    elif data["approver"] == "others":
+        standards = standards.exclude(pk__in=Standard.objects.decided_by(user).values("pk"))
     return standards.order_by(*StandardFilterForm.ORDER[data["sort"] or "code"])
 
 
+def _has_overdue_acknowledgements(user: User, mine, today) -> Exists:
+    """Published standards with acknowledgements past their date: among the people whose progress `user` sees, as
+    last counted (the tallies the list's counts come from), else their own."""
+    if not permissions.can_see_progress(user):
+        return Exists(mine.filter(status=Acknowledgement.Status.PENDING, due_on__lt=today))
+    overdue = AcknowledgementTally.objects.filter(version=OuterRef("ack_version"), overdue__gt=0,
+                                                  version__standard__status=Standard.Status.PUBLISHED)
+    units = progress_units(user)
+    return Exists(overdue if units is None else overdue.filter(unit__in=units))
+
+
 def _with_ack_counts(standards: list[Any], user: User) -> list[Any]:
-    """Give each standard `ack_asked` and `ack_done` for the version it asks, as last counted
+    """Give each standard `ack_asked`, `ack_done` and `ack_overdue` for the version it asks, as last counted
     (standards/tallies.py): everyone's for CoE staff, the subtree's for a leader."""
     counts = tallies.totals_by_version([s.ack_version_id for s in standards if s.ack_version_id],
                                        progress_units(user))
     for standard in standards:
         found = counts.get(standard.ack_version_id, {})
         standard.ack_asked, standard.ack_done = found.get("asked", 0), found.get("done", 0)
+        standard.ack_overdue = found.get("overdue", 0)
     return standards
 
 
 # The filters beyond the search, and the list length up to which they start folded away.
-MORE_FILTERS = ["principle", "status", "owner", "review", "ack", "sort"]
+MORE_FILTERS = ["principle", "status", "owner", "review", "ack", "approver", "sort"]
 FEW_STANDARDS = 15
 
 

@@ -12,6 +12,7 @@ from cxcoe.models import AuditEvent, BusinessUnit
 from cxcoe.people import services
 
 from ..factories import BusinessUnitFactory, UserFactory
+from ..steps import csv_lines
 
 
 def test_subtree_is_one_query_over_all_levels(acme, sales, enterprise_sales, support):
@@ -302,3 +303,19 @@ def test_my_work_lists_my_reviews_due(client, leo, sales, django_assert_num_quer
     response = client.get(reverse("home"))
     assert response.context["reviews_due"] == [sales]
     assert "overdue since" in response.text
+
+
+def test_the_units_list_shows_the_units_past_their_review_date(client, olivia, sales, support, operations):
+    today = timezone.localdate()
+    BusinessUnit.objects.filter(pk=sales.pk).update(next_review_on=today - timedelta(days=1))
+    BusinessUnit.objects.filter(pk=support.pk).update(next_review_on=today)  # due today: not past it yet
+    BusinessUnit.objects.filter(pk=operations.pk).update(next_review_on=today - timedelta(days=9), is_active=False)
+    client.force_login(olivia)
+    response = client.get(reverse("unit-list"), {"review": "stale"})
+    assert [unit.code for unit in response.context["units"]] == ["SAL"]
+    assert "Review overdue" in response.content.decode()
+    assert 'name="review" value="stale" checked' in response.content.decode()
+    export = csv_lines(client.get(reverse("unit-export"), {"review": "stale"}))
+    assert [line.split(",")[0] for line in export[1:]] == ["SAL"]
+    BusinessUnit.objects.filter(pk=sales.pk).update(next_review_on=today)
+    assert "Every active unit is reviewed on time." in client.get(reverse("unit-list"), {"review": "stale"}).text

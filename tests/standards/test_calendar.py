@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import icalendar
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -165,6 +166,29 @@ def test_cancelled_communications_and_archived_plans_stay_off_the_calendar(clien
     CommunicationFactory(plan=archived, scheduled_on=date(2030, 6, 4))
     client.force_login(olivia)
     assert [c.pk for c in _calendar(client, month="2030-06").context["month_entries"]] == [kept.pk]
+
+
+def test_past_their_date_and_the_next_7_days_are_lists_whatever_the_month(client, olivia, leo, summer_plan):
+    """My work links to these two lists; on 28 June the next 7 days run into July."""
+    late = CommunicationFactory(plan=summer_plan, title="Late email", channel="email", scheduled_on=date(2030, 5, 20))
+    CommunicationFactory(plan=summer_plan, title="Sent", scheduled_on=date(2030, 6, 27), status="sent",
+                         sent_at=timezone.now())
+    today = CommunicationFactory(plan=summer_plan, title="Today's chat post", scheduled_on=date(2030, 6, 28))
+    july = CommunicationFactory(plan=summer_plan, title="July newsletter", scheduled_on=date(2030, 7, 5))
+    CommunicationFactory(plan=summer_plan, title="Too far", scheduled_on=date(2030, 7, 6))
+    CommunicationFactory(plan=summer_plan, title="Leo's town hall", owner=leo, scheduled_on=date(2030, 6, 1))
+    with time_machine.travel(date(2030, 6, 28), tick=False):
+        client.force_login(olivia)
+        overdue = _calendar(client, due="overdue")
+        week = _calendar(client, due="week")
+        emails = _calendar(client, due="overdue", channel="email")
+        export = csv_rows(client.get(reverse("standards:calendar-export"), {"due": "week"}))
+    assert [c.title for c in overdue.context["due_entries"]] == ["Late email", "Leo's town hall"]
+    assert "Past their date, not sent" in overdue.content.decode()
+    assert [c.pk for c in week.context["due_entries"]] == [today.pk, july.pk]
+    assert "Due from today to 5 Jul 2030" in week.content.decode()
+    assert [c.pk for c in emails.context["due_entries"]] == [late.pk]
+    assert [row[2] for row in export[1:]] == ["Today's chat post", "July newsletter"]
 
 
 def test_calendar_export_is_what_the_page_shows(client, olivia, summer_plan):

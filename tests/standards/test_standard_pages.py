@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cxcoe import tasks
 from cxcoe.people import services as people_services
+from standards import tallies
 from standards.metrics import acknowledgement_rates
 from standards.models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
 from standards.services.acknowledgements import acknowledge_standard, sync_acknowledgements
@@ -94,6 +95,10 @@ def test_each_reader_sees_the_released_standards_meant_for_them(client, catalog,
     ({"q": "cx-std-102"}, ["CX-STD-102"]),
     ({"q": "nothing like it"}, []),
     ({"status": "published", "review": "stale", "owner": "me"}, ["CX-STD-102"]),
+    ({"approver": "me"}, ["CX-STD-101", "CX-STD-102", "CX-STD-104", "CX-STD-105"]),  # no approver: any CoE staff
+    ({"approver": "others"}, ["CX-STD-103"]),
+    ({"status": "awaiting", "approver": "others"}, ["CX-STD-103"]),
+    ({"status": "awaiting", "approver": "me"}, []),
 ])
 def test_coe_staff_filter_the_list(client, catalog, olivia, query, codes):
     client.force_login(olivia)
@@ -107,6 +112,34 @@ def test_the_list_filters_by_principle(client, catalog, olivia):
     client.force_login(olivia)
     response = client.get(reverse("standards:standard-list"), {"principle": catalog["easy"].pk})
     assert _codes(response) == ["CX-STD-101", "CX-STD-103"]
+
+
+def test_a_leader_filters_by_the_standards_he_approves(client, catalog, leo):
+    client.force_login(leo)
+    assert _codes(client.get(reverse("standards:standard-list"), {"approver": "me"})) == ["CX-STD-103"]
+    assert _codes(client.get(reverse("standards:standard-list"), {"approver": "others"})) == ["CX-STD-101",
+                                                                                              "CX-STD-105"]
+
+
+def test_overdue_lists_the_standards_with_acknowledgements_past_their_date_among_those_one_follows(
+        client, catalog, olivia, leo, amir, eve, bianca):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Acknowledgement.objects.filter(person__in=[amir, eve]).update(due_on=yesterday)
+    for code in ("CX-STD-101", "CX-STD-102"):
+        tallies.count(catalog[code])
+    client.force_login(olivia)
+    response = client.get(reverse("standards:standard-list"), {"ack": "overdue"})
+    assert [(s.code, s.ack_overdue) for s in response.context["standards"]] == [("CX-STD-101", 1),
+                                                                                ("CX-STD-102", 1)]
+    assert "1 overdue" in response.content.decode()
+    client.force_login(leo)  # Amir works below him; Eve does not
+    assert _codes(client.get(reverse("standards:standard-list"), {"ack": "overdue"})) == ["CX-STD-101"]
+    acknowledge_standard(standard=catalog["CX-STD-101"], by=amir)
+    assert _codes(client.get(reverse("standards:standard-list"), {"ack": "overdue"})) == []
+    client.force_login(eve)  # her own
+    assert _codes(client.get(reverse("standards:standard-list"), {"ack": "overdue"})) == ["CX-STD-102"]
+    client.force_login(bianca)
+    assert _codes(client.get(reverse("standards:standard-list"), {"ack": "overdue"})) == []
 
 
 def test_pending_for_me_lists_what_i_must_acknowledge(client, catalog, olivia, eve, bianca):
