@@ -1,9 +1,10 @@
 """The two pages that read across every app: "My work" and the leader dashboard."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,20 +14,28 @@ from standards.models import Acknowledgement, StandardVersion
 
 from .. import reviews
 from ..lib.types import AuthenticatedRequest
-from ..models import BusinessUnit, Notification
+from ..models import BusinessUnit, Notification, Reminder, User
 from ..people import counts
 from ..permissions import dashboard_access_required
 
 REVIEW_HORIZON_DAYS = 30
 
 
-def reviews_due_for(user, today) -> list:
-    """Items this person should review within the horizon; CoE staff also get the items without an owner."""
+def reviews_due_for(user: User, today: date) -> list:
+    """What this person should review: their items due within the horizon (for CoE staff also those without an
+    owner), and the overdue reviews of others escalated to them (the review sweep's escalations, as their inbox
+    has them: to the leaders above the owner, else to CoE staff)."""
     owned = Q(owner=user) | Q(owner=None) if user.is_coe_staff else Q(owner=user)
     items = []
     for model in reviews.reviewable_models():
-        queryset = model.under_review(model._default_manager.all())
-        items += queryset.filter(owned, next_review_on__lte=today + timedelta(days=REVIEW_HORIZON_DAYS))[:20]
+        escalated = Reminder.objects.filter(
+            recipient=user, kind=reviews.REVIEW_ESCALATION, target_type=ContentType.objects.get_for_model(model),
+            target_id=OuterRef("pk"), due_on=OuterRef("next_review_on"),
+        ).exclude(status=Reminder.Status.CANCELLED)
+        queryset = model.under_review(model._default_manager.all()).filter(next_review_on__isnull=False)
+        items += (queryset.filter((owned & Q(next_review_on__lte=today + timedelta(days=REVIEW_HORIZON_DAYS)))
+                                  | Q(Exists(escalated)))
+                  .select_related("owner").order_by("next_review_on", "pk")[:20])
     return sorted(items, key=lambda item: item.next_review_on)[:20]
 
 
