@@ -126,6 +126,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def worker_problem() -> str:
+    """What is wrong with the background worker in words (it has not reported in lately), or "" when all is well:
+    the one check that reads only the database, for My work."""
+    try:
+        Worker().run()
+    except HealthCheckException as exc:
+        return str(exc.message)
+    return ""
+
+
 def run_checks() -> list[Result]:
     """Every check, one after the other in this thread (for the operations page)."""
     results = []

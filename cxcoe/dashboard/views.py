@@ -1,5 +1,6 @@
 """The two pages that read across every app: "My work" and the leader dashboard."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -7,18 +8,37 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from standards import kinds as standard_kinds
 from standards import metrics as standard_metrics
+from standards import tallies as standard_tallies
 from standards.models import Acknowledgement, StandardVersion
 
-from .. import reviews
+from .. import health, reviews
+from ..lib import rollups
 from ..lib.types import AuthenticatedRequest
 from ..models import BusinessUnit, Notification, Reminder, User
 from ..people import counts
 from ..permissions import dashboard_access_required
 
 REVIEW_HORIZON_DAYS = 30
+# Requests that My work shows as the work itself (a button, a review, an approval): its notifications list leaves
+# them out rather than say each twice, and the bell still counts them.
+SHOWN_AS_WORK = [standard_kinds.ACK_DUE, standard_kinds.APPROVAL_REQUESTED, reviews.REVIEW_DUE,
+                 reviews.REVIEW_ESCALATION]
+PENDING_SHOWN = 10  # a leader's standards and units still to acknowledge, most overdue first
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number on My work: what it counts, in words after it, and the list that shows those same items."""
+
+    count: int
+    label: str
+    url: str
 
 
 def reviews_due_for(user: User, today: date) -> list:
@@ -39,22 +59,89 @@ def reviews_due_for(user: User, today: date) -> list:
     return sorted(items, key=lambda item: item.next_review_on)[:20]
 
 
+def reviews_apply_to(user: User, reviews_due: list) -> bool:
+    """Whether My work has a reviews section for this person: CoE staff, whoever owns a reviewable item, and
+    whoever has an overdue review escalated to them. Asked of every model for everyone else, whatever is due, so
+    that the page's queries stay as many."""
+    if user.is_coe_staff:
+        return True
+    owns = [model.under_review(model._default_manager.filter(owner=user)).exists()
+            for model in reviews.reviewable_models()]
+    return any(owns) or bool(reviews_due)
+
+
 def approvals_waiting_for(user) -> list:
     return list(StandardVersion.objects.awaiting_decision_by(user).select_related("standard")
                 .order_by("submitted_at")[:10])
 
 
+def programme_figures(user: User, today: date) -> dict[str, Any]:
+    """The CoE's own home: what is overdue across the organization, what waits and what comes, and whether the
+    reminders get out. Each figure links to the list of what it counts."""
+    standards = standard_metrics.programme(user=user, today=today)
+    standard_list = reverse("standards:standard-list")
+    calendar = reverse("standards:calendar")
+    operations = reverse("operations")
+    return {
+        "overdue": [
+            Figure(standards.acknowledgements_overdue, _("acknowledgements overdue"), f"{standard_list}?ack=overdue"),
+            Figure(standards.standards_stale, _("standards past their review date"),
+                   f"{standard_list}?review=stale"),
+            Figure(BusinessUnit.objects.stale(today).count(), _("units past their review date"),
+                   f"{reverse('unit-list')}?review=stale"),
+            Figure(standards.communications_overdue, _("communications past their date, not sent"),
+                   f"{calendar}?due=overdue"),
+        ],
+        "coming": [
+            Figure(standards.awaiting_others, _("versions waiting for another approver"),
+                   f"{standard_list}?status=awaiting&approver=others"),
+            Figure(standards.communications_coming, _("communications due in the next 7 days"),
+                   f"{calendar}?due=week"),
+            Figure(Reminder.objects.filter(status=Reminder.Status.FAILED).count(), _("reminders that failed"),
+                   f"{operations}?status=failed"),
+        ],
+        "acknowledgements_counted": rollups.read(standard_tallies.ROLLUP),
+        "worker_problem": health.worker_problem(),
+        "operations_url": operations,
+    }
+
+
+def unit_figures(user: User) -> dict[str, Any]:
+    """A leader's units and everything below them: acknowledgements, reviews, and each standard still to
+    acknowledge by unit, each linking to its list (the dashboard, a standard's pending people)."""
+    subtree = user.led_units_subtree().filter(is_active=True)
+    rates = standard_metrics.acknowledgement_rates(list(subtree.values_list("pk", flat=True)))
+    pending, pending_total = standard_metrics.pending_by_standard_and_unit(subtree, limit=PENDING_SHOWN)
+    by_standard: dict[Any, list] = {}  # in the order of their most overdue unit
+    for row in pending:
+        by_standard.setdefault(row.version.standard, []).append(row)
+    return {
+        "rate": sum(rates.values(), standard_metrics.AckRate(0, 0, 0)),
+        "stale_units": subtree.stale(timezone.localdate()).count(),
+        "pending": pending,
+        "pending_by_standard": list(by_standard.items()),
+        "pending_more": pending_total - len(pending),
+        "acknowledgements_counted": rollups.read(standard_tallies.ROLLUP),
+    }
+
+
 def my_work(request: AuthenticatedRequest) -> HttpResponse:
+    """Each person's own queue, the actions in place; for CoE staff the programme's figures, for leaders their
+    units'."""
     user = request.user
+    today = timezone.localdate()
+    reviews_due = reviews_due_for(user, today)
     context = {
-        "assigned_training": [],
-        "reviews_due": reviews_due_for(user, timezone.localdate()),
+        "reviews_due": reviews_due,
+        "shows_reviews": reviews_apply_to(user, reviews_due),
         "acknowledgements_pending": Acknowledgement.objects.pending().filter(
             person=user, standard__status="published").select_related("standard").order_by("due_on")[:20],
         "approvals_waiting": approvals_waiting_for(user),
-        "today": timezone.localdate(),
-        "notifications": Notification.objects.unread().filter(recipient=user)[:5],
+        "today": today,
+        "notifications": Notification.objects.unread().filter(recipient=user).exclude(kind__in=SHOWN_AS_WORK)[:5],
         "units_led": user.units_led,
+        "programme": programme_figures(user, today) if user.is_coe_staff else None,
+        "unit_figures": unit_figures(user) if user.units_led else None,
     }
     return render(request, "cxcoe/my_work.html", context)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -62,17 +63,19 @@ def unit_progress(standard: Standard, user: User, *, page: str | None = None) ->
 @require_POST
 def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     standard = visible_standard(request, pk)
+    # The button is on the standard's page and on My work; each returns to where it was pressed.
+    back = reverse("home") if request.POST.get("next") == reverse("home") else standard.get_absolute_url()
     try:
         row = acknowledge_standard(standard=standard, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         # htmx would follow a plain redirect and swap the whole page into the acknowledgement box.
-        return HttpResponseClientRedirect(standard.get_absolute_url()) if request.htmx else redirect(standard)
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     if request.htmx:
         return render(request, "standards/_acknowledgement.html",
                       {"standard": standard, "my_ack": row, "must_ack": False, "just_acknowledged": True})
     messages.success(request, _("Thank you: your acknowledgement of %(code)s is recorded.") % {"code": standard.code})
-    return redirect(standard)
+    return redirect(back)
 
 
 def _pending_scope(request: AuthenticatedRequest, pk: int, unit_pk: int) -> tuple[Standard, BusinessUnit]:

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cxcoe.models import BusinessUnit, ImportJob, User
+from standards.models import Acknowledgement, Standard
 
 from .conftest import check_page
 
@@ -16,6 +17,14 @@ ROLES = [
     ("amir@acme.example", "Amir", {"Dashboard": False, "Manage": False}),
     ("eve@acme.example", "Eve", {"Dashboard": False, "Manage": False}),
 ]
+# My work's sections per role: the CoE's figures for staff, a leader's units, reviews for those who own what is
+# reviewed (Leo owns Sales) and for staff; training stays out until the training app assigns any.
+MY_WORK = {
+    "Olivia": {"Across the organization": True, "Your units": False, "Reviews due": True},
+    "Leo": {"Across the organization": False, "Your units": True, "Reviews due": True},
+    "Amir": {"Across the organization": False, "Your units": False, "Reviews due": False},
+    "Eve": {"Across the organization": False, "Your units": False, "Reviews due": False},
+}
 
 
 @pytest.mark.parametrize(("email", "first_name", "sections"), ROLES)
@@ -27,9 +36,37 @@ def test_each_demo_role_signs_in_and_reaches_my_work(sign_in, email, first_name,
         expect(nav.get_by_role("link", name=section)).to_be_visible()
     for section, shown in sections.items():
         expect(nav.get_by_text(section, exact=True)).to_have_count(1 if shown else 0)
-    expect(page.get_by_role("heading", name="Assigned training")).to_be_visible()
-    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
+    main = page.get_by_role("main")
+    expect(main.get_by_role("heading", name="Standards to acknowledge")).to_be_visible()
+    expect(main.get_by_role("heading", name="Other unread notifications")).to_be_visible()  # news, at least
+    expect(main.get_by_role("heading", name="Assigned training")).to_have_count(0)
+    for heading, shown in MY_WORK[first_name].items():
+        expect(main.get_by_role("heading", name=heading, exact=True)).to_have_count(1 if shown else 0)
     check_page(page, f"my-work-{first_name.lower()}")
+
+
+def test_eve_acknowledges_a_standard_from_my_work_in_place(sign_in, live_server):
+    page = sign_in("eve@acme.example")
+    pending = page.get_by_role("region", name="Standards to acknowledge")
+    buttons = pending.get_by_role("button", name=re.compile(r"^Acknowledge CX-STD-"))
+    asked = buttons.count()
+    assert asked >= 2
+    code = buttons.first.text_content().removeprefix("Acknowledge ")
+    row = pending.locator(f"#my-ack-{Standard.objects.get(code=code).pk}")
+    bell = page.locator("#notification-bell .notif-count")
+    unread = int(bell.text_content())
+    with page.expect_response(re.compile(r"/standards/\d+/acknowledge/$")):
+        row.get_by_role("button", name=f"Acknowledge {code}").click()
+    expect(row.get_by_role("status")).to_contain_text("Thank you: your acknowledgement is recorded.")
+    expect(row).to_be_focused()
+    expect(page).to_have_url(f"{live_server.url}/")  # in place: no page load
+    expect(pending.get_by_role("button", name=re.compile(r"^Acknowledge CX-STD-"))).to_have_count(asked - 1)
+    expect(bell).to_have_text(str(unread - 1))  # its notification is done
+    eve = User.objects.get(email="eve@acme.example")
+    assert Acknowledgement.objects.get(standard__code=code, person=eve, status="acknowledged").acknowledged_at
+    check_page(page, "my-work-acknowledged")
+    page.reload()
+    expect(pending.get_by_role("button", name=f"Acknowledge {code}")).to_have_count(0)
 
 
 def test_sign_out_returns_to_the_sign_in_page(sign_in, live_server):
@@ -157,3 +194,17 @@ def test_error_pages_keep_the_menu_and_offer_a_way_back(sign_in, live_server):
     check_page(page, "error-404")
     page.get_by_role("link", name="Go to My work").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Eve")
+
+
+def test_olivia_follows_a_figure_from_my_work_to_the_list_behind_it(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    figures = page.get_by_role("region", name="Across the organization")
+    figures.get_by_role("link", name=re.compile(r"communications past their date, not sent")).click()
+    expect(page.get_by_role("heading", name="Past their date, not sent")).to_be_visible()
+    expect(page.get_by_label("Show", exact=True)).to_have_value("overdue")
+    check_page(page, "calendar-past-their-date")
+    page.go_back()
+    figures.get_by_role("link", name=re.compile(r"units past their review date")).click()
+    expect(page.get_by_role("cell", name=re.compile("Customer Support"))).to_be_visible()
+    expect(page.get_by_label("Only units past their review date")).to_be_checked()
+    check_page(page, "units-past-their-review-date")

@@ -137,7 +137,7 @@ def test_my_work_for_an_employee_has_no_manage_or_dashboard_links(client, eve):
     response = client.get(reverse("home"))
     assert reverse("dashboard") not in response.text
     assert reverse("person-list") not in response.text
-    assert "Nothing assigned to you yet." in response.text
+    assert "You are up to date." in response.text
 
 
 def test_times_show_in_the_persons_time_zone(client, olivia, amir):
