@@ -57,8 +57,9 @@ def test_eve_acknowledges_a_standard_from_my_work_in_place(sign_in, live_server)
     unread = int(bell.text_content())
     with page.expect_response(re.compile(r"/standards/\d+/acknowledge/$")):
         row.get_by_role("button", name=f"Acknowledge {code}").click()
-    expect(row.get_by_role("status")).to_contain_text("Thank you: your acknowledgement is recorded.")
-    expect(row).to_be_focused()
+    thanks = row.get_by_role("status")
+    expect(thanks).to_contain_text("Thank you: your acknowledgement is recorded.")
+    expect(thanks).to_be_focused()  # the button it replaced had the focus
     expect(page).to_have_url(f"{live_server.url}/")  # in place: no page load
     expect(pending.get_by_role("button", name=re.compile(r"^Acknowledge CX-STD-"))).to_have_count(asked - 1)
     expect(bell).to_have_text(str(unread - 1))  # its notification is done

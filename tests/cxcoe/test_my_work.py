@@ -102,7 +102,6 @@ def test_the_my_work_form_swaps_the_message_into_its_own_row(client, eve, asks_s
     html = _home(client, eve).content.decode()
     assert f'data-hx-target="#my-ack-action-{standard.pk}"' in html
     assert 'data-hx-select="#acknowledgement > *"' in html
-    assert f'data-focus-after-swap="#my-ack-{standard.pk}"' in html
     assert '<input type="hidden" name="next" value="/">' in html
 
 
