@@ -1,15 +1,11 @@
-import contextlib
-import zoneinfo
-
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .lib import queueing
+from .lib import locale, queueing
 from .people import sso
 from .permissions import is_coe_staff
 
@@ -24,16 +20,12 @@ def audit_origin(get_response):
     return middleware
 
 
-def user_time_zone(get_response):
-    """Show dates in the signed-in person's own time zone."""
+def user_locale(get_response):
+    """Show dates in the signed-in person's own time zone and date style (cxcoe.lib.locale). What is set stays
+    set until the next request, as a streamed response (a CSV export) is written after this returns."""
 
     def middleware(request):
-        timezone.deactivate()
-        name = request.user.time_zone if request.user.is_authenticated else ""
-        # A zone since removed from the tz database falls back to the site's time zone.
-        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
-            if name:
-                timezone.activate(zoneinfo.ZoneInfo(name))
+        locale.activate_for(request.user)
         return get_response(request)
 
     return middleware

@@ -242,6 +242,16 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         return self.create_user(email, password, **extra)
 
 
+class DateStyle(models.TextChoices):
+    """How a person reads dates and times. Django picks formats by the active language, so each style is carried
+    as a regional English (cxcoe.lib.locale): day first as in Britain, month first as in the US, and year first
+    (ISO 8601) as Canada's standard writes them. The formats themselves are in cxcoe/formats."""
+
+    DAY_MONTH = "day-month", _("Day first: 1 Dec 2026, 16:05")
+    MONTH_DAY = "month-day", _("Month first: Dec 1, 2026, 4:05 PM")
+    YEAR_FIRST = "year-first", _("Year first: 2026-12-01 16:05")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     display_name = models.CharField(_("name"), max_length=150)
@@ -250,6 +260,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    date_style = models.CharField(_("dates"), max_length=16, choices=DateStyle, default=DateStyle.DAY_MONTH)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("site admin access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

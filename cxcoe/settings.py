@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "cxcoe.middleware.user_time_zone",
+    "cxcoe.middleware.user_locale",
     "cxcoe.middleware.require_staff_mfa",
     "cxcoe.middleware.queue_outage_notice",
 ]
@@ -230,7 +230,8 @@ if env("OIDC_CLIENT_ID"):
         provider_id=env("OIDC_PROVIDER_ID", "sso"),
     )
 
-LANGUAGE_CODE = "en-us"
+# English, with dates day first by default; each person may choose another style (cxcoe.lib.locale).
+LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -56,9 +56,16 @@ def sections_for(user: User) -> list[str]:
     return sections
 
 
-def can_remind_pending(user: User, unit) -> bool:
-    """Reminding the people of a unit who have not acknowledged: CoE staff, and the leaders above that unit (those
-    who see its pending list)."""
+def progress_units(user: User):
+    """The units whose acknowledgement progress `user` may see, or None for all of them (CoE staff)."""
+    if user.is_coe_staff:
+        return None
+    return user.led_units_subtree()
+
+
+def can_follow_up(user: User, unit) -> bool:
+    """Seeing who in a unit has not acknowledged, and reminding them: CoE staff, and the leaders above that
+    unit."""
     return user.is_coe_staff or (user.is_leader and user.led_units_subtree().filter(pk=unit.pk).exists())
 
 

@@ -2,7 +2,9 @@
 Sales and Support, eve is an employee in Support, and una leads Operations (another leader's BU)."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import timezone, translation
 
 from cxcoe import celery_app
 
@@ -22,6 +24,15 @@ def _eager_celery_and_clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_locale():
+    # A request leaves its reader's time zone and date style active on the thread until the next request, as
+    # Django does with the language; a test after it starts from the site's own.
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.db import models
 from django.utils.formats import date_format, get_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import User
@@ -33,9 +34,10 @@ def read_day(text: str) -> date | None:
 
 
 class DayInput(forms.DateInput):
-    """A text box for a date as the app writes it everywhere ("1 Dec 2026"), rather than the browser's picker,
-    which shows the browser's own format (mm/dd/yyyy in the US). It reads that format, the month in full and ISO;
-    a date it reads shows as "1 Dec 2026", anything else as it was typed, beside the reason it was refused."""
+    """A text box for a date in the person's own date style ("1 Dec 2026", "Dec 1, 2026" or "2026-12-01"), rather
+    than the browser's picker, which shows the browser's own format (mm/dd/yyyy in the US). It reads a date in
+    any of the styles, with the month short or in full; a date it reads shows in the person's style, anything
+    else as it was typed, beside the reason it was refused."""
 
     input_type = "text"
 
@@ -52,10 +54,14 @@ def date_input() -> DayInput:
     return DayInput()
 
 
+def _date_example() -> str:
+    return _("Enter a date like %(example)s.") % {"example": date_format(date(2026, 12, 1), "DATE_FORMAT")}
+
+
 def day_field(label: "StrOrPromise", **kwargs) -> forms.DateField:
-    """A date field with the app's date box, and an error that shows the format it wants."""
+    """A date field with the app's date box, and an error that shows a date in the person's own style."""
     return forms.DateField(label=label, widget=DayInput(),
-                           error_messages={"invalid": _("Enter a date like 1 Dec 2026.")}, **kwargs)
+                           error_messages={"invalid": lazy(_date_example, str)()}, **kwargs)
 
 
 # SQLite refuses a LIKE pattern over 50,000 bytes, and no name or title comes near this.
@@ -156,8 +162,9 @@ class OnceFormMixin(_FormMixinBase):
 class BootstrapFormMixin(_FormMixinBase):
     """Give every widget Bootstrap's classes, and mark invalid fields for styling and screen readers.
 
-    An invalid field is described by its error and its help text both (`id_<name>_errors`, then
-    `<auto_id>_helptext`, as partials/_field.html writes them): the hint still says what to type.
+    An invalid field is described by its error and its help text both (`<auto_id>_errors`, then
+    `<auto_id>_helptext`, as partials/_field.html writes them; a prefixed form's ids carry its prefix, so two
+    forms on one page don't share an id): the hint still says what to type.
     """
 
     def __init__(self, *args, **kwargs):
@@ -179,8 +186,9 @@ class BootstrapFormMixin(_FormMixinBase):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid"
                 attrs["aria-invalid"] = "true"
-                described_by = [f"id_{name}_errors"]
-                if self.fields[name].help_text and (auto_id := self[name].auto_id):
+                auto_id = self[name].auto_id or f"id_{name}"
+                described_by = [f"{auto_id}_errors"]
+                if self.fields[name].help_text:
                     described_by.append(f"{auto_id}_helptext")
                 attrs["aria-describedby"] = " ".join(described_by)
 

@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from ..lib import locale
 from ..models import Notification, NotificationPreference, Reminder
 
 if TYPE_CHECKING:
@@ -85,14 +86,16 @@ def absolute(url: str) -> str:
 
 
 def email_for(notification: Notification, recipient) -> EmailMultiAlternatives:
+    """One notification's email, with its dates as the recipient reads them."""
     context = {"notification": notification, "link": absolute(notification.url or "/notifications/"),
                "recipient": recipient, "preferences_link": absolute("/notifications/preferences/")}
-    message = EmailMultiAlternatives(
-        subject=notification.title,
-        body=render_to_string("email/notification.txt", context),
-        to=[recipient.email],
-    )
-    message.attach_alternative(render_to_string("email/notification.html", context), "text/html")
+    with locale.reading_as(recipient):
+        message = EmailMultiAlternatives(
+            subject=notification.title,
+            body=render_to_string("email/notification.txt", context),
+            to=[recipient.email],
+        )
+        message.attach_alternative(render_to_string("email/notification.html", context), "text/html")
     return message
 
 
@@ -101,7 +104,8 @@ def digest_email_for(notifications: list[Notification], recipient, frequency: st
     context = {"items": items, "recipient": recipient, "frequency": frequency,
                "inbox_link": absolute("/notifications/"), "preferences_link": absolute("/notifications/preferences/")}
     subject = _("Your %(frequency)s cxcoe digest: %(count)d new") % {"frequency": frequency, "count": len(items)}
-    message = EmailMultiAlternatives(subject=str(subject), body=render_to_string("email/digest.txt", context),
-                                     to=[recipient.email])
-    message.attach_alternative(render_to_string("email/digest.html", context), "text/html")
+    with locale.reading_as(recipient):
+        message = EmailMultiAlternatives(subject=str(subject), body=render_to_string("email/digest.txt", context),
+                                         to=[recipient.email])
+        message.attach_alternative(render_to_string("email/digest.html", context), "text/html")
     return message

@@ -35,7 +35,7 @@ from django.utils.translation import ngettext
 
 from .. import notifications
 from ..audit import describe, record_event
-from ..lib import queueing
+from ..lib import locale, queueing
 from ..models import BusinessUnit, Notification, Reminder, SweepRun, User
 
 if TYPE_CHECKING:
@@ -377,9 +377,13 @@ def _create_notifications(rows: list[Reminder], targets, now: datetime) -> list[
             ready.append(row)
             if row.notification_id is not None:
                 continue
-            # A row of a kind that renders nothing (a communication, say) carries its own words.
-            message = (notifications.Message(row.title, row.body, row.url) if row.title or kind.render is None
-                       else kind.render(row, target))
+            # A row of a kind that renders nothing (a communication, say) carries its own words. A kind's words
+            # are written for the recipient: the dates in them as they read dates.
+            if row.title or kind.render is None:
+                message = notifications.Message(row.title, row.body, row.url)
+            else:
+                with locale.reading_as(row.recipient):
+                    message = kind.render(row, target)
             delivery = notifications.delivery_for(preferences.get(row.recipient_id, {}), kind,
                                                   is_escalation=row.is_escalation)
             row.notification = Notification(

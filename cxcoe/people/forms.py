@@ -33,7 +33,10 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         formfield_callback = model_form_field
         model = User
-        fields = ["display_name", "job_title", "time_zone"]
+        fields = ["display_name", "job_title", "time_zone", "date_style"]
+        labels = {"date_style": _("Dates")}
+        help_texts = {"date_style": _("How every date reads across cxcoe, in its emails and in date boxes.")}
+        widgets = {"date_style": forms.RadioSelect}
 
 
 class PersonForm(BootstrapFormMixin, forms.ModelForm):

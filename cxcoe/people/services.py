@@ -63,7 +63,7 @@ def set_coe_staff(*, person: User, is_staff: bool, by: User | None) -> bool:
 # What a person's record can change: the profile and person forms, and the site admin, which alone also
 # changes the site's own access (its staff flag, superuser and permissions). The CoE staff role, leading a
 # unit and deactivation have their own services.
-PERSON_FIELDS = ["email", "display_name", "business_unit", "job_title", "time_zone"]
+PERSON_FIELDS = ["email", "display_name", "business_unit", "job_title", "time_zone", "date_style"]
 SITE_ADMIN_FIELDS = ["is_staff", "is_superuser", "user_permissions"]
 
 
@@ -174,13 +174,18 @@ def reactivate_person(*, person: User, by: User) -> bool:
     return True
 
 
+def password_link_days() -> int:
+    """How many days the link to set a password stays valid (Django's PASSWORD_RESET_TIMEOUT)."""
+    return settings.PASSWORD_RESET_TIMEOUT // 86400
+
+
 def send_password_link(person: User) -> None:
     """Email `person` a one-time link to set their password: allauth's reset link, valid for
     PASSWORD_RESET_TIMEOUT and spent once the password changes."""
     key = default_token_generator.make_token(person)
     link = absolute(reverse("account_reset_password_from_key",
                             kwargs={"uidb36": user_pk_to_url_str(person), "key": key}))
-    context = {"person": person, "link": link, "days": settings.PASSWORD_RESET_TIMEOUT // 86400}
+    context = {"person": person, "link": link, "days": password_link_days()}
     message = EmailMultiAlternatives(subject=_("Your cxcoe account is active again: set a password"),
                                      body=render_to_string("email/access_restored.txt", context), to=[person.email])
     message.attach_alternative(render_to_string("email/access_restored.html", context), "text/html")

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -145,7 +144,7 @@ def person_reactivate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if services.reactivate_person(person=person, by=request.user):
         messages.success(request, _("%(name)s is active again. We emailed them a link to set a password, valid for "
                                     "%(days)s days.") % {"name": person,
-                                                         "days": settings.PASSWORD_RESET_TIMEOUT // 86400})
+                                                         "days": services.password_link_days()})
     return redirect(person)
 
 

@@ -168,7 +168,7 @@ def remind_pending(*, standard: Standard, unit, by: User, person: User | None = 
                    today: date | None = None) -> int:
     """Remind now the people of `unit` who have not acknowledged the version being asked, or only `person`: at
     most once per person and day, through the ledger. Audited with how many were new. Returns that number."""
-    if not permissions.can_remind_pending(by, unit):
+    if not permissions.can_follow_up(by, unit):
         raise ValidationError(_("Only CoE staff and the unit's leaders send these reminders."))
     today = today or timezone.localdate()
     rows = Acknowledgement.objects.pending().filter(standard=standard, version_id=standard.ack_version_id,

@@ -28,13 +28,6 @@ from .lookups import visible_standard
 PAGE_SIZE = 50
 
 
-def progress_units(user: User):
-    """The units whose acknowledgement progress `user` may see, or None for all of them (CoE staff)."""
-    if user.is_coe_staff:
-        return None
-    return user.led_units_subtree()
-
-
 def unit_progress(standard: Standard, user: User, *, page: str | None = None) -> dict | None:
     """Acknowledgement progress of the version being asked, by business unit, as last counted
     (standards/tallies.py): staff see every unit, leaders their subtree, others nothing.
@@ -43,7 +36,7 @@ def unit_progress(standard: Standard, user: User, *, page: str | None = None) ->
     organization has a row for each of hundreds of units. The totals are always those of every unit."""
     if standard.ack_version_id is None or not permissions.can_see_progress(user):
         return None
-    units = progress_units(user)
+    units = permissions.progress_units(user)
     by_unit = [{"unit": tally.unit, "unit_id": tally.unit_id, "total": tally.asked, "done": tally.done,
                 "overdue": tally.overdue} for tally in tallies.of_version(standard.ack_version_id, units)]
     by_unit.sort(key=lambda row: row["unit"].path if row["unit"] else "~")  # people without a unit last
@@ -81,14 +74,8 @@ def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse
 def _pending_scope(request: AuthenticatedRequest, pk: int, unit_pk: int) -> tuple[Standard, BusinessUnit]:
     """The standard and the unit of a pending list, for CoE staff and the leaders above that unit; 404 otherwise."""
     standard = visible_standard(request, pk)
-    units = progress_units(request.user)
-    if units is None:
-        unit = get_object_or_404(BusinessUnit, pk=unit_pk)
-    elif request.user.is_leader:
-        unit = get_object_or_404(units, pk=unit_pk)
-    else:
-        raise Http404
-    if standard.ack_version_id is None:
+    unit = get_object_or_404(BusinessUnit, pk=unit_pk)
+    if standard.ack_version_id is None or not permissions.can_follow_up(request.user, unit):
         raise Http404
     return standard, unit
 
@@ -137,7 +124,7 @@ def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> StreamingH
     rows = (Acknowledgement.objects.filter(standard=standard)
             .select_related("person__business_unit", "version", "read_version")
             .order_by("-version__number", "person__display_name", "pk"))
-    units = progress_units(request.user)
+    units = permissions.progress_units(request.user)
     if units is not None:
         rows = rows.filter(person__business_unit__in=units)
     data = (

@@ -38,7 +38,7 @@ from ..forms import (
 )
 from ..models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
 from ..services.catalogue import create_standard, retire_standard, review_standard, update_standard
-from .acknowledgements import progress_units, unit_progress
+from .acknowledgements import unit_progress
 from .lookups import visible_standard
 
 PAGE_SIZE = 50
@@ -103,7 +103,7 @@ def _has_overdue_acknowledgements(user: User, mine, today) -> Exists:
         return Exists(mine.filter(status=Acknowledgement.Status.PENDING, due_on__lt=today))
     overdue = AcknowledgementTally.objects.filter(version=OuterRef("ack_version"), overdue__gt=0,
                                                   version__standard__status=Standard.Status.PUBLISHED)
-    units = progress_units(user)
+    units = permissions.progress_units(user)
     return Exists(overdue if units is None else overdue.filter(unit__in=units))
 
 
@@ -111,7 +111,7 @@ def _with_ack_counts(standards: list[Any], user: User) -> list[Any]:
     """Give each standard `ack_asked`, `ack_done` and `ack_overdue` for the version it asks, as last counted
     (standards/tallies.py): everyone's for CoE staff, the subtree's for a leader."""
     counts = tallies.totals_by_version([s.ack_version_id for s in standards if s.ack_version_id],
-                                       progress_units(user))
+                                       permissions.progress_units(user))
     for standard in standards:
         found = counts.get(standard.ack_version_id, {})
         standard.ack_asked, standard.ack_done = found.get("asked", 0), found.get("done", 0)

@@ -119,7 +119,7 @@ def test_coe_staff_operations_page(sign_in, live_server):
                             target_id=amir.business_unit_id,
                             last_error="SMTPRecipientsRefused: {'amir@acme.example': (550, b'Mailbox unavailable')}")
     # The worker was last seen ten minutes ago, and an import waits that could not be handed to the broker.
-    WorkerHeartbeat.objects.create(hostname="celery@web-1", seen_at=timezone.now() - timedelta(minutes=10))
+    WorkerHeartbeat.objects.update(hostname="celery@web-1", seen_at=timezone.now() - timedelta(minutes=10))
     QueuedTask.objects.create(task="cxcoe.tasks.validate_import", args=[1], key="cxcoe.tasks.validate_import:[1]",
                               token=uuid.uuid4(), label="Check the import people.csv",
                               nudge_error="OperationalError: Error 111 connecting to redis:6379. Connection refused.")

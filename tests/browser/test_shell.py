@@ -177,9 +177,13 @@ def test_account_pages_are_accessible(page, sign_in, live_server):
     page.goto(f"{live_server.url}/accounts/signup/")
     expect(page.get_by_text(re.compile("closed", re.IGNORECASE)).first).to_be_visible()
     check_page(page, "signup-closed")
+    page.goto(f"{live_server.url}/accounts/password/reset/key/1-not-a-key/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_page(page, "password-reset-bad-link")
     sign_in("olivia@acme.example")
     for name, path in {"password-change": "/accounts/password/change/", "mfa": "/accounts/2fa/",
-                       "mfa-activate": "/accounts/2fa/totp/activate/"}.items():
+                       "mfa-activate": "/accounts/2fa/totp/activate/", "profile": "/me/",
+                       "sign-out": "/accounts/logout/"}.items():
         page.goto(f"{live_server.url}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_page(page, name)

@@ -75,7 +75,7 @@ def test_the_mixin_describes_an_invalid_field_by_error_and_hint_and_one_without_
     assert form.fields["count"].widget.attrs["aria-describedby"] == "id_count_errors"
     prefixed = _NoteForm({"n-note": ""}, prefix="n")
     assert not prefixed.is_valid()
-    assert prefixed.fields["note"].widget.attrs["aria-describedby"] == "id_note_errors id_n-note_helptext"
+    assert prefixed.fields["note"].widget.attrs["aria-describedby"] == "id_n-note_errors id_n-note_helptext"
 
 
 def test_a_form_without_errors_has_no_summary(client, olivia):

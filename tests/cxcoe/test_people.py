@@ -237,7 +237,8 @@ def test_deactivated_leader_loses_their_scope(olivia, leo, sales):
 
 def test_profile_saves_own_time_zone(client, eve):
     client.force_login(eve)
-    client.post(reverse("profile"), {"display_name": "Eve W.", "job_title": "Specialist", "time_zone": "Asia/Tokyo"})
+    client.post(reverse("profile"), {"display_name": "Eve W.", "job_title": "Specialist", "time_zone": "Asia/Tokyo",
+                                    "date_style": "day-month"})
     eve.refresh_from_db()
     assert (eve.display_name, eve.time_zone) == ("Eve W.", "Asia/Tokyo")
 
@@ -257,7 +258,8 @@ def test_the_time_zone_list_is_built_once_not_on_every_profile_page(client, eve)
     with mock.patch.object(zoneinfo, "available_timezones", wraps=zoneinfo.available_timezones) as scan:
         first = client.get(reverse("profile"))
         second = client.get(reverse("profile"))
-        client.post(reverse("profile"), {"display_name": "Eve", "job_title": "", "time_zone": "Asia/Tokyo"})
+        client.post(reverse("profile"), {"display_name": "Eve", "job_title": "", "time_zone": "Asia/Tokyo",
+                                            "date_style": "day-month"})
     assert scan.call_count == 1
     for response in (first, second):
         assert '<option value="Asia/Tokyo">Asia/Tokyo</option>' in response.text

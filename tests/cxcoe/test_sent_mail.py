@@ -110,7 +110,7 @@ def test_staff_see_the_sent_mail_newest_first_and_read_one(client, olivia, eve, 
     assert "eve@acme.example" in html
     assert "cxcoe &lt;cxcoe@localhost&gt;" in html
     sent_at = emails[1].sent_at
-    assert f'{sent_at.day} {sent_at:%B %Y}' in html  # the month in words: "1 December 2026"
+    assert f'{sent_at.day} {sent_at:%b %Y}, ' in html  # as every moment reads: "1 Dec 2026, 16:05"
     assert "/standards/" in html  # the text part
     html_url = reverse("sent-mail-html", args=[emails[1].name])
     assert f'<iframe class="mail-html" sandbox src="{html_url}"' in html

@@ -436,10 +436,16 @@ def test_a_new_standard_with_empty_fields_keeps_what_was_typed(client, olivia):
         "standard-code": "", "version-statement": "", "version-rationale_customers": ""}))
     assert response.status_code == 200
     html = response.content.decode()
-    for name in ("code", "principle", "statement", "rationale_customers"):
+    # Each error beside its field, under the id of that form's field (both forms have a prefix)...
+    for name in ("standard-code", "standard-principle", "version-statement", "version-rationale_customers"):
         assert f'id="id_{name}_errors"' in html, name
+        assert f'aria-describedby="id_{name}_errors' in html, name
     assert 'value="Call back when we promised"' in html
-    assert "There is a problem" in html  # the error summary, its lines linked to the fields
+    # ...and one summary for the page, the text's errors first as the text comes first, each linked to its field.
+    assert html.count("data-error-summary") == 1
+    summary_links = re.findall(r'<a class="alert-link" href="#([^"]+)">', html)
+    assert summary_links == ["id_version-statement", "id_version-rationale_customers", "id_standard-code",
+                             "id_standard-principle"]
     assert not Standard.objects.exists()
     assert not StandardVersion.objects.exists()
 
@@ -453,7 +459,7 @@ def test_a_duplicate_code_is_refused_beside_the_field(client, catalog, olivia):
     assert response.context["settings_form"].errors["code"] == [
         "Another standard already has the code CX-STD-101."]
     html = response.content.decode()
-    assert 'id="id_code_errors"' in html
+    assert 'id="id_standard-code_errors"' in html
     assert 'value="Call back when we promised"' in html
     assert "Every promised call back happens." in html
     assert (Standard.objects.count(), StandardVersion.objects.count()) == before
@@ -471,7 +477,7 @@ def test_the_approver_must_be_a_leader_or_coe_staff(client, catalog, olivia, eve
     assert response.status_code == 200
     assert response.context["settings_form"].errors["approver_email"] == [
         "The approver must be a leader or a member of CoE staff."]
-    assert 'id="id_approver_email_errors"' in response.content.decode()
+    assert 'id="id_standard-approver_email_errors"' in response.content.decode()
     assert 'value="eve@acme.example"' in response.content.decode()
     answer.refresh_from_db()
     assert answer.approver is None

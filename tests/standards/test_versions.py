@@ -205,7 +205,8 @@ def test_sending_back_needs_a_comment(draft, olivia, oscar, client):
     assert response.status_code == 200
     assert response.context["send_back_form"].errors["comment"] == [
         "Say what needs to change, so the author can fix it."]
-    assert 'id="id_comment_errors"' in response.content.decode()
+    # Its own id: the approve form is on the page too.
+    assert 'id="send_back_comment_errors"' in response.content.decode()
     assert draft.versions.get().status == StandardVersion.Status.SUBMITTED
     assert audit_events(draft, "version.sent_back") == []
 
