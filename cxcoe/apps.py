@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
         from .lib import rollups
         from .notifications import reminders
         from .people import counts as people_counts
+        from .people import open_items
 
         audit.connect_sign_in_events()
         reminders.register_audit_details()
@@ -18,3 +19,4 @@ class CoreConfig(AppConfig):
         rollups.register(reminders.LEDGER_TOTALS, reminders.ledger_totals)
         people_counts.register()
         audit_counts.register()
+        open_items.register_reviews()

@@ -23,6 +23,12 @@ def can_manage_people(user) -> bool:
     return is_coe_staff(user)
 
 
+def can_see_open_items(user, unit) -> bool:
+    """What waits on a unit's people (cxcoe/people/open_items.py): for CoE staff and the leaders of the unit or a
+    unit above it. Its review owner sees who is in it, to confirm that, not their work."""
+    return is_coe_staff(user) or any(unit.path.startswith(led.path) for led in user.units_led)
+
+
 def can_read_sent_mail(user, email, *, site_admin_addresses: set[str]) -> bool:
     """CoE staff read the embedded mode's mail, except mail to a site admin (a password reset link, say), which
     only site admins read: it would let CoE staff into an account they may not manage."""

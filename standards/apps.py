@@ -10,7 +10,7 @@ class StandardsConfig(AppConfig):
         from cxcoe import reviews
         from cxcoe.lib import rollups
 
-        from . import sweeps, tallies, verbs
+        from . import open_items, sweeps, tallies, verbs
         from .models import Standard
         from .services.catalogue import retire_after_review
 
@@ -19,6 +19,7 @@ class StandardsConfig(AppConfig):
         verbs.register_verbs()
         rollups.register(tallies.ROLLUP, tallies.count_all)
         reviews.register_retirer(Standard, retire_after_review)
+        open_items.register()
 
     def seed_scale(self, *, scale: float, rng, progress) -> None:
         """Called by `manage.py seed_scale` once the large organization's units and people exist."""

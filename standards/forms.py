@@ -181,6 +181,19 @@ class StandardFilterForm(BootstrapFormMixin, forms.Form):
              "new": ["-created_at", "code"]}
 
 
+class AcknowledgementFilterForm(BootstrapFormMixin, forms.Form):
+    """The acknowledgement list's filters: whose (one person, or the people of one unit and, with `level`, the
+    units below it; both are set by the link that leads here) and which."""
+
+    status = forms.ChoiceField(label=_("Show"), required=False,
+                               choices=[("", _("Every request")), ("pending", _("Not yet acknowledged")),
+                                        ("overdue", _("Overdue")), ("acknowledged", _("Acknowledged"))])
+    level = forms.ChoiceField(label=_("People"), required=False,
+                              choices=[("all", _("This unit and every unit below")), ("own", _("This unit alone"))])
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
 class CompareForm(forms.Form):
     a = forms.IntegerField(min_value=VERSION_NUMBER[0], max_value=VERSION_NUMBER[1])
     b = forms.IntegerField(min_value=VERSION_NUMBER[0], max_value=VERSION_NUMBER[1])

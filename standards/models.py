@@ -311,6 +311,20 @@ class AcknowledgementQuerySet(models.QuerySet["Acknowledgement"]):
     def overdue(self, today: date):
         return self.pending().filter(due_on__lt=today)
 
+    def asked(self):
+        """The requests the progress figures count (standards/tallies.py): the version each published standard
+        asks now, not withdrawn. A list behind one of those figures starts here, so the two agree."""
+        return self.exclude(status=Acknowledgement.Status.WITHDRAWN).filter(
+            standard__status=Standard.Status.PUBLISHED, version=models.F("standard__ack_version"))
+
+    def visible_to(self, user: User):
+        """CoE staff see everyone's; a leader their subtree's and their own; everyone else their own."""
+        if user.is_coe_staff:
+            return self
+        if user.is_leader:
+            return self.filter(Q(person=user) | Q(person__business_unit__in=user.led_units_subtree()))
+        return self.filter(person=user)
+
 
 class Acknowledgement(models.Model):
     """One person's acknowledgement of one version: created pending when they are asked, then acknowledged."""

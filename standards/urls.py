@@ -8,6 +8,7 @@ urlpatterns = [
     path("", catalogue.standard_list, name="standard-list"),
     path("export.csv", catalogue.standard_export, name="standard-export"),
     path("new/", catalogue.standard_create, name="standard-create"),
+    path("acknowledgements/", acknowledgements.acknowledgement_list, name="acknowledgement-list"),
     path("approvals/", versions.approval_list, name="approval-list"),
     path("<int:pk>/", catalogue.standard_detail, name="standard-detail"),
     path("<int:pk>/settings/", catalogue.standard_edit, name="standard-edit"),

@@ -128,6 +128,11 @@ FUZZ: dict[str, list[Scenario]] = {
     "standards.forms.StandardFilterForm": [Scenario(_url("standards:standard-list"),
                                                     _one(standards_forms.StandardFilterForm), method="get",
                                                     extra=PAGE)],
+    "standards.forms.AcknowledgementFilterForm": [
+        Scenario(_url("standards:acknowledgement-list"), _one(standards_forms.AcknowledgementFilterForm),
+                 method="get", extra=PAGE),
+        Scenario(_url("standards:acknowledgement-list"), _one(standards_forms.AcknowledgementFilterForm),
+                 person="leo", method="get", extra=PAGE)],
     "standards.forms.CompareForm": [Scenario(_url("standards:version-compare", "standard"),
                                              _one(standards_forms.CompareForm), method="get")],
     "standards.forms.PrincipleForm": [

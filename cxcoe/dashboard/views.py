@@ -172,9 +172,13 @@ def leader_dashboard(request: AuthenticatedRequest) -> HttpResponse:
             above.headcount += unit.own_headcount
             above.ack_rate += rates.get(unit.pk, standard_metrics.AckRate(0, 0, 0))
     overall = sum(rates.values(), standard_metrics.AckRate(0, 0, 0))
+    led = user.units_led
     context = {
         "units": rows,
-        "total_people": sum(unit.own_headcount for unit in rows),
+        # CoE staff count everyone active, as the people list does; a leader the people of their units' table.
+        "total_people": counted.value["active"] if user.is_coe_staff else sum(unit.own_headcount for unit in rows),
+        "people_url": (reverse("person-list") if user.is_coe_staff
+                       else f"{led[0].get_absolute_url()}#people" if len(led) == 1 else "#units"),
         "counted": counted,
         # Within a leader's own units every unit is covered, by them: the figure is the CoE's to act on.
         "uncovered_units": len(counts.uncovered_units(rows)) if user.is_coe_staff else None,

@@ -19,7 +19,7 @@ from ..lib.submissions import save_once, saves_once
 from ..lib.types import AuthenticatedRequest
 from ..models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
 from ..permissions import coe_staff_required
-from . import counts, services
+from . import counts, open_items, services
 from .forms import DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm, UnitReviewForm
 
 PAGE_SIZE = 50
@@ -97,6 +97,8 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     history = AuditEvent.objects.filter(target_type__model="user", target_id=str(person.pk)).select_related("actor")
     context = {
         "person": person,
+        # Their CX record, kind by kind: whoever may see the person may see what waits on them.
+        "open_sections": open_items.sections_for(person, viewer=request.user, today=timezone.localdate()),
         "units_led": person.led_units.all(),
         "history": history[:20] if request.user.is_coe_staff else None,
         "can_manage": can_manage,
@@ -199,10 +201,19 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: UnitReviewF
     unit = get_object_or_404(BusinessUnit.objects.visible_to(request.user).select_related("parent", "owner"), pk=pk)
     subtree = list(unit.subtree().values_list("pk", flat=True))
     by_unit, counted = counts.headcounts()
+    # The people of the unit and every unit below it, or with ?level=own of the unit alone: the two headcounts.
+    own_only = request.GET.get("level") == "own"
+    headcount = sum(by_unit.get(pk, 0) for pk in subtree)
+    people = User.objects.active().select_related("business_unit").order_by("display_name", "pk")
     members = rollups.CountedPaginator(
-        User.objects.active().filter(business_unit__path__startswith=unit.path).select_related("business_unit"),
-        PAGE_SIZE, count=sum(by_unit.get(pk, 0) for pk in subtree),
+        people.filter(business_unit=unit) if own_only else people.filter(business_unit__path__startswith=unit.path),
+        PAGE_SIZE, count=by_unit.get(unit.pk, 0) if own_only else headcount,
     ).get_page(request.GET.get("page"))
+    shows_open_items = permissions.can_see_open_items(request.user, unit)
+    if shows_open_items:
+        found = open_items.counts_for(members.object_list, viewer=request.user, today=timezone.localdate())
+        for person in members.object_list:
+            person.open_counts = found[person.pk]
     children: list[Any] = list(unit.children.order_by("name"))  # each with its headcount, all levels
     below = counts.with_units_below(by_unit)
     for child in children:
@@ -214,7 +225,11 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: UnitReviewF
         "counted": counted,
         "ancestors": BusinessUnit.objects.visible_to(request.user).filter(code__in=unit.ancestor_codes()),
         "subtree_count": len(subtree) - 1,
+        "headcount": headcount,
+        "own_headcount": by_unit.get(unit.pk, 0),
+        "own_only": own_only,
         "page_obj": members,
+        "shows_open_items": shows_open_items,
         "can_manage": request.user.is_coe_staff,
         "can_review": permissions.can_review(request.user, unit),
         "review_form": review_form or UnitReviewForm(item=unit, by=request.user),

@@ -21,6 +21,7 @@ from cxcoe.models import BusinessUnit, User
 from cxcoe.notifications import reminders
 
 from .. import kinds, permissions, tallies
+from ..forms import AcknowledgementFilterForm
 from ..models import Acknowledgement, Standard
 from ..services.acknowledgements import acknowledge_standard, remind_pending
 from .lookups import visible_standard
@@ -69,6 +70,60 @@ def standard_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse
                       {"standard": standard, "my_ack": row, "must_ack": False, "just_acknowledged": True})
     messages.success(request, _("Thank you: your acknowledgement of %(code)s is recorded.") % {"code": standard.code})
     return redirect(back)
+
+
+def acknowledgements_for(user: User, *, person: User | None = None, unit: BusinessUnit | None = None,
+                         own_only: bool = False):
+    """The requests behind the acknowledgement figures `user` sees (Acknowledgement.objects.asked): one person's;
+    else, for CoE staff and leaders, those of the people in the active units of their scope (`unit` and, unless
+    `own_only`, the units below it); else their own. The dashboard's rates count the same people's requests."""
+    rows = Acknowledgement.objects.visible_to(user).asked()
+    if person is not None:
+        return rows.filter(person=person)
+    if not permissions.can_see_progress(user):
+        return rows.filter(person=user)
+    rows = rows.filter(person__business_unit__is_active=True)
+    if unit is not None:
+        return rows.filter(person__business_unit=unit) if own_only else rows.filter(
+            person__business_unit__path__startswith=unit.path)
+    units = progress_units(user)
+    return rows if units is None else rows.filter(person__business_unit__in=units)
+
+
+def acknowledgement_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Requests to acknowledge, by person and standard: what a progress figure counts, with a reminder at hand
+    for those still pending."""
+    user = request.user
+    filters = AcknowledgementFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    person = unit = None
+    if data.get("person"):
+        person = get_object_or_404(User.objects.visible_to(user), pk=data["person"])
+    elif data.get("unit") and permissions.can_see_progress(user):
+        units = progress_units(user)
+        unit = get_object_or_404(BusinessUnit.objects.all() if units is None else units, pk=data["unit"])
+    rows = acknowledgements_for(user, person=person, unit=unit, own_only=data.get("level") == "own")
+    today = timezone.localdate()
+    status = data.get("status")
+    if status == "pending":
+        rows = rows.pending()
+    elif status == "overdue":
+        rows = rows.overdue(today)
+    elif status == "acknowledged":
+        rows = rows.filter(status=Acknowledgement.Status.ACKNOWLEDGED)
+    rows = rows.select_related("person__business_unit", "standard").order_by("due_on", "person__display_name", "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    reminds = permissions.can_see_progress(user)
+    remind_units = progress_units(user) if reminds else None
+    in_scope = None if remind_units is None else set(remind_units.values_list("pk", flat=True))
+    for row in page.object_list:  # a reminder goes through the pending list of the person's unit
+        row.can_remind = (reminds and row.status == Acknowledgement.Status.PENDING and row.person.business_unit_id
+                          is not None and (in_scope is None or row.person.business_unit_id in in_scope))
+    return render(request, "standards/acknowledgement_list.html", {
+        "filters": filters, "page_obj": page, "rows": page.object_list, "person": person, "unit": unit,
+        "status": status, "own_only": data.get("level") == "own", "today": today,
+        "shows_people": person is None and permissions.can_see_progress(user),
+    })
 
 
 def _pending_scope(request: AuthenticatedRequest, pk: int, unit_pk: int) -> tuple[Standard, BusinessUnit]:

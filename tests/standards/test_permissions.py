@@ -11,6 +11,8 @@ MATRIX = {
     "standards:standard-export": row(LOGIN, 200, 200, 200, 200),
     "standards:standard-create": row(LOGIN, 403, 403, 403, 200),
     "standards:approval-list": row(LOGIN, 200, 200, 200, 200),
+    # Everyone sees the requests asked of them; leaders also their units', CoE staff everyone's.
+    "standards:acknowledgement-list": row(LOGIN, 200, 200, 200, 200),
     "standards:standard-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:standard-edit": row(LOGIN, 403, 403, 404, 200, args=lambda o: [o["standard"].pk]),
     "standards:draft-edit": row(LOGIN, 404, 403, 404, 302, args=lambda o: [o["submitted"].pk]),
