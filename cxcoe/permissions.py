@@ -29,6 +29,12 @@ def can_see_open_items(user, unit) -> bool:
     return is_coe_staff(user) or any(unit.path.startswith(led.path) for led in user.units_led)
 
 
+def can_preview_markdown(user) -> bool:
+    """Anyone signed in: any active person may own a standard, a plan or a communication and so write its Markdown,
+    and a preview reads nothing but the text it is sent."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
 def can_read_sent_mail(user, email, *, site_admin_addresses: set[str]) -> bool:
     """CoE staff read the embedded mode's mail, except mail to a site admin (a password reset link, say), which
     only site admins read: it would let CoE staff into an account they may not manage."""
@@ -60,3 +66,4 @@ def _requires(check):
 
 coe_staff_required = _requires(is_coe_staff)
 dashboard_access_required = _requires(can_view_dashboard)
+markdown_preview_required = _requires(can_preview_markdown)

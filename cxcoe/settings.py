@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "csp",
     "allauth",
@@ -94,6 +95,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cxcoe.urls"
+# Widgets render with the project's templates (the Markdown editor's is templates/partials/_markdown_editor.html);
+# Django's own widget templates come from "django.forms" above.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "cxcoe.wsgi.application"
 
 TEMPLATES = [

@@ -7,6 +7,7 @@ from . import health
 from .audit import views as audit_views
 from .dashboard import views as dashboard
 from .imports import views as import_views
+from .lib import editor
 from .notifications import mail_views
 from .notifications import views as notification_views
 from .people import sso_views
@@ -48,6 +49,7 @@ urlpatterns = [
     path("manage/sent-mail/", mail_views.sent_mail_list, name="sent-mail-list"),
     path("manage/sent-mail/<slug:name>/", mail_views.sent_mail_detail, name="sent-mail-detail"),
     path("manage/sent-mail/<slug:name>/html/", mail_views.sent_mail_html, name="sent-mail-html"),
+    path("markdown/preview/", editor.markdown_preview, name="markdown-preview"),
     path("notifications/", notification_views.notification_list, name="notification-list"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notification-read-all"),
     path("notifications/preferences/", notification_views.notification_preferences, name="notification-preferences"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from cxcoe.lib.editor import MarkdownTextarea
 from cxcoe.lib.forms import (
     BootstrapFormMixin,
     OnceFormMixin,
@@ -97,10 +98,10 @@ class VersionForm(BootstrapFormMixin, forms.ModelForm):
         fields = ["title", "statement", "rationale_customers", "rationale_employees", "rationale_business", "metric",
                   "target", "data_source", "change_summary", "needs_reacknowledgement"]
         widgets = {
-            "statement": forms.Textarea(attrs={"rows": 4}),
-            "rationale_customers": forms.Textarea(attrs={"rows": 3}),
-            "rationale_employees": forms.Textarea(attrs={"rows": 3}),
-            "rationale_business": forms.Textarea(attrs={"rows": 3}),
+            "statement": MarkdownTextarea(attrs={"rows": 4}),
+            "rationale_customers": MarkdownTextarea(attrs={"rows": 3}),
+            "rationale_employees": MarkdownTextarea(attrs={"rows": 3}),
+            "rationale_business": MarkdownTextarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, first_version: bool = False, **kwargs):
@@ -209,8 +210,8 @@ class PrincipleForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
         fields = ["title", "statement", "explanation", "examples"]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 2}),
-            "explanation": forms.Textarea(attrs={"rows": 6}),
-            "examples": forms.Textarea(attrs={"rows": 6}),
+            "explanation": MarkdownTextarea(attrs={"rows": 6}),
+            "examples": MarkdownTextarea(attrs={"rows": 6}),
         }
 
     def clean_title(self) -> str:
@@ -248,7 +249,7 @@ class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
         fields = ["title", "objective", "audience_units", "audience_role", "standards", "principles", "starts_on",
                   "ends_on"]
         widgets = {
-            "objective": forms.Textarea(attrs={"rows": 5}),
+            "objective": MarkdownTextarea(attrs={"rows": 5}),
             "audience_units": forms.SelectMultiple(attrs={"size": 6}),
             "standards": forms.SelectMultiple(attrs={"size": 6}),
             "principles": forms.SelectMultiple(attrs={"size": 6}),
@@ -319,7 +320,7 @@ class CommunicationForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, f
         formfield_callback = model_form_field
         model = Communication
         fields = ["title", "channel", "scheduled_on", "message"]
-        widgets = {"scheduled_on": date_input(), "message": forms.Textarea(attrs={"rows": 8})}
+        widgets = {"scheduled_on": date_input(), "message": MarkdownTextarea(attrs={"rows": 8})}
 
     def __init__(self, *args, plan: CommunicationPlan, **kwargs):
         super().__init__(*args, **kwargs)

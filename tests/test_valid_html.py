@@ -74,3 +74,25 @@ def test_forms_sent_back_with_errors_are_valid_html(client, olivia, eve, tmp_pat
         assert response.status_code == 200, name
         assert "data-error-summary" in response.text, name
     assert _checker_errors({name: response.text for name, response in pages.items()}, tmp_path) == []
+
+
+def test_forms_sent_with_preview_are_valid_html(client, olivia, tmp_path):
+    """A form sent with a Markdown field's Preview button (no JavaScript) and the preview endpoint's fragment."""
+    client.force_login(olivia)
+    text = "## Why\n\n**Customers** first: [the guide](https://intranet.example/guide).\n\n- one\n- two"
+    pages = {
+        "principle-preview.html": client.post(reverse("standards:principle-create"),
+                                              {"title": "We keep our promises", "explanation": text,
+                                               "_preview": "explanation"}),
+        "plan-preview.html": client.post(reverse("standards:plan-create"),
+                                         {"objective": text, "_preview": "objective"}),
+        "standard-preview.html": client.post(reverse("standards:standard-create"),
+                                             {"version-statement": text, "_preview": "version-statement"}),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert "<strong>Customers</strong> first" in response.text, name
+    fragment = client.post(reverse("markdown-preview"), {"field": "message", "message": text}).text
+    pages_html = {name: response.text for name, response in pages.items()}
+    pages_html["markdown-preview.html"] = f"<!doctype html><html lang=en><title>Preview</title>{fragment}</html>"
+    assert _checker_errors(pages_html, tmp_path) == []

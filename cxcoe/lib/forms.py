@@ -6,13 +6,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.forms.utils import ErrorDict
 from django.utils.formats import date_format, get_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import User
+from .editor import PREVIEW_FIELD, MarkdownTextarea
 from .submissions import ONCE_FIELD, parse_token
+from .text import MARKDOWN_MAX_LENGTH
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -165,12 +169,23 @@ class BootstrapFormMixin(_FormMixinBase):
     An invalid field is described by its error and its help text both (`<auto_id>_errors`, then
     `<auto_id>_helptext`, as partials/_field.html writes them; a prefixed form's ids carry its prefix, so two
     forms on one page don't share an id): the hint still says what to type.
+
+    A request sent with a Markdown editor's Preview button (cxcoe.lib.editor.PREVIEW_FIELD) saves nothing, whatever
+    its view: every form of it is `is_preview`, has no errors and is not valid, so the view shows it again as typed,
+    each MarkdownTextarea with its preview.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.is_preview = self.is_bound and PREVIEW_FIELD in self.data
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, MarkdownTextarea):
+                widget.label, widget.previewing = field.label or "", self.is_preview
+                if isinstance(field, forms.CharField) and field.max_length is None:
+                    field.max_length = MARKDOWN_MAX_LENGTH
+                    field.validators.append(MaxLengthValidator(MARKDOWN_MAX_LENGTH))
+                    widget.attrs["maxlength"] = str(MARKDOWN_MAX_LENGTH)
             if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
@@ -179,7 +194,13 @@ class BootstrapFormMixin(_FormMixinBase):
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
+    def is_valid(self) -> bool:
+        return not self.is_preview and super().is_valid()
+
     def full_clean(self):
+        if self.is_preview:
+            self._errors, self.cleaned_data = ErrorDict(), {}
+            return
         super().full_clean()
         for name in self.errors:
             if name in self.fields:

@@ -14,6 +14,9 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# The longest Markdown text a form takes and the editor previews: some ten pages, well beyond any statement or
+# message, and short enough that rendering it costs a request little.
+MARKDOWN_MAX_LENGTH = 20_000
 
 
 def render_markdown(text: str) -> SafeString:

@@ -120,3 +120,49 @@ document.addEventListener("submit", (event) => {
   if (!event.target.matches("[data-submit-once]")) return;
   event.target.querySelectorAll("button[type=submit]").forEach((button) => { button.disabled = true; });
 });
+
+// The Markdown editor (partials/_markdown_editor.html). Its Preview button is a submit button for pages without
+// JavaScript; here it asks the server (htmx) for the text as it will be shown, and the answer replaces the text box
+// until Write brings the box back, the text as it was. As a plain button it is no longer what Enter in a field sends.
+function showMarkdownPreview(editor, previewing) {
+  editor.querySelector("textarea").hidden = previewing;
+  editor.querySelector(".markdown-hint").hidden = previewing;
+  editor.querySelector(".markdown-preview").hidden = !previewing;
+  editor.querySelectorAll("[data-markdown-write], [data-markdown-preview]").forEach((tab) => {
+    const pressed = tab.matches("[data-markdown-preview]") === previewing;
+    tab.setAttribute("aria-pressed", String(pressed));
+    tab.classList.toggle("active", pressed);
+  });
+}
+
+if (window.htmx) {
+  document.querySelectorAll("[data-markdown-preview]").forEach((button) => {
+    button.type = "button";
+    button.setAttribute("aria-pressed", "false");
+  });
+}
+
+document.addEventListener("click", (event) => {
+  const write = event.target.closest("[data-markdown-write]");
+  const editor = write && write.closest("[data-markdown-editor]");
+  if (!editor) return;
+  showMarkdownPreview(editor, false);
+  document.getElementById("live-region").textContent = "";  // so that the next preview is read out again
+  editor.querySelector("textarea").focus();
+});
+
+// Too long a text is answered 413 with the reason, which shows in the preview like any answer.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const editor = event.detail.target && event.detail.target.closest("[data-markdown-editor]");
+  if (editor && event.detail.xhr.status === 413) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  const editor = event.detail.target && event.detail.target.closest("[data-markdown-editor]");
+  if (!editor) return;
+  showMarkdownPreview(editor, true);
+  announce(editor.dataset.previewShown);
+});

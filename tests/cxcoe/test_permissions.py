@@ -43,6 +43,8 @@ MATRIX = {
     "sent-mail-list": row(LOGIN, 403, 403, 403, 200),
     "sent-mail-detail": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["sent_mail"]]),
     "sent-mail-html": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["sent_mail"]]),
+    # Anyone signed in may own what has Markdown in it (a plan, a communication, a standard), so anyone previews it.
+    "markdown-preview": row(LOGIN, 200, 200, 200, 200, method="post"),
     # Everyone has an inbox; a notification is its recipient's alone (the leader's here), others get 404.
     "notification-list": row(LOGIN, 200, 200, 200, 200),
     "notification-preferences": row(LOGIN, 200, 200, 200, 200),
