@@ -86,7 +86,7 @@ def acknowledgements_for(user: User, *, person: User | None = None, unit: Busine
     if unit is not None:
         return rows.filter(person__business_unit=unit) if own_only else rows.filter(
             person__business_unit__path__startswith=unit.path)
-    units = progress_units(user)
+    units = permissions.progress_units(user)
     return rows if units is None else rows.filter(person__business_unit__in=units)
 
 
@@ -100,7 +100,7 @@ def acknowledgement_list(request: AuthenticatedRequest) -> HttpResponse:
     if data.get("person"):
         person = get_object_or_404(User.objects.visible_to(user), pk=data["person"])
     elif data.get("unit") and permissions.can_see_progress(user):
-        units = progress_units(user)
+        units = permissions.progress_units(user)
         unit = get_object_or_404(BusinessUnit.objects.all() if units is None else units, pk=data["unit"])
     rows = acknowledgements_for(user, person=person, unit=unit, own_only=data.get("level") == "own")
     today = timezone.localdate()
@@ -114,7 +114,7 @@ def acknowledgement_list(request: AuthenticatedRequest) -> HttpResponse:
     rows = rows.select_related("person__business_unit", "standard").order_by("due_on", "person__display_name", "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     reminds = permissions.can_see_progress(user)
-    remind_units = progress_units(user) if reminds else None
+    remind_units = permissions.progress_units(user) if reminds else None
     in_scope = None if remind_units is None else set(remind_units.values_list("pk", flat=True))
     for row in page.object_list:  # a reminder goes through the pending list of the person's unit
         row.can_remind = (reminds and row.status == Acknowledgement.Status.PENDING and row.person.business_unit_id
