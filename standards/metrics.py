@@ -42,9 +42,9 @@ def _current_tallies():
 
 @dataclass(frozen=True)
 class Programme:
-    """The standards' figures on the CoE's own home, each the count of a list: the standards list's
-    `?ack=overdue`, `?review=stale` and `?status=awaiting&approver=others`, the calendar's `?due=overdue` and
-    `?due=week`."""
+    """The standards' figures on the CoE's own home, each the count of a list: the acknowledgement list's
+    `?status=overdue` (as last counted), the standards list's `?review=stale` and `?status=awaiting&approver=others`,
+    the calendar's `?due=overdue` and `?due=week`."""
 
     acknowledgements_overdue: int
     standards_stale: int

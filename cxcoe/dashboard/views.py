@@ -84,7 +84,8 @@ def programme_figures(user: User, today: date) -> dict[str, Any]:
     operations = reverse("operations")
     return {
         "overdue": [
-            Figure(standards.acknowledgements_overdue, _("acknowledgements overdue"), f"{standard_list}?ack=overdue"),
+            Figure(standards.acknowledgements_overdue, _("acknowledgements overdue"),
+                   f"{reverse('standards:acknowledgement-list')}?status=overdue"),
             Figure(standards.standards_stale, _("standards past their review date"),
                    f"{standard_list}?review=stale"),
             Figure(BusinessUnit.objects.stale(today).count(), _("units past their review date"),

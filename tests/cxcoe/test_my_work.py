@@ -213,7 +213,7 @@ def _figures(response) -> dict[str, tuple[int, str]]:
 def test_olivia_sees_each_figure_with_its_number_and_the_list_behind_it(client, olivia, programme):
     response = _home(client, olivia)
     assert _figures(response) == {
-        "acknowledgements overdue": (1, "/standards/?ack=overdue"),
+        "acknowledgements overdue": (1, "/standards/acknowledgements/?status=overdue"),
         "standards past their review date": (1, "/standards/?review=stale"),
         "units past their review date": (1, "/manage/units/?review=stale"),
         "communications past their date, not sent": (1, "/standards/calendar/?due=overdue"),
@@ -236,8 +236,8 @@ def test_following_each_figure_lists_those_same_items(client, olivia, programme)
     def opened(label):
         return client.get(figures[label][1]).context
 
-    assert [s.code for s in opened("acknowledgements overdue")["standards"]] == ["CX-STD-020"]
-    assert [s.ack_overdue for s in opened("acknowledgements overdue")["standards"]] == [1]
+    assert [(row.standard.code, row.person.email) for row in opened("acknowledgements overdue")["rows"]] == [
+        ("CX-STD-020", "eve@acme.example")]
     assert [s.code for s in opened("standards past their review date")["standards"]] == ["CX-STD-021"]
     assert [u.code for u in opened("units past their review date")["units"]] == ["SUP"]
     assert [c.title for c in opened("communications past their date, not sent")["due_entries"]] == [
