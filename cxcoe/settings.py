@@ -240,6 +240,8 @@ TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["cxcoe.formats"]
+# cxcoe's own wording of the packages' words: sentence case for allauth's Title Case (locale/en/LC_MESSAGES).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
