@@ -107,7 +107,7 @@ class VersionForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, first_version: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rationale_customers"].required = True
-        self.fields["rationale_customers"].help_text = _("Start here: every standard exists for a customer. Markdown.")
+        self.fields["rationale_customers"].help_text = _("Start here: every standard exists for a customer.")
         if first_version:
             # Nothing to compare with or to acknowledge again on a first version.
             del self.fields["change_summary"]

@@ -92,9 +92,9 @@ class Principle(models.Model):
                              help_text=_('Short and plain: "We make it easy".'))
     statement = models.CharField(_("statement"), max_length=300,
                                  help_text=_("One sentence saying what it means for the customer."))
-    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Why it matters. Markdown."))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Why it matters."))
     examples = models.TextField(_("what it looks like in practice"), blank=True,
-                                help_text=_("Examples from everyday work. Markdown."))
+                                help_text=_("Examples from everyday work."))
     is_archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -235,7 +235,7 @@ class StandardVersion(models.Model):
     number = models.PositiveIntegerField()
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
     title = models.CharField(_("title"), max_length=200)
-    statement = models.TextField(_("statement"), help_text=_("What people do, in plain words. Markdown."))
+    statement = models.TextField(_("statement"), help_text=_("What people do, in plain words."))
     rationale_customers = models.TextField(_("why it matters to customers"), blank=True)
     rationale_employees = models.TextField(_("why it matters to employees"), blank=True)
     rationale_business = models.TextField(_("why it matters to the business"), blank=True)
@@ -406,7 +406,7 @@ class CommunicationPlanQuerySet(models.QuerySet["CommunicationPlan"]):
 class CommunicationPlan(Audience):
     title = models.CharField(_("title"), max_length=200)
     objective = models.TextField(_("objective"), help_text=_("What should change for customers, and how we will "
-                                                              "know. Markdown."))
+                                                              "know."))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("owner"))
     standards = models.ManyToManyField(Standard, blank=True, related_name="communication_plans",
                                        verbose_name=_("standards it supports"))
@@ -489,7 +489,7 @@ class Communication(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)
     scheduled_on = models.DateField(_("date"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("owner"))
-    message = models.TextField(_("message"), help_text=_("What it says. Markdown."))
+    message = models.TextField(_("message"), help_text=_("What it says."))
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PLANNED)
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
