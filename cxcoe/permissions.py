@@ -23,9 +23,10 @@ def can_manage_people(user) -> bool:
     return is_coe_staff(user)
 
 
-def can_see_open_items(user, unit) -> bool:
-    """What waits on a unit's people (cxcoe/people/open_items.py): for CoE staff and the leaders of the unit or a
-    unit above it. Its review owner sees who is in it, to confirm that, not their work."""
+def oversees(user, unit) -> bool:
+    """CoE staff, and the leaders of `unit` or of a unit above it: who follows up on the unit's people, seeing what
+    waits on them (cxcoe/people/open_items.py) and reminding them (standards.permissions.can_follow_up). A unit's
+    review owner sees who is in it, to confirm that, not their work."""
     return is_coe_staff(user) or any(unit.path.startswith(led.path) for led in user.units_led)
 
 

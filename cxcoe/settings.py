@@ -236,6 +236,8 @@ if env("OIDC_CLIENT_ID"):
 
 # English, with dates day first by default; each person may choose another style (cxcoe.lib.locale).
 LANGUAGE_CODE = "en-gb"
+# The one language LocaleMiddleware offers, whatever a browser asks: someone not signed in reads the default style.
+LANGUAGES = [("en-gb", "English")]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

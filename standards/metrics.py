@@ -55,7 +55,8 @@ class Programme:
 
 def programme(*, user: User, today: date) -> Programme:
     """Across the organization, for CoE staff: `awaiting_others` leaves out the versions waiting for `user`."""
-    overdue = _current_tallies().aggregate(n=Sum("overdue"))["n"] or 0
+    # People in active units, as the acknowledgement list behind the figure shows them.
+    overdue = _current_tallies().filter(unit__is_active=True).aggregate(n=Sum("overdue"))["n"] or 0
     return Programme(
         acknowledgements_overdue=overdue,
         standards_stale=Standard.objects.stale(today).count(),

@@ -14,14 +14,13 @@ from cxcoe.models import User
 from cxcoe.people import open_items
 from cxcoe.people.open_items import Item, Kind, Tally
 
-from .models import Acknowledgement, Standard, StandardVersion
+from .models import Acknowledgement, StandardVersion
 
 
 def _acknowledgements(person_ids: list[int], viewer: User):
-    """The requests of these people that their progress counts (Acknowledgement.objects.asked), of standards
-    `viewer` may open."""
-    rows = Acknowledgement.objects.visible_to(viewer).asked().filter(person__in=person_ids)
-    return rows if viewer.is_coe_staff else rows.filter(standard__in=Standard.objects.visible_to(viewer))
+    """The requests of these people that their progress counts (Acknowledgement.objects.asked), as the
+    acknowledgement list behind each count shows them (standards.views.acknowledgements.acknowledgements_for)."""
+    return Acknowledgement.objects.visible_to(viewer).asked().filter(person__in=person_ids)
 
 
 def _count_acknowledgements(person_ids: list[int], *, viewer: User, today: date) -> dict[int, Tally]:
@@ -45,9 +44,11 @@ def _acknowledgement_url(person: User, which: str) -> str:
 
 def _approvals(person_ids: list[int], viewer: User):
     """Versions waiting for these people's decision as the approver their standard names (those naming nobody
-    wait for any CoE staff member, not one person), of standards `viewer` may open."""
-    rows = StandardVersion.objects.filter(status=StandardVersion.Status.SUBMITTED, standard__approver__in=person_ids)
-    return rows if viewer.is_coe_staff else rows.filter(standard__in=Standard.objects.visible_to(viewer))
+    wait for any CoE staff member, not one person). A version waiting for approval is not published: only CoE staff
+    and the approver themself see it (permissions.can_see_drafts), so a leader sees none on their people's pages."""
+    if not viewer.is_coe_staff:
+        person_ids = [pk for pk in person_ids if pk == viewer.pk]
+    return StandardVersion.objects.filter(status=StandardVersion.Status.SUBMITTED, standard__approver__in=person_ids)
 
 
 def _count_approvals(person_ids: list[int], *, viewer: User, today: date) -> dict[int, Tally]:

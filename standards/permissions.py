@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cxcoe import permissions as core_permissions
 from cxcoe.models import User
 
 from .models import Communication, CommunicationPlan, Standard, StandardVersion
@@ -64,9 +65,8 @@ def progress_units(user: User):
 
 
 def can_follow_up(user: User, unit) -> bool:
-    """Seeing who in a unit has not acknowledged, and reminding them: CoE staff, and the leaders above that
-    unit."""
-    return user.is_coe_staff or (user.is_leader and user.led_units_subtree().filter(pk=unit.pk).exists())
+    """Seeing who in a unit has not acknowledged, and reminding them: those who oversee the unit."""
+    return core_permissions.oversees(user, unit)
 
 
 def approver_of(standard: Standard) -> User | None:

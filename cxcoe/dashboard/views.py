@@ -24,7 +24,6 @@ from ..models import BusinessUnit, Notification, Reminder, User
 from ..people import counts
 from ..permissions import dashboard_access_required
 
-REVIEW_HORIZON_DAYS = 30
 # Requests that My work shows as the work itself (a button, a review, an approval): its notifications list leaves
 # them out rather than say each twice, and the bell still counts them.
 SHOWN_AS_WORK = [standard_kinds.ACK_DUE, standard_kinds.APPROVAL_REQUESTED, reviews.REVIEW_DUE,
@@ -53,7 +52,7 @@ def reviews_due_for(user: User, today: date) -> list:
             target_id=OuterRef("pk"), due_on=OuterRef("next_review_on"),
         ).exclude(status=Reminder.Status.CANCELLED)
         queryset = model.under_review(model._default_manager.all()).filter(next_review_on__isnull=False)
-        items += (queryset.filter((owned & Q(next_review_on__lte=today + timedelta(days=REVIEW_HORIZON_DAYS)))
+        items += (queryset.filter((owned & Q(next_review_on__lte=today + timedelta(days=reviews.REVIEW_HORIZON_DAYS)))
                                   | Q(Exists(escalated)))
                   .select_related("owner").order_by("next_review_on", "pk")[:20])
     return sorted(items, key=lambda item: item.next_review_on)[:20]

@@ -138,11 +138,10 @@ def sections_for(person: User, *, viewer: User, today: date) -> list[Section]:
 
 
 # The core's own kind: the reviews a person owns that are due within the horizon My work uses, or past it.
-REVIEW_HORIZON_DAYS = 30
 
 
 def _reviews_due(person_ids: list[int], today: date):
-    horizon = today + timedelta(days=REVIEW_HORIZON_DAYS)
+    horizon = today + timedelta(days=reviews.REVIEW_HORIZON_DAYS)
     for model in reviews.reviewable_models():
         yield model, model.under_review(model._default_manager.filter(owner__in=person_ids,
                                                                      next_review_on__lte=horizon))
@@ -167,9 +166,12 @@ def _review_items(person: User, *, viewer: User, today: date) -> list[Item]:
 
 
 def visible(model, rows, viewer: User):
-    """`rows` of a model, only those `viewer` may open where the model says whom (a `visible_to` QuerySet)."""
+    """`rows` of a model, only those `viewer` may open (its QuerySet's `visible_to`). CoE staff see all; for anyone
+    else a model that doesn't say whom shows nothing, rather than everything."""
+    if viewer.is_coe_staff:
+        return rows
     scoped = getattr(model._default_manager.all(), "visible_to", None)
-    return rows.filter(pk__in=scoped(viewer).values("pk")) if scoped and not viewer.is_coe_staff else rows
+    return rows.filter(pk__in=scoped(viewer).values("pk")) if scoped else rows.none()
 
 
 def register_reviews() -> None:

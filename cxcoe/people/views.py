@@ -209,7 +209,7 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: UnitReviewF
         people.filter(business_unit=unit) if own_only else people.filter(business_unit__path__startswith=unit.path),
         PAGE_SIZE, count=by_unit.get(unit.pk, 0) if own_only else headcount,
     ).get_page(request.GET.get("page"))
-    shows_open_items = permissions.can_see_open_items(request.user, unit)
+    shows_open_items = permissions.oversees(request.user, unit)
     if shows_open_items:
         found = open_items.counts_for(members.object_list, viewer=request.user, today=timezone.localdate())
         for person in members.object_list:
@@ -224,7 +224,6 @@ def unit_detail(request: AuthenticatedRequest, pk: int, review_form: UnitReviewF
         "children": children,
         "counted": counted,
         "ancestors": BusinessUnit.objects.visible_to(request.user).filter(code__in=unit.ancestor_codes()),
-        "subtree_count": len(subtree) - 1,
         "headcount": headcount,
         "own_headcount": by_unit.get(unit.pk, 0),
         "own_only": own_only,

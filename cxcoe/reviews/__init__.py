@@ -27,6 +27,9 @@ from ..notifications import Kind, Message, register_kind, reminders
 
 REVIEW_DUE = "review.due"
 REVIEW_ESCALATION = "review.escalation"
+# A review is due for its owner from this many days before its date: My work lists it, the person's open items
+# count it, and its page opens the review form.
+REVIEW_HORIZON_DAYS = 30
 
 
 # What retires an item when its review says "retired", by model, registered by the owning app's ready(). Retiring

@@ -7,15 +7,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import permissions
+from .. import permissions, reviews
 from ..lib.forms import BootstrapFormMixin, OnceFormMixin
 from ..models import ReviewCycle, ReviewRecord
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# A review due within this many days opens its form on the item's page; later ones wait behind "Review early".
-OPEN_WITHIN_DAYS = 30
 
 
 class ReviewForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
@@ -41,4 +39,5 @@ class ReviewForm(OnceFormMixin, BootstrapFormMixin, forms.Form):
         self.fields["outcome"].choices = offered  # type: ignore[attr-defined]
         self.outcome_help = [self.OUTCOME_HELP[value] for value, _label in offered]
         due = item.next_review_on
-        self.opens = self.is_bound or due is None or due <= timezone.localdate() + timedelta(days=OPEN_WITHIN_DAYS)
+        horizon = timezone.localdate() + timedelta(days=reviews.REVIEW_HORIZON_DAYS)
+        self.opens = self.is_bound or due is None or due <= horizon

@@ -35,6 +35,8 @@ def test_an_unknown_date_style_is_refused_beside_its_field(client, eve):
     response = client.post(reverse("profile"), {"display_name": "Eve W.", "job_title": "", "time_zone": "UTC",
                                                 "date_style": "moon-phase"})
     assert '<ul class="errorlist" id="id_date_style_errors"><li>Select a valid choice.' in response.text
+    assert '<a class="alert-link" href="#id_date_style_0">Dates: Select a valid choice.' in response.text
+    assert 'id="id_date_style_0"' in response.text  # where the summary's link leads
     assert 'value="Eve W."' in response.text
     eve.refresh_from_db()
     assert (eve.display_name, eve.date_style) == ("Eve Walker", DateStyle.DAY_MONTH)

@@ -20,6 +20,7 @@ from cxcoe.models import Reminder
 from cxcoe.people import counts
 from standards import tallies
 from standards.services.acknowledgements import acknowledge_standard
+from standards.services.versions import start_revision, submit_version
 from standards.sweeps import sweep_acknowledgements
 
 from ..factories import BusinessUnitFactory, UserFactory
@@ -213,7 +214,8 @@ def _more_people(sales, n: int, standards) -> None:
 
 
 @pytest.mark.parametrize("page", ["unit", "list", "person"])
-def test_leader_pages_query_count_does_not_grow(client, leo, sales, amir, asked, page, django_assert_num_queries):
+def test_leader_pages_query_count_does_not_grow(client, leo, sales, amir, asked, page, olivia, oscar,
+                                               django_assert_num_queries):
     url = {"unit": sales.get_absolute_url(), "list": reverse("standards:acknowledgement-list"),
            "person": reverse("person-detail", args=[amir.pk])}[page]
     client.force_login(leo)
@@ -221,7 +223,36 @@ def test_leader_pages_query_count_does_not_grow(client, leo, sales, amir, asked,
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     _more_people(sales, 30, asked)
+    if page == "person":  # Amir himself is asked more: more items than his record lists
+        for n in range(12):
+            _ask_everyone(f"CX-STD-2{n:02d}", olivia=olivia, oscar=oscar)
+        rollups.recount(tallies.ROLLUP)
     with django_assert_num_queries(len(small)):
         response = client.get(url)
-    if page != "person":
+    if page == "person":
+        assert "13 standards to acknowledge" in response.text  # CX-STD-120 and the twelve
+    else:
         assert len(re.findall("<tr>", response.text)) > 30
+
+
+def test_a_version_waiting_for_approval_shows_on_its_approvers_record_only_to_staff_and_them(client, olivia, leo,
+                                                                                           amir, sales):
+    sales.leaders.add(amir)  # Amir may approve: a leader (of Sales, below which Leo leads too)
+    standard = publish_standard(StandardFactory(code="CX-STD-300", author=olivia, approver=amir),
+                                audience_units=[sales])
+    # Leo reads the published standard, but not its second version, which waits for Amir's decision.
+    submit_version(version=start_revision(standard=standard, by=olivia), by=olivia)
+    for viewer, shown in ((olivia, True), (amir, True), (leo, False)):
+        client.force_login(viewer)
+        sections = client.get(reverse("person-detail", args=[amir.pk])).context["open_sections"]
+        assert ("approvals" in [section.kind.name for section in sections]) == shown, viewer
+
+
+def test_staffs_overdue_figure_counts_the_people_its_list_shows(client, olivia, amir, asked):
+    client.force_login(olivia)
+    amir.business_unit.is_active = False  # his unit archived: he leaves the figure and the list alike
+    amir.business_unit.save()
+    rollups.recount(tallies.ROLLUP)
+    figures = {str(f.label): f for f in client.get(reverse("home")).context["programme"]["overdue"]}
+    overdue = figures["acknowledgements overdue"]
+    assert overdue.count == _rows(client, overdue.url)
