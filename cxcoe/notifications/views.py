@@ -11,7 +11,6 @@ from django.db.models import Max
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +19,7 @@ from .. import health
 from ..audit import describe
 from ..lib import queueing, rollups
 from ..lib.csvexport import csv_response
+from ..lib.paths import is_local_path
 from ..lib.types import AuthenticatedRequest
 from ..models import Notification, NotificationPreference, Reminder, SweepRun, User
 from ..permissions import coe_staff_required
@@ -31,17 +31,11 @@ LEDGER_PAGE_SIZE = 50
 FAILED_SHOWN = 50
 
 
-def _is_local_path(url: str) -> bool:
-    """A path on this site ("/manage/units/3/"), never another site ("//evil.example", "https://…", "/\\evil")."""
-    return (url.startswith("/") and not url.startswith(("//", "/\\"))
-            and url_has_allowed_host_and_scheme(url, allowed_hosts=set()))
-
-
 def _back_to_inbox(request: AuthenticatedRequest) -> HttpResponse:
     """Where a no-JavaScript form post returns: the inbox page it came from, filters and all."""
     target = request.POST.get("next", "")
     inbox_path = reverse("notification-list")
-    return redirect(target if _is_local_path(target) and urlsplit(target).path == inbox_path else inbox_path)
+    return redirect(target if is_local_path(target) and urlsplit(target).path == inbox_path else inbox_path)
 
 
 def _with_kind_labels(rows):
@@ -84,7 +78,7 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
 def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(_own_notifications(request), pk=pk)
     inbox.mark_read(notification=note, user=request.user)
-    return redirect(note.url if _is_local_path(note.url) else reverse("notification-list"))
+    return redirect(note.url if is_local_path(note.url) else reverse("notification-list"))
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cxcoe.lib import rollups
 from cxcoe.lib.csvexport import csv_response
+from cxcoe.lib.paths import is_local_path
 from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.models import BusinessUnit, User
 from cxcoe.notifications import reminders
@@ -167,7 +168,9 @@ def progress_remind(request: AuthenticatedRequest, pk: int, unit_pk: int) -> Htt
                                            "Reminders are on their way to %(n)d people.", sent) % {"n": sent})
     else:
         messages.info(request, _("Everyone here was already reminded today: one reminder a day is the most."))
-    return redirect("standards:progress-pending", pk=standard.pk, unit_pk=unit.pk)
+    # Back to the list the button was on (the acknowledgement list sends its own address), else the pending list.
+    back = request.POST.get("next", "")
+    return redirect(back if is_local_path(back) else reverse("standards:progress-pending", args=[standard.pk, unit.pk]))
 
 
 def acknowledgement_export(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:

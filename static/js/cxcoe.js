@@ -151,6 +151,23 @@ document.addEventListener("click", (event) => {
   editor.querySelector("textarea").focus();
 });
 
+// An in-place request that fails (the server answers an error, or doesn't answer) says so at the top of the page,
+// as an alert, rather than leaving the button to do nothing. Answers an element swaps in anyway (the Markdown
+// preview's 413) are not failures.
+function sayRequestFailed(event) {
+  if (event.detail.xhr && event.detail.xhr.status === 413) return;
+  const main = document.getElementById("main");
+  if (!main || main.querySelector("[data-request-failed-alert]")) return;
+  const alert = document.createElement("div");
+  alert.className = "alert alert-danger";
+  alert.setAttribute("role", "alert");
+  alert.dataset.requestFailedAlert = "";
+  alert.textContent = main.dataset.requestFailed;
+  document.getElementById("live-region").after(alert);
+}
+document.addEventListener("htmx:responseError", sayRequestFailed);
+document.addEventListener("htmx:sendError", sayRequestFailed);
+
 // Too long a text is answered 413 with the reason, which shows in the preview like any answer.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const editor = event.detail.target && event.detail.target.closest("[data-markdown-editor]");

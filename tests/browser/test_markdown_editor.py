@@ -69,3 +69,17 @@ def test_preview_without_javascript_sends_the_form_and_saves_nothing(browser, li
     expect(page.get_by_role("heading", level=1)).to_have_text("We keep every promise")
     assert Principle.objects.get(title="We keep every promise").explanation == SENT
     context.close()
+
+
+def test_a_preview_the_server_refuses_says_so_and_keeps_the_text(sign_in, live_server):
+    page = sign_in("olivia@acme.example")
+    page.goto(f"{live_server.url}/standards/principles/new/")
+    explanation = page.get_by_label("Explanation", exact=True)
+    explanation.fill(EXPLANATION)
+    # The session ended meanwhile, say: the server answers the preview with an error.
+    page.route("**/markdown/preview/", lambda route: route.fulfill(status=403, body="Forbidden"))
+    page.get_by_role("button", name="Preview Explanation").click()
+    expect(page.get_by_role("alert")).to_contain_text("That did not go through: nothing was changed.")
+    expect(explanation).to_be_visible()
+    expect(explanation).to_have_value(EXPLANATION)
+    assert not Principle.objects.filter(explanation=SENT).exists()

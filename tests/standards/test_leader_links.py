@@ -196,9 +196,13 @@ def test_a_pending_request_can_be_reminded_from_the_list(client, leo, nora, aske
     on_time, _late = asked
     remind = reverse("standards:progress-remind", args=[on_time.pk, nora.business_unit_id])
     assert remind in listed.text
-    response = client.post(remind, {"person": nora.pk})
-    assert response.status_code == 302
+    back = _ack_list(person=nora.pk, status="pending")
+    assert f'name="next" value="{back.replace("&", "&amp;")}"' in listed.text
+    response = client.post(remind, {"person": nora.pk, "next": back})
+    assert response["Location"] == back  # back to the list the button was on
     assert Reminder.objects.filter(recipient=nora, target_id=on_time.acknowledgements.get(person=nora).pk).exists()
+    elsewhere = client.post(remind, {"person": nora.pk, "next": "https://evil.example/"})
+    assert elsewhere["Location"] == reverse("standards:progress-pending", args=[on_time.pk, nora.business_unit_id])
 
 
 def _more_people(sales, n: int, standards) -> None:
