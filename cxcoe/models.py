@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -212,6 +212,16 @@ class UserQuerySet(models.QuerySet["User"]):
         if user.is_coe_staff:
             return self
         return self.filter(Q(pk=user.pk) | Q(business_unit__in=user.led_units_subtree()))
+
+    def matching(self, query: str) -> UserQuerySet:
+        """People whose name or address holds `query` (any case): first those whose name starts with it, then those
+        with a word of their name or their address starting with it, then the rest, by name. On PostgreSQL the
+        trigram indexes of migration 0015 serve the search, so it reads no more rows with 50,000 people."""
+        query = query.strip()
+        rank = Case(When(display_name__istartswith=query, then=0),
+                    When(Q(display_name__icontains=f" {query}") | Q(email__istartswith=query), then=1), default=2)
+        return (self.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
+                .alias(rank=rank).order_by("rank", "display_name", "email"))
 
     def editable_by(self, user) -> UserQuerySet:
         """CoE staff manage people, but only a site admin manages a site admin's account."""

@@ -36,6 +36,12 @@ def can_preview_markdown(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
+def can_look_up_people(user) -> bool:
+    """Searching the directory by name (the person pickers): CoE staff, who fill in the forms that name people (owners,
+    approvers, leaders). Anyone else types an address: the directory is not theirs to browse."""
+    return is_coe_staff(user)
+
+
 def can_read_sent_mail(user, email, *, site_admin_addresses: set[str]) -> bool:
     """CoE staff read the embedded mode's mail, except mail to a site admin (a password reset link, say), which
     only site admins read: it would let CoE staff into an account they may not manage."""
@@ -68,3 +74,4 @@ def _requires(check):
 coe_staff_required = _requires(is_coe_staff)
 dashboard_access_required = _requires(can_view_dashboard)
 markdown_preview_required = _requires(can_preview_markdown)
+people_lookup_required = _requires(can_look_up_people)

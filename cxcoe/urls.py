@@ -25,6 +25,7 @@ urlpatterns = [
     path("readyz", health.readiness, name="readyz"),
     path("manage/people/", people_views.person_list, name="person-list"),
     path("manage/people/export.csv", people_views.person_export, name="person-export"),
+    path("manage/people/lookup/", people_views.person_lookup, name="person-lookup"),
     path("manage/people/<int:pk>/", people_views.person_detail, name="person-detail"),
     path("manage/people/<int:pk>/edit/", people_views.person_edit, name="person-edit"),
     path("manage/people/<int:pk>/deactivate/", people_views.person_deactivate, name="person-deactivate"),

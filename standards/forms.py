@@ -21,6 +21,7 @@ from cxcoe.lib.forms import (
     model_form_field,
     search_field,
 )
+from cxcoe.lib.pickers import PersonPicker, UnitMultipleChoiceField, offer_lookup
 from cxcoe.lib.ranges import VERSION_NUMBER
 from cxcoe.models import BusinessUnit, ReviewRecord, User
 from cxcoe.reviews.forms import ReviewForm
@@ -31,10 +32,10 @@ from .models import Communication, CommunicationPlan, Principle, Standard, Stand
 class StandardSettingsForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     """Who owns, approves and must acknowledge a standard, and its review schedule. Its text is in versions."""
 
-    owner_email = forms.EmailField(label=_("Owner"), required=False,
+    owner_email = forms.EmailField(label=_("Owner"), required=False, widget=PersonPicker(),
                                    help_text=_("Keeps it right and reviews it. Empty: CoE staff do."))
     approver_email = forms.EmailField(
-        label=_("Approver"), required=False,
+        label=_("Approver"), required=False, widget=PersonPicker(),
         help_text=_("A leader or CoE staff member who approves new versions. Empty: any CoE staff member."))
 
     people_fields = {"owner_email": "owner", "approver_email": "approver"}
@@ -44,7 +45,8 @@ class StandardSettingsForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin
         model = Standard
         fields = ["code", "principle", "audience_units", "audience_role", "requires_acknowledgement", "ack_days",
                   "joiner_ack_days", "review_interval_days", "next_review_on"]
-        widgets = {"next_review_on": date_input(), "audience_units": forms.SelectMultiple(attrs={"size": 6})}
+        widgets = {"next_review_on": date_input()}
+        field_classes = {"audience_units": UnitMultipleChoiceField}
         help_texts = {"next_review_on": _("Set when the first version is approved; change it to move the review.")}
 
     def __init__(self, *args, **kwargs):
@@ -239,7 +241,7 @@ class MoveForm(forms.Form):
 class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     people_fields = {"owner_email": "owner"}
 
-    owner_email = forms.EmailField(label=_("Owner"),
+    owner_email = forms.EmailField(label=_("Owner"), widget=PersonPicker(),
                                    help_text=_("Email address of the person who runs this plan and gets its "
                                                "reminders."))
 
@@ -250,12 +252,12 @@ class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
                   "ends_on"]
         widgets = {
             "objective": MarkdownTextarea(attrs={"rows": 5}),
-            "audience_units": forms.SelectMultiple(attrs={"size": 6}),
             "standards": forms.SelectMultiple(attrs={"size": 6}),
             "principles": forms.SelectMultiple(attrs={"size": 6}),
             "starts_on": date_input(),
             "ends_on": date_input(),
         }
+        field_classes = {"audience_units": UnitMultipleChoiceField}
         help_texts = {
             "audience_units": _("People in these units and every unit below them. None: the whole organization. "
                                 "Hold Ctrl (⌘ on a Mac) to pick several."),
@@ -278,6 +280,7 @@ class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
         self._choices("principles").queryset = Principle.objects.filter(
             Q(is_archived=False) | linked_principles).order_by("position", "pk")
         self.fields["owner_email"].initial = (plan.owner if plan.owner_id else user).email
+        offer_lookup(self, user)
 
     def _choices(self, name: str) -> forms.ModelMultipleChoiceField:
         return cast(forms.ModelMultipleChoiceField, self.fields[name])
@@ -312,7 +315,7 @@ class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
 class CommunicationForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
     people_fields = {"owner_email": "owner"}
 
-    owner_email = forms.EmailField(label=_("Owner"),
+    owner_email = forms.EmailField(label=_("Owner"), widget=PersonPicker(),
                                    help_text=_("Email address of the person who prepares it and is reminded "
                                                "until it is ready."))
 
@@ -322,9 +325,10 @@ class CommunicationForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, f
         fields = ["title", "channel", "scheduled_on", "message"]
         widgets = {"scheduled_on": date_input(), "message": MarkdownTextarea(attrs={"rows": 8})}
 
-    def __init__(self, *args, plan: CommunicationPlan, **kwargs):
+    def __init__(self, *args, plan: CommunicationPlan, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
+        offer_lookup(self, user)
         current_owner = self.instance.owner if self.instance.owner_id else plan.owner
         self.fields["owner_email"].initial = current_owner.email
         self.fields["scheduled_on"].help_text = _("Between %(start)s and %(end)s, the plan's dates.") % {

@@ -152,10 +152,11 @@ FUZZ: dict[str, list[Scenario]] = {
     ],
     "standards.forms.CommunicationForm": [
         Scenario(_url("standards:communication-create", "plan"), _one(standards_forms.CommunicationForm,
-                                                                      plan=lambda o: o["plan"])),
+                                                                      plan=lambda o: o["plan"],
+                                                                      user=lambda o: o["olivia"])),
         Scenario(_url("standards:communication-edit", "communication"), _one(
-            standards_forms.CommunicationForm, plan=lambda o: o["plan"], instance=lambda o: o["communication"]),
-            target=lambda o: o["communication"]),
+            standards_forms.CommunicationForm, plan=lambda o: o["plan"], instance=lambda o: o["communication"],
+            user=lambda o: o["olivia"]), target=lambda o: o["communication"]),
     ],
     "standards.forms.StatusForm": [Scenario(_url("standards:communication-status", "communication"),
                                             _one(standards_forms.StatusForm), target=lambda o: o["communication"])],

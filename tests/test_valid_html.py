@@ -69,6 +69,9 @@ def test_forms_sent_back_with_errors_are_valid_html(client, olivia, eve, tmp_pat
     pages = {"sign-in.html": client.post(reverse("account_login"), {"login": eve.email, "password": "wrong"})}
     client.force_login(olivia)
     pages["principle-new.html"] = client.post(reverse("standards:principle-create"), {"title": "", "statement": ""})
+    # The pickers (cxcoe/lib/pickers.py) marked invalid, with what was picked kept.
+    pages["plan-new.html"] = client.post(reverse("standards:plan-create"), {"owner_email": "nobody@x.example"})
+    pages["unit-new.html"] = client.post(reverse("unit-create"), {"code": "", "leader_emails": "ghost@acme.example"})
     pages["password-change.html"] = client.post(reverse("account_change_password"), {"oldpassword": "wrong"})
     for name, response in pages.items():
         assert response.status_code == 200, name

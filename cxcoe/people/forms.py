@@ -1,7 +1,6 @@
 """The forms of the people, units and profile pages."""
 
 import functools
-import re
 import zoneinfo
 
 from django import forms
@@ -16,6 +15,7 @@ from ..lib.forms import (
     model_form_field,
     search_field,
 )
+from ..lib.pickers import PeoplePicker, PersonPicker, UnitChoiceField, split_emails
 from ..models import BusinessUnit, ReviewRecord, User
 from ..reviews.forms import ReviewForm
 
@@ -51,6 +51,7 @@ class PersonForm(BootstrapFormMixin, forms.ModelForm):
         formfield_callback = model_form_field
         model = User
         fields = ["display_name", "email", "business_unit", "job_title", "time_zone"]
+        field_classes = {"business_unit": UnitChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,13 +73,14 @@ class UnitForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
     leader_emails = forms.CharField(
         label=_("Leaders"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=PeoplePicker(),
         help_text=_("Email addresses of the people who lead this unit, separated by commas or new lines."),
     )
 
     owner_email = forms.EmailField(
         label=_("Review owner"),
         required=False,
+        widget=PersonPicker(),
         help_text=_("Confirms every so often that this unit's details are right. Empty: CoE staff do."),
     )
 
@@ -88,6 +90,7 @@ class UnitForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
         fields = ["code", "name", "parent", "is_active", "review_interval_days", "next_review_on"]
         help_texts = {"code": _("A stable key used by imports, such as SAL-01. It cannot change later.")}
         widgets = {"next_review_on": date_input()}
+        field_classes = {"parent": UnitChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,8 +119,7 @@ class UnitForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
         return days
 
     def clean_leader_emails(self) -> list[User]:
-        emails = list(dict.fromkeys(part.lower() for part in re.split(r"[\s,;]+", self.cleaned_data["leader_emails"])
-                                    if part))
+        emails = split_emails(self.cleaned_data["leader_emails"])
         leaders = list(User.objects.active().filter(email__in=emails))
         if unknown := sorted(set(emails) - {leader.email for leader in leaders}):
             raise forms.ValidationError(_("Nobody active has the address %(emails)s.") % {"emails": ", ".join(unknown)})
@@ -130,8 +132,8 @@ class DeactivateForm(BootstrapFormMixin, forms.Form):
 
 class PeopleFilterForm(BootstrapFormMixin, forms.Form):
     q = search_field()
-    unit = forms.ModelChoiceField(label=_("Business unit"), queryset=BusinessUnit.objects.all(), required=False,
-                                  empty_label=_("All units"))
+    unit = UnitChoiceField(label=_("Business unit"), queryset=BusinessUnit.objects.all(), required=False,
+                           empty_label=_("All units"))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))])
     role = forms.ChoiceField(label=_("Role"), required=False,

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from ..lib.forms import SEARCH_MAX_LENGTH
 from ..lib.submissions import save_once, saves_once
 from ..lib.types import AuthenticatedRequest
 from ..models import COE_STAFF_GROUP, AuditEvent, BusinessUnit, User
-from ..permissions import coe_staff_required
+from ..permissions import coe_staff_required, people_lookup_required
 from . import counts, open_items, services
 from .forms import DeactivateForm, PeopleFilterForm, PersonForm, ProfileForm, UnitForm, UnitReviewForm
 
@@ -76,6 +76,19 @@ def person_list(request: AuthenticatedRequest) -> HttpResponse:
     template = "cxcoe/_person_table.html" if partial else "cxcoe/person_list.html"
     return render(request, template, {"filters": filters, "page_obj": page, "people": page.object_list,
                                       "counted": counted})
+
+
+# Enough to find someone by a part of their name; a longer list is for the people page.
+LOOKUP_LIMIT = 20
+
+
+@people_lookup_required
+def person_lookup(request: AuthenticatedRequest) -> JsonResponse:
+    """The person pickers' search (cxcoe/lib/pickers.py): active people whose name or address holds `q`."""
+    query = request.GET.get("q", "")[:SEARCH_MAX_LENGTH].strip()
+    people = User.objects.active().matching(query).only("display_name", "email")[:LOOKUP_LIMIT] \
+        if len(query) >= 2 else []
+    return JsonResponse({"results": [{"email": person.email, "name": person.display_name} for person in people]})
 
 
 @coe_staff_required

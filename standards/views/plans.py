@@ -211,7 +211,8 @@ def communication_create(request: AuthenticatedRequest, pk: int) -> HttpResponse
     if plan.is_archived:
         messages.error(request, _("This plan is archived. Restore it before adding communications."))
         return redirect(plan)
-    form = CommunicationForm(request.POST or None, instance=Communication(plan=plan), plan=plan)
+    form = CommunicationForm(request.POST or None, instance=Communication(plan=plan), plan=plan,
+                             user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             communication = save_once(form, by=request.user, save=lambda: create_communication(
@@ -231,7 +232,7 @@ def communication_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This communication was sent; it can't change any more."))
         return redirect(communication)
     instance = Communication.objects.select_related("plan", "owner").get(pk=pk)
-    form = CommunicationForm(request.POST or None, instance=instance, plan=communication.plan)
+    form = CommunicationForm(request.POST or None, instance=instance, plan=communication.plan, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             saved = update_communication(communication=communication, by=request.user, **form.cleaned_data)

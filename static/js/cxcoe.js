@@ -16,10 +16,12 @@ document.addEventListener("click", (event) => {
   const field = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
   if (!field) return;
   event.preventDefault();
+  // A picker (static/js/pickers.js) hides its field behind a search box, which its label now names.
+  const control = field.tomselect ? field.tomselect.control_input : field;
   const fieldset = field.closest("fieldset");
-  const label = document.querySelector(`label[for="${CSS.escape(field.id)}"]`) || (fieldset && fieldset.querySelector("legend"));
-  (label || field).scrollIntoView({ block: "start" });
-  field.focus({ preventScroll: true });
+  const label = document.querySelector(`label[for="${CSS.escape(control.id)}"]`) || (fieldset && fieldset.querySelector("legend"));
+  (label || control).scrollIntoView({ block: "start" });
+  control.focus({ preventScroll: true });
 });
 
 // After an in-place (htmx) change, the focus is not lost and what the change says is read out.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from cxcoe.lib import queueing
 
@@ -94,3 +95,15 @@ def check_page(page, name: str) -> None:
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         assert summary == [], f"axe found problems on {name} at {label} width"
     page.set_viewport_size(DESKTOP)
+
+
+def pick(page, label: str, typed: str, choice: str) -> None:
+    """Choose in a picker (cxcoe/lib/pickers.py) as a person does: type part of a name into the search box that
+    `label` names, and click the option whose text starts with `choice`."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.locator("..").click()  # the box Tom Select draws round its text input
+    expect(box).to_be_focused()  # Tom Select moves the focus a moment after the click
+    box.press_sequentially(typed)
+    options = page.locator(f"#{box.get_attribute('aria-controls')}")
+    options.get_by_role("option", name=re.compile(rf"^{re.escape(choice)}")).first.click()
+    page.keyboard.press("Escape")

@@ -18,6 +18,8 @@ MATRIX = {
     "readyz": row(200, 200, 200, 200, 200, needs=["heartbeat"]),
     "person-list": row(LOGIN, 403, 403, 403, 200),
     "person-export": row(LOGIN, 403, 403, 403, 200),
+    # The person pickers' search: the directory is CoE staff's to browse (cxcoe.permissions.can_look_up_people).
+    "person-lookup": row(LOGIN, 403, 403, 403, 200),
     "person-detail": row(LOGIN, 404, 200, 404, 200, args=lambda o: [o["amir"].pk]),
     "person-edit": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["amir"].pk]),
     "person-deactivate": row(LOGIN, 403, 403, 403, 200, args=lambda o: [o["amir"].pk]),
