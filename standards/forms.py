@@ -259,8 +259,7 @@ class PlanForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.Mode
         }
         field_classes = {"audience_units": UnitMultipleChoiceField}
         help_texts = {
-            "audience_units": _("People in these units and every unit below them. None: the whole organization. "
-                                "Hold Ctrl (⌘ on a Mac) to pick several."),
+            "audience_units": _("People in these units and every unit below them. None: the whole organization."),
             "standards": _("Optional. Hold Ctrl (⌘ on a Mac) to pick several."),
             "principles": _("Optional. Hold Ctrl (⌘ on a Mac) to pick several."),
         }
