@@ -142,12 +142,23 @@ def prepare() -> None:
         "plan page": f"/standards/plans/{plan.pk}/",
         "communication page": f"/standards/communications/{communication.pk}/",
         "calendar": "/standards/calendar/",
+        "acknowledgements": "/standards/acknowledgements/",
+        "overdue acks": "/standards/acknowledgements/?status=overdue",
         "staff dashboard": "/dashboard/",
+    }
+    # A leader's own pages: their unit with its people's open items, and one of those people's CX record.
+    sales = BusinessUnit.objects.get(code="SAL")
+    amir = User.objects.get(email="amir@acme.example")
+    leader_pages = {
+        "leader: unit page": f"/manage/units/{sales.pk}/",
+        "leader: person page": f"/manage/people/{amir.pk}/",
+        "leader: overdue acks": f"/standards/acknowledgements/?unit={sales.pk}&status=overdue",
     }
     print(json.dumps({
         "sessions": {"staff": session(staff.email), "leader": session("leo@acme.example")},
         "pages": [("staff", name, url) for name, url in staff_pages.items()]
-                 + [("leader", "leader dashboard", "/dashboard/")],
+                 + [("leader", "leader dashboard", "/dashboard/")]
+                 + [("leader", name, url) for name, url in leader_pages.items()],
     }))
 
 

@@ -360,7 +360,10 @@ class Acknowledgement(models.Model):
                 name="acknowledgement_time_iff_done"),
         ]
         indexes = [models.Index(fields=["person", "status"], name="ack_person_status"),
-                   models.Index(fields=["version", "status"], name="ack_version_status")]
+                   models.Index(fields=["version", "status"], name="ack_version_status"),
+                   # The acknowledgement list's order, for every request and for those pending (and overdue).
+                   models.Index(fields=["due_on", "id"], name="ack_due"),
+                   models.Index(fields=["due_on", "id"], name="ack_pending_due", condition=Q(status="pending"))]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.version}"
