@@ -135,12 +135,10 @@ def acknowledgement_list(request: AuthenticatedRequest) -> HttpResponse:
                                                                           status))
                  if counted else Paginator(rows, PAGE_SIZE))
     page = paginator.get_page(request.GET.get("page"))
-    reminds = permissions.can_see_progress(user)
-    remind_units = permissions.progress_units(user) if reminds else None
-    in_scope = None if remind_units is None else set(remind_units.values_list("pk", flat=True))
     for row in page.object_list:  # a reminder goes through the pending list of the person's unit
-        row.can_remind = (reminds and row.status == Acknowledgement.Status.PENDING and row.person.business_unit_id
-                          is not None and (in_scope is None or row.person.business_unit_id in in_scope))
+        unit_of = row.person.business_unit
+        row.can_remind = (row.status == Acknowledgement.Status.PENDING and unit_of is not None
+                          and permissions.can_follow_up(user, unit_of))
     return render(request, "standards/acknowledgement_list.html", {
         "filters": filters, "page_obj": page, "rows": page.object_list, "person": person, "unit": unit,
         "status": status, "own_only": data.get("level") == "own", "today": today,
