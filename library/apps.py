@@ -1,5 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LibraryConfig(AppConfig):
     name = "library"
+    verbose_name = _("Library")
+
+    def ready(self) -> None:
+        from cxcoe import reviews
+
+        from . import sweeps, verbs
+        from .models import Resource
+        from .services.resources import retire_after_review
+
+        sweeps.register()
+        verbs.register_verbs()
+        reviews.register_retirer(Resource, retire_after_review)

@@ -97,6 +97,9 @@ class Principle(models.Model):
                                 help_text=_("Examples from everyday work."))
     is_archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its words last changed, or it was archived or restored: what links to it (library resources) asks to be
+    # checked again.
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = PrincipleQuerySet.as_manager()
 

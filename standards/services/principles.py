@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxcoe.audit import record_event
@@ -31,6 +32,8 @@ def create_principle(*, by: User, **values) -> Principle:
 def update_principle(*, principle: Principle, by: User, **values) -> Principle:
     principle = Principle.objects.select_for_update().get(pk=principle.pk)
     if edit := save_edit(principle, values, fields=PRINCIPLE_FIELDS, service="update_principle"):
+        principle.changed_at = timezone.now()
+        principle.save(update_fields=["changed_at"])
         record_event(actor=by, verb="principle.updated", target=principle, details=edit.details)
     return principle
 
@@ -40,7 +43,8 @@ def set_principle_archived(*, principle: Principle, by: User, archived: bool) ->
     principle = Principle.objects.select_for_update().get(pk=principle.pk)
     if principle.is_archived != archived:
         principle.is_archived = archived
-        principle.save(update_fields=["is_archived"])
+        principle.changed_at = timezone.now()
+        principle.save(update_fields=["is_archived", "changed_at"])
         record_event(actor=by, verb="principle.archived" if archived else "principle.restored", target=principle)
     return principle
 
