@@ -20,6 +20,7 @@ from cxcoe.notifications import mailbox
 from standards.services.calendar import create_calendar_feed
 from standards.services.versions import submit_version
 
+from .library.factories import make_resource
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 
 ROLES = ["anonymous", "employee", "leader", "other_leader", "coe_staff"]
@@ -69,6 +70,10 @@ MAKERS: dict[str, Callable[["LazyObjects"], object]] = {
     "communication": lambda o: CommunicationFactory(plan=o["plan"], owner=o["olivia"], channel="email",
                                                     status="ready"),
     "token": lambda o: create_calendar_feed(person=o["leo"]).token,
+    # Published for Sales and Support (the other leader's Operations is outside), owned by CoE staff.
+    "resource": lambda o: make_resource(by=o["olivia"], title="Calling back after a complaint", publish=True,
+                                        audience_units=[o["sales"], o["support"]]),
+    "draft_resource": lambda o: make_resource(by=o["olivia"], title="A draft nobody else sees"),
 }
 
 
