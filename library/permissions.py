@@ -56,3 +56,15 @@ def can_deliver(user: User, request: ContentRequest) -> bool:
 def can_see_freshness_report(user: User) -> bool:
     """The library's freshness by owner and by principle, and the archive suggestions."""
     return user.is_coe_staff
+
+
+def sections_for(user: User) -> list[str]:
+    """The library's tabs that this person can use: everyone reads the library and asks for content; My reviews is
+    for CoE staff and whoever owns a published resource; the freshness report is CoE staff's."""
+    sections = ["resources"]
+    if user.is_coe_staff or Resource.objects.published().filter(owner=user).exists():
+        sections.append("reviews")
+    sections.append("requests")
+    if can_see_freshness_report(user):
+        sections.append("freshness")
+    return sections

@@ -1,8 +1,22 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from .views import resources, reviews
 
 app_name = "library"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="library/index.html"), name="index"),
+    path("", resources.resource_list, name="resource-list"),
+    path("export.csv", resources.resource_export, name="resource-export"),
+    path("new/", resources.resource_create, name="resource-create"),
+    path("reviews/", reviews.my_reviews, name="my-reviews"),
+    path("reviews/selected/", reviews.my_reviews_bulk, name="my-reviews-bulk"),
+    path("freshness/", reviews.freshness_report, name="freshness"),
+    path("<int:pk>/", resources.resource_detail, name="resource-detail"),
+    path("<int:pk>/edit/", resources.resource_edit, name="resource-edit"),
+    path("<int:pk>/publish/", resources.resource_publish, name="resource-publish"),
+    path("<int:pk>/archive/", resources.resource_archive, name="resource-archive"),
+    path("<int:pk>/restore/", resources.resource_restore, name="resource-restore"),
+    path("<int:pk>/review/", resources.resource_review, name="resource-review"),
+    path("<int:pk>/revisions/compare/", resources.revision_compare, name="revision-compare"),
+    path("<int:pk>/revisions/<int:number>/", resources.revision_detail, name="revision-detail"),
 ]

@@ -1,11 +1,13 @@
-"""A readable word-level comparison of two versions of a standard."""
+"""A readable word-level comparison of two versions of a standard (and of other things kept in versions)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
+from django.db import models
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -41,13 +43,18 @@ def word_diff(old: str, new: str) -> SafeString:
 
 
 def compare_versions(old: StandardVersion, new: StandardVersion) -> list[FieldChange]:
-    """Each text field of the two versions, compared as the words a reader sees: the Markdown rendered to plain
-    text first, so that "**five**" is not shown as a change of asterisks and a real edit stands out."""
+    return compare_fields(old, new, VERSION_TEXT_FIELDS, labels_from=StandardVersion)
+
+
+def compare_fields(old: Any, new: Any, fields: list[str], *, labels_from: type[models.Model]) -> list[FieldChange]:
+    """Each text field of two versions of something, compared as the words a reader sees: the Markdown rendered to
+    plain text first, so that "**five**" is not shown as a change of asterisks and a real edit stands out. The
+    labels are the verbose names of `labels_from`'s fields."""
     changes = []
-    for name in VERSION_TEXT_FIELDS:
+    for name in fields:
         before, after = getattr(old, name), getattr(new, name)
         words_before, words_after = plain_text(before or ""), plain_text(after or "")
-        label = own_field(StandardVersion, name).verbose_name
+        label = own_field(labels_from, name).verbose_name
         changes.append(FieldChange(str(label).capitalize(), before != after, word_diff(words_before, words_after),
                                    formatting_only=before != after and words_before == words_after))
     return changes

@@ -16,7 +16,8 @@ from .test_permission_matrix import MATRIX
 
 # A notification's own link marks it read, then goes to what it is about: the one GET that writes, by design
 # (the inbox's links must work from an email, and a read marker is not an action someone could regret).
-WRITE_BY_DESIGN = {"notification-open"}
+# A library resource's page counts the reader, once a person a day: the library's measure of what is used.
+WRITE_BY_DESIGN = {"notification-open", "library:resource-detail"}
 
 
 def _changed_tables(before: dict, after: dict) -> list[str]:

@@ -110,9 +110,12 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def model_form_field(db_field, **kwargs):
-    """Every model form's fields, as Django makes them, but many-to-many choices through the field above."""
+    """Every model form's fields, as Django makes them, but many-to-many choices through the field above, and
+    addresses typed without a scheme read as https (Django 6's default)."""
     if isinstance(db_field, models.ManyToManyField):
         kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")  # an address typed without its scheme
     return db_field.formfield(**kwargs)
 
 

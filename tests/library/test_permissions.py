@@ -1,9 +1,30 @@
-"""The library app's URLs, for every role → the status that role gets."""
+"""The library app's URLs, for every role → the status that role gets.
+
+"resource" is published for Sales and Support (the leader's and the employee's units; the other leader's Operations
+is outside its audience) and owned by CoE staff; "draft_resource" is a draft only its owner and CoE staff see.
+"""
 
 from ..permissions import LOGIN, matrix_test, row
 
+RESOURCE = {"args": lambda o: [o["resource"].pk]}
+DRAFT = {"args": lambda o: [o["draft_resource"].pk]}
+
 MATRIX = {
-    "library:index": row(LOGIN, 200, 200, 200, 200),
+    "library:resource-list": row(LOGIN, 200, 200, 200, 200),
+    "library:resource-export": row(LOGIN, 200, 200, 200, 200),
+    "library:resource-create": row(LOGIN, 403, 403, 403, 200),
+    # Anyone may open their review queue: it lists what they own, which may be nothing.
+    "library:my-reviews": row(LOGIN, 200, 200, 200, 200),
+    "library:my-reviews-bulk": row(LOGIN, 200, 200, 200, 200, method="post"),
+    "library:freshness": row(LOGIN, 403, 403, 403, 200),
+    "library:resource-detail": row(LOGIN, 200, 200, 404, 200, **RESOURCE),
+    "library:resource-edit": row(LOGIN, 403, 403, 404, 200, **RESOURCE),
+    "library:resource-publish": row(LOGIN, 404, 404, 404, 302, method="post", **DRAFT),
+    "library:resource-archive": row(LOGIN, 403, 403, 404, 200, **RESOURCE),
+    "library:resource-restore": row(LOGIN, 403, 403, 404, 403, method="post", **RESOURCE),
+    "library:resource-review": row(LOGIN, 403, 403, 404, 200, method="post", **RESOURCE),
+    "library:revision-compare": row(LOGIN, 200, 200, 404, 200, **RESOURCE),
+    "library:revision-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["resource"].pk, 1]),
 }
 
 test_permission_matrix = matrix_test(MATRIX)
