@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from cxcoe.lib.editor import MarkdownTextarea
 from cxcoe.lib.forms import (
     BootstrapFormMixin,
+    ModelMultipleChoiceField,
     OnceFormMixin,
     ServiceValuesMixin,
     active_person_by_email,
@@ -206,7 +207,7 @@ class BulkReviewForm(BootstrapFormMixin, forms.Form):
     ACTIONS = [("confirm", _("Confirm the selected")), ("reassign", _("Reassign the selected"))]
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect)
-    selected = forms.ModelMultipleChoiceField(label=_("Resources"), queryset=Resource.objects.none(),
+    selected = ModelMultipleChoiceField(label=_("Resources"), queryset=Resource.objects.none(),
                                               widget=forms.CheckboxSelectMultiple,
                                               error_messages={"required": _("Tick at least one resource.")})
     still_holds = forms.BooleanField(

@@ -33,9 +33,13 @@ from cxcoe.lib import forms as lib_forms
 from cxcoe.models import BusinessUnit, ImportJob, Reminder, Rollup
 from cxcoe.notifications import forms as notifications_forms
 from cxcoe.people import forms as people_forms
+from library import forms as library_forms
+from library.models import Resource
+from library.views.reviews import review_queue
 from standards import forms as standards_forms
 from standards.services.versions import submit_version
 
+from .library.factories import make_resource
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
 from .tables import PROJECT_APPS, count_rows
 
@@ -166,6 +170,25 @@ FUZZ: dict[str, list[Scenario]] = {
         Scenario(_url("standards:calendar"), _one(standards_forms.CalendarFilterForm), method="get"),
         Scenario(_url("standards:calendar-export"), _one(standards_forms.CalendarFilterForm), method="get"),
     ],
+    "library.forms.ResourceForm": [
+        Scenario(_url("library:resource-create"), _one(library_forms.ResourceForm, user=lambda o: o["olivia"])),
+        Scenario(_url("library:resource-edit", "resource"), _one(library_forms.ResourceForm,
+                                                                user=lambda o: o["olivia"],
+                                                                instance=lambda o: o["resource"]),
+                 target=lambda o: o["resource"]),
+    ],
+    "library.forms.ResourceReviewForm": [Scenario(_url("library:resource-review", "resource"),
+                                                  _one(library_forms.ResourceReviewForm, item=lambda o: o["resource"],
+                                                       by=lambda o: o["olivia"], links_changed=True),
+                                                  target=lambda o: o["resource"])],
+    "library.forms.ArchiveForm": [Scenario(_url("library:resource-archive", "resource"),
+                                           _one(library_forms.ArchiveForm), target=lambda o: o["resource"])],
+    "library.forms.ResourceFilterForm": [Scenario(_url("library:resource-list"),
+                                                  _one(library_forms.ResourceFilterForm, user=lambda o: o["olivia"]),
+                                                  method="get", extra=PAGE)],
+    "library.forms.BulkReviewForm": [Scenario(lambda o: reverse("library:my-reviews-bulk"), lambda o: [
+        library_forms.BulkReviewForm(queue=review_queue(o["olivia"], timezone.localdate()))],
+        target=lambda o: o["resource"])],
 }
 
 
@@ -319,9 +342,15 @@ def fuzz_objects(olivia, leo, amir, eve, sales, support):
     ImportJob.objects.create(created_by=olivia, status=ImportJob.Status.INVALID)
     Reminder.objects.create(recipient=amir, kind="review.due", target_type=ContentType.objects.get_for_model(
         BusinessUnit), target_id=sales.pk, period="2026-03-09/before-7", status=Reminder.Status.FAILED)
+    resource = make_resource(by=olivia, publish=True, principles=[principle], standards=[standard],
+                             audience_units=[sales, support], tags=["complaints"])
+    make_resource(by=olivia, title="A draft for the review queue")
+    # Due within a month, so that it is in olivia's review queue (My reviews).
+    Resource.objects.filter(pk=resource.pk).update(next_review_on=timezone.localdate() + timedelta(days=5))
+    resource.refresh_from_db()
     return {"olivia": olivia, "leo": leo, "amir": amir, "eve": eve, "sales": sales, "principle": principle,
             "standard": standard, "submitted": submitted, "drafted": drafted, "plan": plan,
-            "communication": communication}
+            "communication": communication, "resource": resource}
 
 
 SCENARIOS = [(name, index) for name, scenarios in sorted(FUZZ.items()) for index in range(len(scenarios))]
