@@ -8,11 +8,13 @@ class LibraryConfig(AppConfig):
 
     def ready(self) -> None:
         from cxcoe import reviews
+        from standards import uses as standard_uses
 
-        from . import sweeps, verbs
+        from . import sweeps, uses, verbs
         from .models import Resource
         from .services.resources import retire_after_review
 
         sweeps.register()
         verbs.register_verbs()
         reviews.register_retirer(Resource, retire_after_review)
+        standard_uses.register(uses.flagged_for_standard)

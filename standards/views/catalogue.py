@@ -26,7 +26,7 @@ from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.models import AuditEvent, ReviewRecord, User
 from cxcoe.permissions import coe_staff_required
 
-from .. import permissions, tallies
+from .. import permissions, tallies, uses
 from ..forms import (
     ApproveForm,
     RetireForm,
@@ -206,6 +206,7 @@ def _detail_context(request: AuthenticatedRequest, standard: Standard) -> dict:
         "progress": progress,
         "page_obj": progress["page_obj"] if progress else None,
         "history": describe.events(_history(standard)[:10], viewer=user) if (is_editor or user.is_coe_staff) else [],
+        "to_check": uses.to_check(standard, user) if (is_editor or user.is_coe_staff) else [],
         "today": timezone.localdate(),
     }
 

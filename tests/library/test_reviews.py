@@ -223,3 +223,16 @@ def test_updated_outcome_leads_to_the_edit_and_saving_records_the_review(client,
     assert linked.impact_customers == "Customers hear back within four hours."
     assert reviews.reviews_of(linked).get().outcome == "updated"
     assert linked.revisions.count() == 2
+
+
+def test_the_standards_page_lists_the_resources_still_to_check(client, linked, standard, amir, olivia):
+    client.force_login(olivia)
+    page = client.get(reverse("standards:standard-detail", args=[standard.pk])).content.decode()
+    assert "Answering within a day" not in page
+    revise_standard(standard, olivia, approver=UserFactory(coe_staff=True), statement="Within 4 h.")
+    page = client.get(reverse("standards:standard-detail", args=[standard.pk])).content.decode()
+    assert "Library resources still to check against this version" in page
+    assert linked.get_absolute_url() in page
+    review_resource(resource=linked, by=amir, outcome="confirmed", impact_holds=True, links_hold=True)
+    page = client.get(reverse("standards:standard-detail", args=[standard.pk])).content.decode()
+    assert "Library resources still to check" not in page
