@@ -18,3 +18,9 @@ class LibraryConfig(AppConfig):
         verbs.register_verbs()
         reviews.register_retirer(Resource, retire_after_review)
         standard_uses.register(uses.flagged_for_standard)
+
+    def seed_demo(self, *, stdout) -> None:
+        """Called by `manage.py seed_demo` once the demo organization and its standards exist."""
+        from . import demo
+
+        demo.seed(stdout)
