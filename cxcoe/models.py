@@ -95,6 +95,11 @@ class ReviewCycle(models.Model):
         today = today or timezone.localdate()
         return self.next_review_on is not None and self.next_review_on < today
 
+    @property
+    def review_kind(self) -> str:
+        """What the item is, in words, where reviews of several kinds are listed together (My work)."""
+        return str(self._meta.verbose_name)
+
 
 class ReviewRecord(models.Model):
     """One review of a ReviewCycle item: who, when, what they concluded."""
