@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from library import metrics as library_metrics
 from standards import kinds as standard_kinds
 from standards import metrics as standard_metrics
 from standards import tallies as standard_tallies
@@ -89,6 +90,8 @@ def programme_figures(user: User, today: date) -> dict[str, Any]:
                    f"{standard_list}?review=stale"),
             Figure(BusinessUnit.objects.stale(today).count(), _("units past their review date"),
                    f"{reverse('unit-list')}?review=stale"),
+            Figure(library_metrics.freshness(today).stale, _("library resources past their review date"),
+                   f"{reverse('library:resource-list')}?freshness=stale"),
             Figure(standards.communications_overdue, _("communications past their date, not sent"),
                    f"{calendar}?due=overdue"),
         ],

@@ -15,6 +15,7 @@ from standards.models import Acknowledgement, Standard
 from standards.services.versions import submit_version
 
 from ..factories import BusinessUnitFactory, UserFactory
+from ..library.factories import make_resource
 from ..standards.factories import (
     CommunicationFactory,
     PlanFactory,
@@ -202,6 +203,8 @@ def programme(olivia, oscar, leo, eve, bianca, support, sales, asks_support):
                             period="2026-03-09/before-7",
                             target_type=ContentType.objects.get_for_model(Acknowledgement),
                             target_id=Acknowledgement.objects.get(standard=overdue, person=bianca).pk)
+    make_resource(by=olivia, title="Old guide", publish=True, today=today - timedelta(days=100))
+    make_resource(by=olivia, title="Fresh guide", publish=True, today=today)
     return {"overdue": overdue, "stale": stale}
 
 
@@ -216,6 +219,7 @@ def test_olivia_sees_each_figure_with_its_number_and_the_list_behind_it(client, 
         "acknowledgements overdue": (1, "/standards/acknowledgements/?status=overdue"),
         "standards past their review date": (1, "/standards/?review=stale"),
         "units past their review date": (1, "/manage/units/?review=stale"),
+        "library resources past their review date": (1, "/library/?freshness=stale"),
         "communications past their date, not sent": (1, "/standards/calendar/?due=overdue"),
         "versions waiting for another approver": (1, "/standards/?status=awaiting&approver=others"),
         "communications due in the next 7 days": (2, "/standards/calendar/?due=week"),
@@ -240,6 +244,7 @@ def test_following_each_figure_lists_those_same_items(client, olivia, programme)
         ("CX-STD-020", "eve@acme.example")]
     assert [s.code for s in opened("standards past their review date")["standards"]] == ["CX-STD-021"]
     assert [u.code for u in opened("units past their review date")["units"]] == ["SUP"]
+    assert [r.title for r in opened("library resources past their review date")["resources"]] == ["Old guide"]
     assert [c.title for c in opened("communications past their date, not sent")["due_entries"]] == [
         "Late newsletter"]
     assert [c.title for c in opened("communications due in the next 7 days")["due_entries"]] == [
