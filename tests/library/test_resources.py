@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from cxcoe.models import AuditEvent
 from library.models import Resource
@@ -11,6 +12,7 @@ from library.services.resources import (
     archive_resource,
     create_resource,
     publish_resource,
+    reassign_resources,
     restore_resource,
     update_resource,
 )
@@ -111,3 +113,55 @@ def test_tags_are_shared_and_lowercased(olivia):
     second = make_resource(by=olivia, title="Other", tags=["complaints"])
     assert sorted(first.tags.values_list("name", flat=True)) == ["calls", "complaints"]
     assert first.tags.get(name="complaints") == second.tags.get()
+
+
+def test_publishing_twice_is_refused_and_keeps_one_revision(olivia):
+    resource = make_resource(by=olivia, publish=True, today=TODAY)
+    with pytest.raises(ValidationError):
+        publish_resource(resource=resource, by=olivia, today=TODAY)
+    assert resource.revisions.count() == 1
+
+
+def test_only_coe_staff_restore(olivia, amir):
+    resource = make_resource(by=olivia, owner=amir, publish=True, today=TODAY)
+    archive_resource(resource=resource, by=amir, note="Done with")
+    with pytest.raises(ValidationError):
+        restore_resource(resource=resource, by=amir, today=TODAY)
+    resource.refresh_from_db()
+    assert resource.status == Resource.Status.ARCHIVED
+
+
+def test_reassigning_to_someone_who_left_is_refused(olivia, amir, bianca):
+    resource = make_resource(by=olivia, owner=amir, publish=True, today=TODAY)
+    bianca.is_active = False
+    bianca.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError):
+        reassign_resources(resources=[resource], by=olivia, owner=bianca)
+    resource.refresh_from_db()
+    assert resource.owner == amir
+
+
+def test_the_create_form_sent_twice_saves_one_resource(client, olivia):
+    client.force_login(olivia)
+    form = client.get(reverse("library:resource-create")).context["form"]
+    data = {"submission_token": form["submission_token"].value(), "kind": "article", "title": "Twice",
+            "summary": "Sent twice", "body": "Body", "audience_role": "everyone", "review_interval_days": "90",
+            "owner_email": olivia.email}
+    first = client.post(reverse("library:resource-create"), data)
+    second = client.post(reverse("library:resource-create"), data)
+    assert first.status_code == second.status_code == 302
+    assert Resource.objects.filter(title="Twice").count() == 1
+    assert second["Location"] == first["Location"]
+
+
+def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(client, olivia):
+    client.force_login(olivia)
+    response = client.post(reverse("library:resource-create"), {
+        "kind": "video", "title": "A film", "summary": "Watch it", "audience_role": "everyone",
+        "review_interval_days": "90", "tags": "x" * 41})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "url" in form.errors
+    assert "tags" in form.errors
+    assert 'value="A film"' in response.content.decode()
+    assert not Resource.objects.exists()
