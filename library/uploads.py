@@ -223,6 +223,9 @@ class ResourceFileField(forms.FileField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _help_text())
+        # The model field's max_length would refuse a long name; check_upload shortens it instead (to NAME_MAX,
+        # keeping its extension), since the stored name is generated anyway.
+        kwargs.pop("max_length", None)
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ",".join(ALLOWED))
 
