@@ -383,3 +383,42 @@ def test_a_file_streamed_to_disk_is_checked_from_disk(settings):
     with late_binary, pytest.raises(ValidationError) as refused:
         check_upload(late_binary)
     assert refused.value.code == "content_mismatch"
+
+
+# Through the resource form's page
+
+
+def _edit_data(client, url: str) -> dict:
+    form = client.get(url).context["form"]
+    return {name: value for name, value in form.initial.items() if value is not None and name != "file"} | {
+        "audience_units": [unit.pk for unit in form.initial["audience_units"]]}
+
+
+def test_the_edit_page_shows_a_refused_file_beside_its_field_and_stores_nothing(client, olivia, olivia_publishes,
+                                                                                 media_root):
+    before = stored_files(media_root)
+    client.force_login(olivia)
+    url = reverse("library:resource-edit", args=[olivia_publishes.pk])
+    data = _edit_data(client, url) | {"file": upload("Journey map.png", SVG_WITH_SCRIPT, "image/png")}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": [
+        "This file ends in .png but is an SVG image, which can't be uploaded whatever its name."]}
+    assert "This file ends in .png but is an SVG image" in response.text
+    assert stored_files(media_root) == before
+    assert olivia_publishes.revisions.count() == 1
+
+
+def test_the_edit_page_replaces_the_file_and_the_revision_keeps_the_old_one(client, olivia, olivia_publishes,
+                                                                             media_root):
+    client.force_login(olivia)
+    url = reverse("library:resource-edit", args=[olivia_publishes.pk])
+    data = _edit_data(client, url) | {"change_note": "The 2027 script",
+                                      "file": upload("../Call-back script 2027.pdf", pdf_bytes("Four hours"))}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    resource = Resource.objects.get(pk=olivia_publishes.pk)
+    assert (resource.file_name, resource.file_type) == ("Call-back script 2027.pdf", PDF_TYPE)
+    assert list(resource.revisions.order_by("number").values_list("file", flat=True)) == [
+        olivia_publishes.file.name, resource.file.name]
+    assert len(stored_files(media_root)) == 2
