@@ -28,7 +28,7 @@ class FileType:
     label: str
     mime_type: str
     # What the content is, in a sentence: "It looks like a PNG image".
-    described: Promise | str = ""
+    described: Promise | str
     # An Office file's main part, which its ZIP container must hold beside [Content_Types].xml.
     main_part: str = ""
 
@@ -40,14 +40,14 @@ class FileType:
 
 PDF = FileType("PDF", "application/pdf", gettext_lazy("a PDF document"))
 DOCX = FileType("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                main_part="word/document.xml")
+                gettext_lazy("a Word document"), main_part="word/document.xml")
 PPTX = FileType("PPTX", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                main_part="ppt/presentation.xml")
+                gettext_lazy("a PowerPoint presentation"), main_part="ppt/presentation.xml")
 XLSX = FileType("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                main_part="xl/workbook.xml")
+                gettext_lazy("an Excel workbook"), main_part="xl/workbook.xml")
 PNG = FileType("PNG", "image/png", gettext_lazy("a PNG image"))
 JPEG = FileType("JPEG", "image/jpeg", gettext_lazy("a JPEG image"))
-CSV = FileType("CSV", "text/csv")
+CSV = FileType("CSV", "text/csv", gettext_lazy("CSV text"))
 ZIP_MIME_TYPES = {"application/zip", DOCX.mime_type, PPTX.mime_type, XLSX.mime_type}
 
 ALLOWED = {".pdf": PDF, ".docx": DOCX, ".pptx": PPTX, ".xlsx": XLSX, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG,
@@ -126,8 +126,8 @@ def _described(matches: list) -> str:
 def _check_office(upload: UploadedFile, file_type: FileType, extension: str) -> None:
     """An Office file is a ZIP container holding [Content_Types].xml and its kind's main part; only the central
     directory is read, nothing is unpacked."""
-    wrong = _("This file ends in %(ext)s but is not a %(label)s document: save it from the program that made it "
-              "as %(label)s, and upload it again.") % {"ext": extension, "label": file_type.label}
+    wrong = _("This file ends in %(ext)s but is not %(what)s: save it as %(label)s from the program that made "
+              "it, and upload it again.") % {"ext": extension, "what": file_type.described, "label": file_type.label}
     try:
         upload.seek(0)
         with zipfile.ZipFile(upload.file) as container:
@@ -194,8 +194,8 @@ def check_upload(upload: UploadedFile) -> UploadedFile:
         if active := _active_content(head, matches):
             raise _refused(_("This file ends in %(ext)s but is %(what)s, which can't be uploaded whatever its "
                              "name.") % {"ext": extension, "what": active}, "active")
-        message = _("This file ends in %(ext)s but its content is not %(label)s.") % {
-            "ext": extension, "label": file_type.label}
+        message = _("This file ends in %(ext)s but its content is not %(what)s.") % {
+            "ext": extension, "what": file_type.described}
         if seems := _described(matches):
             message += " " + _("It looks like %(what)s: give it the extension of what it is.") % {"what": seems}
         raise _refused(message, "content_mismatch")

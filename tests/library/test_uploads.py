@@ -129,15 +129,15 @@ def test_other_extensions_are_refused_naming_what_the_library_takes(name):
 def test_a_png_named_pdf_is_refused_for_what_it_is():
     error = refusal("Call-back script.pdf", png_bytes())
     assert error.code == "content_mismatch"
-    assert error.message == ("This file ends in .pdf but its content is not PDF. It looks like a PNG image: give it "
-                             "the extension of what it is.")
+    assert error.message == ("This file ends in .pdf but its content is not a PDF document. It looks like a PNG "
+                             "image: give it the extension of what it is.")
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [
-    ("Playbook.docx", office_bytes(main_part=""), "ends in .docx but is not a DOCX document"),  # a plain ZIP
-    ("Playbook.docx", office_bytes("word/document.xml", content_types=False), "is not a DOCX document"),
-    ("Scorecard.xlsx", office_bytes("word/document.xml"), "is not a XLSX document"),  # a DOCX, named a spreadsheet
-    ("Town hall.pptx", pdf_bytes(), "is not PPTX. It looks like a PDF document"),
+    ("Playbook.docx", office_bytes(main_part=""), "ends in .docx but is not a Word document: save it as DOCX"),
+    ("Playbook.docx", office_bytes("word/document.xml", content_types=False), "is not a Word document"),
+    ("Scorecard.xlsx", office_bytes("word/document.xml"), "is not an Excel workbook"),  # a DOCX named .xlsx
+    ("Town hall.pptx", pdf_bytes(), "is not a PowerPoint presentation. It looks like a PDF document"),
 ], ids=["plain-zip", "no-content-types", "docx-named-xlsx", "pdf-named-pptx"])
 def test_an_office_file_must_be_the_container_its_extension_claims(name, content, says):
     error = refusal(name, content)
