@@ -251,8 +251,30 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missi
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploaded files: the file system under MEDIA_ROOT in the embedded mode; S3-compatible object storage, shared by
+# every web server, when a bucket is named. Files are private: no ACL, signed addresses only, never overwritten
+# (their names are generated anyway), and served through the library's download views, not the bucket's address.
+AWS_STORAGE_BUCKET_NAME = env("CXCOE_S3_BUCKET") or env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("CXCOE_S3_ENDPOINT_URL") or env("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = env("CXCOE_S3_REGION") or env("AWS_S3_REGION_NAME") or None
+    # Unset, django-storages and boto3 find the keys their own way: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in
+    # the environment, or the machine's role.
+    if env("CXCOE_S3_ACCESS_KEY_ID"):
+        AWS_S3_ACCESS_KEY_ID = env("CXCOE_S3_ACCESS_KEY_ID")
+        AWS_S3_SECRET_ACCESS_KEY = env("CXCOE_S3_SECRET_ACCESS_KEY")
+    AWS_S3_ADDRESSING_STYLE = env("CXCOE_S3_ADDRESSING_STYLE") or None
+    AWS_LOCATION = env("CXCOE_S3_LOCATION")
+    AWS_S3_CUSTOM_DOMAIN = None
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = 300
+    AWS_S3_FILE_OVERWRITE = False
+    MEDIA_STORAGE = "storages.backends.s3.S3Storage"
+else:
+    MEDIA_STORAGE = "django.core.files.storage.FileSystemStorage"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -374,6 +396,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 CXCOE_IMPORT_MAX_BYTES = int(env("CXCOE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# The largest file a library resource takes, in MiB.
+CXCOE_LIBRARY_MAX_UPLOAD_MB = int(env("CXCOE_LIBRARY_MAX_UPLOAD_MB", "25"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = CXCOE_IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -22,6 +22,7 @@ from cxcoe.reviews.forms import ReviewForm
 from standards.models import Principle, Standard
 
 from .models import Resource, Tag
+from .uploads import ResourceFileField
 
 TAGS_MAX = 12
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -55,7 +56,7 @@ class ResourceForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.
             "principles": forms.CheckboxSelectMultiple,
             "standards": forms.SelectMultiple(attrs={"size": 6}),
         }
-        field_classes = {"audience_units": UnitMultipleChoiceField}
+        field_classes = {"audience_units": UnitMultipleChoiceField, "file": ResourceFileField}
         help_texts = {
             "body": _("For articles, playbooks, templates, checklists and case studies."),
             "url": _("For a video or a link: where it is, starting with https://."),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import resources, reviews
+from .views import files, resources, reviews
 
 app_name = "library"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/review/", resources.resource_review, name="resource-review"),
     path("<int:pk>/revisions/compare/", resources.revision_compare, name="revision-compare"),
     path("<int:pk>/revisions/<int:number>/", resources.revision_detail, name="revision-detail"),
+    path("<int:pk>/download/", files.resource_download, name="resource-download"),
+    path("<int:pk>/revisions/<int:number>/download/", files.revision_download, name="revision-download"),
 ]

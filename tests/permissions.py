@@ -20,8 +20,9 @@ from cxcoe.notifications import mailbox
 from standards.services.calendar import create_calendar_feed
 from standards.services.versions import submit_version
 
-from .library.factories import make_resource
+from .library.factories import make_file_resource, make_resource
 from .standards.factories import CommunicationFactory, PlanFactory, PrincipleFactory, StandardFactory, publish_standard
+from .steps import read_to_the_end
 
 ROLES = ["anonymous", "employee", "leader", "other_leader", "coe_staff"]
 LOGIN = 302  # LoginRequiredMiddleware sends anonymous visitors to the sign-in page
@@ -74,6 +75,9 @@ MAKERS: dict[str, Callable[["LazyObjects"], object]] = {
     "resource": lambda o: make_resource(by=o["olivia"], title="Calling back after a complaint", publish=True,
                                         audience_units=[o["sales"], o["support"]]),
     "draft_resource": lambda o: make_resource(by=o["olivia"], title="A draft nobody else sees"),
+    # A PDF, published like "resource" (its revision 1 keeps the same file).
+    "file_resource": lambda o: make_file_resource(by=o["olivia"], publish=True,
+                                                  audience_units=[o["sales"], o["support"]]),
 }
 
 
@@ -101,6 +105,7 @@ def check_row(client, person, role: str, name: str, spec: dict, objects: LazyObj
         client.force_login(person)
     url = url_of(name, spec, objects)
     response = getattr(client, spec["method"])(url)
+    read_to_the_end(response)  # a download's file is open until its response is read
     assert response.status_code == spec["statuses"][role], f"{role} on {name}"
     if spec["method"] == "post":  # a POST-only view never acts on GET
         assert client.get(url).status_code in {LOGIN, 403, 404, 405}

@@ -28,6 +28,12 @@ def csv_lines(response) -> list[str]:
     return b"".join(response.streaming_content).decode().splitlines()
 
 
+def read_to_the_end(response) -> bytes:
+    """A response's body, a streamed one read as a browser reads it: to its end, which closes it (a download's
+    file with it). Closing one by hand would fire request_finished, which closes the test's database connection."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def audit_events(target, verb: str) -> list[AuditEvent]:
     """The audit trail's events of one verb about one object."""
     return list(AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(target),

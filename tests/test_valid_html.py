@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from .permissions import ROLES, url_of
+from .steps import read_to_the_end
 from .test_permission_matrix import MATRIX
 
 # The W3C Nu Html Checker from npm (bin/node-modules installs it), run with Java; bin/test-env.py reads the same.
@@ -38,6 +39,7 @@ def _html_pages(client, person, role, objects) -> dict[str, str]:
     for name in sorted(names) + (VISITOR_PAGES if person is None else []):
         url = url_of(name, MATRIX[name], objects) if name in MATRIX else reverse(name)
         response = client.get(url)
+        read_to_the_end(response)  # a download's file is open until its response is read
         if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
             pages[f"{role}-{name.replace(':', '-')}.html"] = response.text
     return pages

@@ -8,6 +8,7 @@ from ..permissions import LOGIN, matrix_test, row
 
 RESOURCE = {"args": lambda o: [o["resource"].pk]}
 DRAFT = {"args": lambda o: [o["draft_resource"].pk]}
+FILE = {"args": lambda o: [o["file_resource"].pk]}
 
 MATRIX = {
     "library:resource-list": row(LOGIN, 200, 200, 200, 200),
@@ -25,6 +26,9 @@ MATRIX = {
     "library:resource-review": row(LOGIN, 403, 403, 404, 200, method="post", **RESOURCE),
     "library:revision-compare": row(LOGIN, 200, 200, 404, 200, **RESOURCE),
     "library:revision-detail": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["resource"].pk, 1]),
+    # "file_resource" is a PDF published like "resource"; its revision 1 keeps the same file.
+    "library:resource-download": row(LOGIN, 200, 200, 404, 200, **FILE),
+    "library:revision-download": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["file_resource"].pk, 1]),
 }
 
 test_permission_matrix = matrix_test(MATRIX)
