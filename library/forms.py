@@ -60,7 +60,6 @@ class ResourceForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.
         help_texts = {
             "body": _("For articles, playbooks, templates, checklists and case studies."),
             "url": _("For a video or a link: where it is, starting with https://."),
-            "file": _("For a file: PDF, Word, PowerPoint, Excel, PNG, JPEG or CSV."),
             "standards": _("Optional. Hold Ctrl (⌘ on a Mac) to pick several. When one of them changes, you are "
                            "asked to check this resource."),
             "principles": _("Optional. The CX principles it puts into practice."),
