@@ -87,13 +87,14 @@ def _model_of(model_or_type) -> type[models.Model] | None:
 
 
 def _openable(rows: models.QuerySet, viewer: User | None) -> models.QuerySet:
-    """Marks each row the viewer may open (`is_open`): a model whose QuerySet has `visible_to` opens the rows it
+    """Marks each row the viewer may open (`audit_may_open`, a name no model's property takes: a content request's
+    `is_open` says whether it waits for triage): a model whose QuerySet has `visible_to` opens the rows it
     returns for them; any other model's rows open for whoever sees the page naming them. No viewer opens none."""
     if viewer is None:
-        return rows.annotate(is_open=Value(False))
+        return rows.annotate(audit_may_open=Value(False))
     scoped = rows.model._default_manager.all()
     if hasattr(scoped, "visible_to"):
-        return rows.annotate(is_open=Exists(scoped.visible_to(viewer).filter(pk=OuterRef("pk"))))
+        return rows.annotate(audit_may_open=Exists(scoped.visible_to(viewer).filter(pk=OuterRef("pk"))))
     return rows
 
 
@@ -117,7 +118,7 @@ def names(wanted: Iterable[tuple[Any, Any]], *, viewer: User | None) -> dict[tup
         if namer.related:  # select_related() with no names would follow every foreign key
             rows = rows.select_related(*namer.related)
         for row in _openable(rows, viewer):
-            may_open = getattr(row, "is_open", True) and hasattr(row, "get_absolute_url")
+            may_open = getattr(row, "audit_may_open", True) and hasattr(row, "get_absolute_url")
             found[(model, str(row.pk))] = Name(str(namer.kind), namer.name(row),
                                                row.get_absolute_url() if may_open else "")
     return found
