@@ -48,9 +48,24 @@ def can_triage(user: User) -> bool:
     return user.is_coe_staff
 
 
+def triage_refusal(user: User) -> str | None:
+    if not can_triage(user):
+        return _("Only CoE staff accept, decline, merge and assign content requests.")
+    return None
+
+
 def can_deliver(user: User, request: ContentRequest) -> bool:
     """Linking the resource that answers an accepted request: CoE staff and the request's owner."""
     return user.is_coe_staff or (request.owner_id is not None and request.owner_id == user.pk)
+
+
+def deliver_refusal(user: User, request: ContentRequest) -> str | None:
+    if not can_deliver(user, request):
+        return _("Only CoE staff and the request's owner deliver it.")
+    if not request.is_open:
+        return _("This request is %(status)s: there is nothing left to deliver.") % {
+            "status": request.get_status_display().lower()}
+    return None
 
 
 def can_see_freshness_report(user: User) -> bool:
