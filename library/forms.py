@@ -1,9 +1,14 @@
-"""Forms of the library: a resource, its review, the list's filters, and My reviews' bulk actions."""
+"""Forms of the library: a resource, its review, the list's filters, My reviews' bulk actions, and content requests
+(asking, the queue's filters, and the triage forms of a request's page)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import cast
+
 from django import forms
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxcoe.lib.editor import MarkdownTextarea
@@ -13,15 +18,16 @@ from cxcoe.lib.forms import (
     OnceFormMixin,
     ServiceValuesMixin,
     active_person_by_email,
+    day_field,
     model_form_field,
     search_field,
 )
-from cxcoe.lib.pickers import PersonPicker, UnitChoiceField, UnitMultipleChoiceField
+from cxcoe.lib.pickers import PersonPicker, UnitChoiceField, UnitMultipleChoiceField, offer_lookup
 from cxcoe.models import BusinessUnit, ReviewRecord, User
 from cxcoe.reviews.forms import ReviewForm
 from standards.models import Principle, Standard
 
-from .models import Resource, Tag
+from .models import ContentRequest, Resource, Tag
 from .uploads import ResourceFileField
 
 TAGS_MAX = 12
@@ -229,3 +235,149 @@ class BulkReviewForm(BootstrapFormMixin, forms.Form):
         if data.get("action") == "reassign" and not data.get("owner_email"):
             self.add_error("owner_email", _("Enter the email address of the new owner."))
         return data
+
+
+TEXT_MAX_LENGTH = 4000
+# A target date further out than this is a typing slip, not a plan.
+TARGET_WITHIN = timedelta(days=730)
+
+
+class RequestForm(OnceFormMixin, BootstrapFormMixin, forms.ModelForm):
+    """What someone asks the CoE for. The team starts as the person's own unit."""
+
+    details = forms.CharField(label=_("More detail (optional)"), required=False, max_length=TEXT_MAX_LENGTH,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("Who will use it, when, and anything that already exists."))
+    why = forms.CharField(label=_("Why it matters to customers"), max_length=TEXT_MAX_LENGTH,
+                          widget=forms.Textarea(attrs={"rows": 3}),
+                          help_text=_("What customers go through today, and what would change for them."),
+                          error_messages={"required": _("Say why it matters to customers: the CoE decides on it.")})
+
+    class Meta:
+        formfield_callback = model_form_field
+        model = ContentRequest
+        fields = ["need", "details", "team", "why", "urgency"]
+        field_classes = {"team": UnitChoiceField}
+        widgets = {"urgency": forms.RadioSelect}
+        error_messages = {"need": {"required": _("Say what you need, in a sentence.")}}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        team = cast(forms.ModelChoiceField, self.fields["team"])
+        team.queryset = BusinessUnit.objects.filter(is_active=True)
+        team.empty_label = _("No one team")
+        team.help_text = _("The team the content is for. It starts as your own.")
+        if not self.is_bound and user.business_unit_id:
+            self.initial.setdefault("team", user.business_unit_id)
+
+
+class RequestFilterForm(BootstrapFormMixin, forms.Form):
+    """The queue's filters for CoE staff; someone else's own list keeps the search and the status."""
+
+    q = search_field(_("Search what was asked"))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), ("open", _("Open: new or accepted")),
+                                        *ContentRequest.Status.choices])
+    urgency = forms.ChoiceField(label=_("How urgent"), required=False,
+                                choices=[("", _("Any urgency")), *ContentRequest.Urgency.choices])
+    team = UnitChoiceField(label=_("Team"), queryset=BusinessUnit.objects.all(), required=False,
+                           empty_label=_("Any team"), help_text=_("With the teams below it."))
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+
+    STAFF_ONLY = ("urgency", "team", "owner")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_coe_staff:
+            for name in self.STAFF_ONLY:
+                del self.fields[name]
+            return
+        owners = User.objects.filter(pk__in=ContentRequest.objects.exclude(owner=None).values("owner")).exclude(
+            pk=user.pk).order_by("display_name", "email").values_list("pk", "display_name")
+        owner = cast(forms.ChoiceField, self.fields["owner"])
+        owner.choices = [("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody yet")),
+                         *((str(pk), name) for pk, name in owners)]
+
+
+class AcceptForm(ServiceValuesMixin, BootstrapFormMixin, forms.Form):
+    """Accept with an owner, who writes or finds the content, and a target date."""
+
+    people_fields = {"owner_email": "owner"}
+
+    owner_email = forms.EmailField(label=_("Owner"), widget=PersonPicker(),
+                                   help_text=_("Who writes or finds the content. They are told."),
+                                   error_messages={"required": _("Choose who writes or finds the content.")})
+    target_on = day_field(_("Target date (optional)"), required=False)
+
+    def __init__(self, *args, user: User, request: ContentRequest | None = None, **kwargs):
+        kwargs.setdefault("prefix", "accept")
+        super().__init__(*args, **kwargs)
+        self.fields["owner_email"].initial = (request.owner if request and request.owner_id else user).email
+        offer_lookup(self, user)
+
+    def clean_owner_email(self) -> User | None:
+        return active_person_by_email(self.cleaned_data["owner_email"])
+
+    def clean_target_on(self) -> date | None:
+        value = self.cleaned_data["target_on"]
+        today = timezone.localdate()
+        if value is not None and value < today:
+            raise forms.ValidationError(_("The target date can't be in the past."))
+        if value is not None and value > today + TARGET_WITHIN:
+            raise forms.ValidationError(_("Choose a date within the next two years."))
+        return value
+
+
+class AssignForm(AcceptForm):
+    """Change an accepted request's owner or target date; it starts with the ones it has."""
+
+    def __init__(self, *args, user: User, request: ContentRequest | None = None, **kwargs):
+        kwargs.setdefault("prefix", "assign")
+        super().__init__(*args, user=user, request=request, **kwargs)
+        self.fields["target_on"].initial = request.target_on if request else None
+
+    def clean_target_on(self) -> date | None:
+        # A date already set stays allowed when it has passed: the owner is late, not the form.
+        initial = self.fields["target_on"].initial
+        if self.data.get(self.add_prefix("target_on")) and self.cleaned_data["target_on"] == initial:
+            return initial
+        return super().clean_target_on()
+
+
+class DeclineForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Why it is declined"), max_length=TEXT_MAX_LENGTH,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("The person who asked reads this. Point them to what already exists "
+                                         "where you can."),
+                             error_messages={"required": _("Say why, so the person who asked understands.")})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "decline")
+        super().__init__(*args, **kwargs)
+
+
+class MergeForm(BootstrapFormMixin, forms.Form):
+    into = forms.ModelChoiceField(label=_("Merge into"), queryset=ContentRequest.objects.none(),
+                                  empty_label=_("Choose an open request"),
+                                  help_text=_("An open request asking for the same thing. This one is delivered "
+                                              "with it, and the person who asked is told."),
+                                  error_messages={"required": _("Choose the request to merge into.")})
+
+    def __init__(self, *args, request: ContentRequest, **kwargs):
+        kwargs.setdefault("prefix", "merge")
+        super().__init__(*args, **kwargs)
+        into = cast(forms.ModelChoiceField, self.fields["into"])
+        into.queryset = ContentRequest.objects.open().exclude(pk=request.pk).order_by("need", "pk")
+
+
+class DeliverForm(BootstrapFormMixin, forms.Form):
+    resource = forms.ModelChoiceField(label=_("Resource that answers it"), queryset=Resource.objects.none(),
+                                      empty_label=_("Choose a published resource"),
+                                      help_text=_("Everyone who asked for it is told, with a link."),
+                                      error_messages={"required": _("Choose the published resource.")})
+
+    def __init__(self, *args, user: User, **kwargs):
+        kwargs.setdefault("prefix", "deliver")
+        super().__init__(*args, **kwargs)
+        resource = cast(forms.ModelChoiceField, self.fields["resource"])
+        resource.queryset = Resource.objects.published().visible_to(user).order_by("title", "pk")

@@ -119,8 +119,8 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def matrix_objects(mail_dir, media_root, olivia, leo, amir, sales, support) -> LazyObjects:
+def matrix_objects(mail_dir, media_root, olivia, leo, amir, eve, sales, support) -> LazyObjects:
     """The objects the permission matrix's rows name, each made when first asked for (tests/permissions.py).
     With `mail_dir`: the sent-mail pages read the one email that "sent_mail" keeps there; with `media_root`, the
     library's files are stored in the test's own folder."""
-    return LazyObjects(olivia=olivia, leo=leo, amir=amir, sales=sales, support=support)
+    return LazyObjects(olivia=olivia, leo=leo, amir=amir, eve=eve, sales=sales, support=support)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cxcoe.models import BusinessUnit, ImportJob, Notification, Reminder, WorkerHeartbeat
 from cxcoe.notifications import mailbox
+from library.services.requests import request_content
 from standards.services.calendar import create_calendar_feed
 from standards.services.versions import submit_version
 
@@ -78,6 +79,10 @@ MAKERS: dict[str, Callable[["LazyObjects"], object]] = {
     # A PDF, published like "resource" (its revision 1 keeps the same file).
     "file_resource": lambda o: make_file_resource(by=o["olivia"], publish=True,
                                                   audience_units=[o["sales"], o["support"]]),
+    # Asked for by the employee for Support, still new: nobody owns it yet.
+    "content_request": lambda o: request_content(by=o["eve"], need="A checklist for calling back after a complaint",
+                                                 why="Customers who complained wait for a call that never comes.",
+                                                 team=o["support"], urgency="high"),
 }
 
 

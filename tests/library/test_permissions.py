@@ -29,6 +29,24 @@ MATRIX = {
     # "file_resource" is a PDF published like "resource"; its revision 1 keeps the same file.
     "library:resource-download": row(LOGIN, 200, 200, 404, 200, **FILE),
     "library:revision-download": row(LOGIN, 200, 200, 404, 200, args=lambda o: [o["file_resource"].pk, 1]),
+    # Content requests: CoE staff see the queue, everyone else the requests they made or deliver.
+    "library:request-list": row(LOGIN, 200, 200, 200, 200, needs=["content_request"]),
+    "library:request-export": row(LOGIN, 200, 200, 200, 200, needs=["content_request"]),
+    "library:request-create": row(LOGIN, 200, 200, 200, 200),
+    # The employee's own request: she and CoE staff open it; for anyone else it does not exist.
+    "library:request-detail": row(LOGIN, 200, 404, 404, 200, args=lambda o: [o["content_request"].pk]),
+    # Triage is CoE staff's (sent empty, the form comes back with its errors); the one who asked sees, may not act.
+    "library:request-accept": row(LOGIN, 403, 404, 404, 200, args=lambda o: [o["content_request"].pk],
+                                  method="post"),
+    "library:request-decline": row(LOGIN, 403, 404, 404, 200, args=lambda o: [o["content_request"].pk],
+                                   method="post"),
+    "library:request-merge": row(LOGIN, 403, 404, 404, 200, args=lambda o: [o["content_request"].pk],
+                                 method="post"),
+    "library:request-assign": row(LOGIN, 403, 404, 404, 200, args=lambda o: [o["content_request"].pk],
+                                  method="post"),
+    # Delivering: CoE staff and the request's owner (it has none yet, so not the one who asked).
+    "library:request-deliver": row(LOGIN, 403, 404, 404, 200, args=lambda o: [o["content_request"].pk],
+                                   method="post", needs=["resource"]),
 }
 
 test_permission_matrix = matrix_test(MATRIX)
