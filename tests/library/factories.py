@@ -7,7 +7,8 @@ import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from library.models import Resource
+from library.models import ContentRequest, Resource
+from library.services.requests import request_content
 from library.services.resources import create_resource, publish_resource
 from library.uploads import check_upload
 
@@ -108,3 +109,7 @@ def make_file_resource(*, by, title="Call-back script (PDF)", publish=False, nam
     """A resource of the file kind, with a checked PDF as its file."""
     return make_resource(by=by, title=title, publish=publish, kind=Resource.Kind.FILE, body="",
                          file=checked_upload(name, content), **values)
+def make_request(*, by, need="A checklist for calling back after a complaint", **values) -> ContentRequest:
+    """A new content request, asked for through the service as the create page asks."""
+    fields = {"why": "Customers who complained wait for a call that never comes.", "urgency": "normal", **values}
+    return request_content(by=by, need=need, **fields)
