@@ -35,6 +35,7 @@ from cxcoe.notifications import forms as notifications_forms
 from cxcoe.people import forms as people_forms
 from library import forms as library_forms
 from library.models import Resource
+from library.services.requests import accept_request, request_content
 from library.views.reviews import review_queue
 from standards import forms as standards_forms
 from standards.services.versions import submit_version
@@ -166,6 +167,28 @@ FUZZ: dict[str, list[Scenario]] = {
                                             _one(standards_forms.StatusForm), target=lambda o: o["communication"])],
     "standards.forms.PlanFilterForm": [Scenario(_url("standards:plan-list"), _one(standards_forms.PlanFilterForm),
                                                 method="get", extra=PAGE)],
+    "library.forms.RequestForm": [Scenario(_url("library:request-create"),
+                                           _one(library_forms.RequestForm, user=lambda o: o["eve"]), person="eve")],
+    "library.forms.RequestFilterForm": [
+        Scenario(_url("library:request-list"), _one(library_forms.RequestFilterForm, user=lambda o: o["olivia"]),
+                 method="get", extra=PAGE),
+        Scenario(_url("library:request-list"), _one(library_forms.RequestFilterForm, user=lambda o: o["eve"]),
+                 person="eve", method="get", extra=PAGE),
+        Scenario(_url("library:request-export"), _one(library_forms.RequestFilterForm, user=lambda o: o["olivia"]),
+                 method="get"),
+    ],
+    "library.forms.AcceptForm": [Scenario(_url("library:request-accept", "asked"), _one(
+        library_forms.AcceptForm, user=lambda o: o["olivia"], request=lambda o: o["asked"]),
+        target=lambda o: o["asked"])],
+    "library.forms.AssignForm": [Scenario(_url("library:request-assign", "accepted"), _one(
+        library_forms.AssignForm, user=lambda o: o["olivia"], request=lambda o: o["accepted"]),
+        target=lambda o: o["accepted"])],
+    "library.forms.DeclineForm": [Scenario(_url("library:request-decline", "asked"), _one(library_forms.DeclineForm),
+                                           target=lambda o: o["asked"])],
+    "library.forms.MergeForm": [Scenario(_url("library:request-merge", "asked"), _one(
+        library_forms.MergeForm, request=lambda o: o["asked"]), target=lambda o: o["asked"])],
+    "library.forms.DeliverForm": [Scenario(_url("library:request-deliver", "accepted"), _one(
+        library_forms.DeliverForm, user=lambda o: o["olivia"]), target=lambda o: o["accepted"])],
     "standards.forms.CalendarFilterForm": [
         Scenario(_url("standards:calendar"), _one(standards_forms.CalendarFilterForm), method="get"),
         Scenario(_url("standards:calendar-export"), _one(standards_forms.CalendarFilterForm), method="get"),
@@ -348,9 +371,13 @@ def fuzz_objects(olivia, leo, amir, eve, sales, support):
     # Due within a month, so that it is in olivia's review queue (My reviews).
     Resource.objects.filter(pk=resource.pk).update(next_review_on=timezone.localdate() + timedelta(days=5))
     resource.refresh_from_db()
+    # A new content request to triage, and an accepted one to assign and deliver (the resource above).
+    asked = request_content(by=eve, need="A call-back checklist", why="Nobody calls back.", team=support)
+    accepted = request_content(by=amir, need="A deal review template", why="Deals stall.", team=sales)
+    accept_request(request=accepted, by=olivia, owner=leo)
     return {"olivia": olivia, "leo": leo, "amir": amir, "eve": eve, "sales": sales, "principle": principle,
             "standard": standard, "submitted": submitted, "drafted": drafted, "plan": plan,
-            "communication": communication, "resource": resource}
+            "communication": communication, "resource": resource, "asked": asked, "accepted": accepted}
 
 
 SCENARIOS = [(name, index) for name, scenarios in sorted(FUZZ.items()) for index in range(len(scenarios))]
