@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from library.services.requests import request_content
+
 from .permissions import ROLES, url_of
 from .steps import read_to_the_end
 from .test_permission_matrix import MATRIX
@@ -75,6 +77,11 @@ def test_forms_sent_back_with_errors_are_valid_html(client, olivia, eve, tmp_pat
     pages["plan-new.html"] = client.post(reverse("standards:plan-create"), {"owner_email": "nobody@x.example"})
     pages["unit-new.html"] = client.post(reverse("unit-create"), {"code": "", "leader_emails": "ghost@acme.example"})
     pages["password-change.html"] = client.post(reverse("account_change_password"), {"oldpassword": "wrong"})
+    # A content request's page with its triage forms side by side, one sent back with its errors.
+    asked = request_content(by=eve, need="A call-back checklist", why="Nobody calls back.")
+    pages["request-new.html"] = client.post(reverse("library:request-create"), {"need": "", "urgency": "soon"})
+    pages["request-accept.html"] = client.post(reverse("library:request-accept", args=[asked.pk]),
+                                               {"accept-owner_email": "ghost@acme.example"})
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert "data-error-summary" in response.text, name

@@ -46,7 +46,7 @@ MATRIX = {
                                   method="post"),
     # Delivering: CoE staff and the request's owner (it has none yet, so not the one who asked).
     "library:request-deliver": row(LOGIN, 403, 404, 404, 200, args=lambda o: [o["content_request"].pk],
-                                   method="post", needs=["resource"]),
+                                   method="post"),
 }
 
 test_permission_matrix = matrix_test(MATRIX)
