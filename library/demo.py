@@ -1,6 +1,6 @@
 """The library part of the demo organization: about 40 resources of every kind, some stale, some drafts, one
-archived and a few linked to a standard that changed since. Called by `manage.py seed_demo` through
-LibraryConfig.seed_demo, after the standards demo.
+archived and a few linked to a standard that changed since; and content requests at each stage of the advisory
+service (`seed_requests`). Called by `manage.py seed_demo` through LibraryConfig.seed_demo, after the standards demo.
 
 Every write goes through the services, so the audit log tells the same story as the pages. Where the story needs
 the past (a resource published months ago, now stale), the dates are moved back right after the service call.
@@ -8,6 +8,7 @@ the past (a resource published months ago, now stale), the dates are moved back 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,8 +17,9 @@ from django.utils import timezone
 from cxcoe.models import BusinessUnit, User
 from standards.models import Principle, Standard
 
-from .models import Resource, ResourceRevision, ResourceView
+from .models import ContentRequest, Resource, ResourceRevision, ResourceView
 from .search import index_for_search
+from .services.requests import accept_request, decline_request, deliver_request, merge_request, request_content
 from .services.resources import archive_resource, create_resource, publish_resource, update_resource
 
 OLIVIA, LEO, NADIA = "olivia@acme.example", "leo@acme.example", "nadia@acme.example"
@@ -209,3 +211,81 @@ def _edit_one(resource: Resource, by: User) -> None:
     """The complaint call-back playbook was edited after publication: it has a second revision to compare."""
     update_resource(resource=resource, by=by, change_note="Call back within one working day, not two",
                     body=resource.body.replace("within two working days", "within one working day"))
+
+
+# (key, who asks, their team's code, what, why, urgency, days ago): each request as it was asked.
+ASKED = [
+    ("callback", "bianca@acme.example", "SUP-T1", "A script for calling back a customer who complained",
+     "Customers who complained tell us the call back felt like a second complaint: agents improvise, and some "
+     "argue about the original problem again.", ContentRequest.Urgency.HIGH, 3),
+    ("tier1", "eve@acme.example", "SUP-T1", "Call-back scripts for Tier 1",
+     "New agents in Tier 1 don't know what to say when they call a customer back, so they put it off and the "
+     "customer waits.", ContentRequest.Urgency.NORMAL, 2),
+    ("errors", "kemi@acme.example", "DIG-WEB", "Examples of plain-language error messages for the app",
+     "Customers call Support to understand what an error in the app means; a clear message would save them the "
+     "call.", ContentRequest.Urgency.LOW, 6),
+    ("bill", "tom@acme.example", "OPS-BIL", "A checklist for explaining a surprise bill",
+     "A higher bill than expected is our first reason for complaints in Billing, and each agent explains it "
+     "differently.", ContentRequest.Urgency.HIGH, 12),
+    ("onboarding", "amir@acme.example", "SAL-ENT", "A template for the first 90 days of a new enterprise account",
+     "New enterprise customers say nobody tells them what happens after they sign.", ContentRequest.Urgency.NORMAL,
+     20),
+    ("poster", "sara@acme.example", "SUP-FLD", "A poster of our CX principles for the service vans",
+     "Customers meet our field technicians more than anyone else at Acme.", ContentRequest.Urgency.LOW, 25),
+    ("handover", "leo@acme.example", "SAL", "A playbook for handing a deal over to onboarding",
+     "Customers repeat everything they told Sales to the onboarding team: the journey breaks at the hand-over.",
+     ContentRequest.Urgency.NORMAL, 40),
+]
+DETAILS = {
+    "callback": "Something agents can keep open during the call: how to open, how to listen, what to promise.",
+    "bill": "The three most common causes, and what to offer the customer for each.",
+}
+
+
+def _published(resources: Iterable[Resource] | Mapping[str, Resource]) -> list[Resource]:
+    """The published ones, the hand-over article first: it answers the request the demo delivers."""
+    found = resources.values() if isinstance(resources, Mapping) else resources
+    published = [resource for resource in found if resource.status == Resource.Status.PUBLISHED]
+    return sorted(published, key=lambda resource: not resource.title.startswith("Handover"))
+
+
+def seed_requests(stdout, resources: Iterable[Resource] | Mapping[str, Resource]) -> None:
+    """Seed the content requests once: new, accepted (with an owner and a date), declined, merged and delivered
+    (with a published resource of `resources`, the hand-over article when it is there). A second run finds the
+    requests and changes nothing."""
+    if ContentRequest.objects.exists():
+        stdout.write(f"Demo content requests already there: {ContentRequest.objects.count()}.")
+        return
+    emails = {email for _key, email, *_rest in ASKED} | {OLIVIA, LEO, NADIA}
+    people = {person.email: person for person in User.objects.filter(email__in=emails)}
+    units = {unit.code: unit for unit in BusinessUnit.objects.filter(code__in=[row[2] for row in ASKED])}
+    olivia = people[OLIVIA]
+    today = timezone.localdate()
+    asked: dict[str, ContentRequest] = {}
+    for key, email, code, need, why, urgency, days_ago in ASKED:
+        if email not in people:
+            continue
+        asked[key] = request_content(by=people[email], need=need, why=why, details=DETAILS.get(key, ""),
+                                     team=units.get(code), urgency=urgency)
+        # Demo back-dating: the request was asked `days_ago` days ago.
+        ContentRequest.objects.filter(pk=asked[key].pk).update(
+            created_at=timezone.now() - timedelta(days=days_ago))
+
+    if "bill" in asked:
+        accept_request(request=asked["bill"], by=olivia, owner=people.get(NADIA, olivia),
+                       target_on=today + timedelta(days=21))
+    if "onboarding" in asked:
+        accept_request(request=asked["onboarding"], by=olivia, owner=olivia, target_on=today + timedelta(days=10))
+    if "poster" in asked:
+        decline_request(request=asked["poster"], by=olivia,
+                        reason="The principles are for every team to put in their own words, not on a poster. Your "
+                               "ambassador can run the team meeting kit with the field technicians instead.")
+    if "tier1" in asked and "callback" in asked:
+        merge_request(request=asked["tier1"], by=olivia, into=asked["callback"])
+    published = _published(resources)
+    if "handover" in asked and published:
+        accept_request(request=asked["handover"], by=olivia, owner=olivia, target_on=today + timedelta(days=7))
+        deliver_request(request=asked["handover"], by=olivia, resource=published[0])
+    by_status = {status: ContentRequest.objects.filter(status=status).count() for status in ContentRequest.Status}
+    stdout.write("Demo content requests ready: " + ", ".join(
+        f"{count} {ContentRequest.Status(status).label.lower()}" for status, count in by_status.items()) + ".")
