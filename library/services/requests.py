@@ -27,7 +27,9 @@ ASSIGN_FIELDS = ["owner", "target_on"]
 
 
 def _locked(request: ContentRequest) -> ContentRequest:
-    return ContentRequest.objects.select_for_update().select_related("requested_by", "owner").get(pk=request.pk)
+    # Locks the request's row alone: PostgreSQL can't lock the nullable side of the owner's outer join.
+    return (ContentRequest.objects.select_for_update(of=("self",)).select_related("requested_by", "owner")
+            .get(pk=request.pk))
 
 
 def _stamp() -> str:
@@ -153,7 +155,7 @@ def merge_request(*, request: ContentRequest, by: User, into: ContentRequest) ->
     if into.pk == request.pk:
         raise ValidationError({"into": _("A request can't be merged into itself.")})
     # Both rows locked, in one order, so two merges of the same pair the other way round don't deadlock.
-    locked = {row.pk: row for row in ContentRequest.objects.select_for_update()
+    locked = {row.pk: row for row in ContentRequest.objects.select_for_update(of=("self",))
               .select_related("requested_by", "owner").filter(pk__in=[request.pk, into.pk]).order_by("pk")}
     request, into = locked[request.pk], locked[into.pk]
     if request.status == ContentRequest.Status.MERGED and request.merged_into_id == into.pk:
@@ -213,9 +215,9 @@ def assign_request(*, request: ContentRequest, by: User, owner: User, target_on:
 def deliver_request(*, request: ContentRequest, by: User, resource: Resource) -> ContentRequest:
     """Link the published resource that answers an open request; the requests merged into it are delivered with
     it, and everyone who asked is told."""
+    request = _locked(request)  # who owns it now decides who may deliver it
     if not permissions.can_deliver(by, request):
         raise ValidationError(permissions.deliver_refusal(by, request))
-    request = _locked(request)
     if request.status == ContentRequest.Status.DELIVERED and request.resource_id == resource.pk:
         return request
     if not request.is_open:
@@ -226,7 +228,7 @@ def deliver_request(*, request: ContentRequest, by: User, resource: Resource) ->
         raise ValidationError({"resource": _("\u201c%(title)s\u201d is not published: deliver a published "
                                              "resource.") % {"title": resource}})
     now = timezone.now()
-    merged = list(ContentRequest.objects.select_for_update().select_related("requested_by")
+    merged = list(ContentRequest.objects.select_for_update(of=("self",)).select_related("requested_by")
                   .filter(merged_into=request, status=ContentRequest.Status.MERGED).order_by("pk"))
     for row in [request, *merged]:
         row.status, row.resource, row.delivered_at = ContentRequest.Status.DELIVERED, resource, now
