@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -134,32 +133,28 @@ def request_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: AuthenticatedRequest, item: ContentRequest, **sent) -> HttpResponse:
-    """The request's page; `sent` holds a form sent back with errors, shown in place of its empty one."""
+    """The request's page, with the forms of the steps this person may take; `sent` holds a form sent back with
+    errors, shown in place of its empty one."""
     user = request.user
     can_triage = permissions.can_triage(user)
     can_deliver = item.is_open and permissions.can_deliver(user, item)
     forms: dict = {}
     if can_triage and item.status == Status.NEW:
-        forms["accept_form"] = sent.get("accept_form") or AcceptForm(user=user, request=item)
+        forms["accept_form"] = AcceptForm(user=user, request=item)
     if can_triage and item.status == Status.ACCEPTED:
-        forms["assign_form"] = sent.get("assign_form") or AssignForm(user=user, request=item)
+        forms["assign_form"] = AssignForm(user=user, request=item)
     if can_triage and item.is_open:
-        forms["decline_form"] = sent.get("decline_form") or DeclineForm()
-        forms["merge_form"] = sent.get("merge_form") or MergeForm(request=item)
+        forms["decline_form"] = DeclineForm()
+        forms["merge_form"] = MergeForm(request=item)
     if can_deliver:
-        forms["deliver_form"] = sent.get("deliver_form") or DeliverForm(user=user)
+        forms["deliver_form"] = DeliverForm(user=user)
     forms |= sent  # a form sent back with errors stays in sight, even when the request moved on meanwhile
     record = AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(ContentRequest),
                                        target_id=str(item.pk)).select_related("actor", "target_type")
     merged = list(item.merged.select_related("requested_by").order_by("created_at", "pk"))
     into = item.merged_into
-    try:
-        resource_url = item.resource.get_absolute_url() if item.resource else ""
-    except NoReverseMatch:  # the resource pages come with their own change; until then the title shows unlinked
-        resource_url = ""
     context = {
-        "item": item, "resource_url": resource_url, "can_triage": can_triage, "can_deliver": can_deliver,
-        "merged": merged,
+        "item": item, "can_triage": can_triage, "can_deliver": can_deliver, "merged": merged,
         "into_visible": into is not None and ContentRequest.objects.visible_to(user).filter(pk=into.pk).exists(),
         "history": describe.events(record.order_by("-created_at", "-pk")[:20], viewer=user) if can_triage else [],
         **forms,

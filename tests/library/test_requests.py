@@ -426,7 +426,7 @@ def test_my_requests_query_count_does_not_grow(client, olivia, eve, amir, suppor
     _many(3, eve=eve, amir=amir, olivia=olivia, support=support)
     client.force_login(eve)
     client.get(reverse("library:request-list"))
-    with django_assert_num_queries(7) as small:
+    with django_assert_num_queries(8) as small:
         client.get(reverse("library:request-list"))
     _many(30, eve=eve, amir=amir, olivia=olivia, support=support)
     with django_assert_num_queries(len(small)):
