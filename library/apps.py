@@ -23,4 +23,4 @@ class LibraryConfig(AppConfig):
         """Called by `manage.py seed_demo` once the demo organization and its standards exist."""
         from . import demo
 
-        demo.seed(stdout)
+        demo.seed_requests(stdout, demo.seed(stdout))

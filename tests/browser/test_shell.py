@@ -18,11 +18,12 @@ ROLES = [
     ("eve@acme.example", "Eve", {"Dashboard": False, "Manage": False}),
 ]
 # My work's sections per role: the CoE's figures for staff, a leader's units, reviews for those who own what is
-# reviewed (Leo owns Sales) and for staff; training stays out until the training app assigns any.
+# reviewed (Leo owns Sales, Amir library resources) and for staff; training stays out until the training app
+# assigns any.
 MY_WORK = {
     "Olivia": {"Across the organization": True, "Your units": False, "Reviews due": True},
     "Leo": {"Across the organization": False, "Your units": True, "Reviews due": True},
-    "Amir": {"Across the organization": False, "Your units": False, "Reviews due": False},
+    "Amir": {"Across the organization": False, "Your units": False, "Reviews due": True},
     "Eve": {"Across the organization": False, "Your units": False, "Reviews due": False},
 }
 
@@ -32,9 +33,9 @@ def test_each_demo_role_signs_in_and_reaches_my_work(sign_in, email, first_name,
     page = sign_in(email)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {first_name}")
     nav = page.get_by_role("navigation", name="Main")
-    for section in ("My work", "Standards"):
+    for section in ("My work", "Library", "Standards"):
         expect(nav.get_by_role("link", name=section)).to_be_visible()
-    for section in ("Library", "Training", "Ambassadors"):  # not until their apps have pages to use
+    for section in ("Training", "Ambassadors"):  # not until their apps have pages to use
         expect(nav.get_by_role("link", name=section)).to_have_count(0)
     for section, shown in sections.items():
         expect(nav.get_by_text(section, exact=True)).to_have_count(1 if shown else 0)

@@ -153,7 +153,7 @@ def test_an_overdue_review_escalated_to_olivia_is_in_her_reviews_due(client, oli
     response = _home(client, olivia)
     assert response.context["reviews_due"] == [support]
     text = page_text(response)
-    assert "Customer Support · Business unit Owned by Nadia Brooks: please follow up." in text
+    assert "Customer Support Business unit · Owned by Nadia Brooks: please follow up." in text
     assert "overdue since" in text
     client.force_login(nadia)  # her own, overdue
     assert client.get(reverse("home")).context["reviews_due"] == [support]
