@@ -27,6 +27,7 @@ from standards.compare import compare_fields
 from .. import permissions
 from ..forms import ArchiveForm, ResourceFilterForm, ResourceForm, ResourceReviewForm
 from ..models import DUE_SOON_DAYS, REVISION_TEXT_FIELDS, Resource, ResourceRevision
+from ..search import matching
 from ..services.resources import (
     archive_resource,
     create_resource,
@@ -73,8 +74,7 @@ def _resources(request: AuthenticatedRequest, filters: ResourceFilterForm):
     else:
         resources = resources.listed()
     if query := data.get("q"):
-        resources = resources.filter(Q(title__icontains=query) | Q(summary__icontains=query)
-                                     | Q(body__icontains=query) | Q(tags__name__iexact=query)).distinct()
+        resources = matching(resources, query)  # as the site search finds them, the best match first
     if kind := data.get("kind"):
         resources = resources.filter(kind=kind)
     if principle := data.get("principle"):
@@ -101,6 +101,8 @@ def _resources(request: AuthenticatedRequest, filters: ResourceFilterForm):
         resources = resources.published().filter(links_changed=True)
     elif freshness == "unused" and user.is_coe_staff:
         resources = resources.suggested_for_archive(today)
+    if query and not data.get("sort"):
+        return resources
     return resources.order_by(*ResourceFilterForm.ORDER.get(data.get("sort") or "title", ["title", "pk"]))
 
 

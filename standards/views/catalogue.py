@@ -37,6 +37,7 @@ from ..forms import (
     VersionForm,
 )
 from ..models import Acknowledgement, AcknowledgementTally, Standard, StandardVersion
+from ..search import matching_standards
 from ..services.catalogue import create_standard, retire_standard, review_standard, update_standard
 from .acknowledgements import unit_progress
 from .lookups import visible_standard
@@ -62,7 +63,7 @@ def _standards(request: AuthenticatedRequest, filters: StandardFilterForm):
         return standards
     data = filters.cleaned_data
     if data["q"]:
-        standards = standards.filter(Q(code__icontains=data["q"]) | Q(title__icontains=data["q"]))
+        standards = matching_standards(standards, data["q"])
     if data["principle"]:
         standards = standards.filter(principle=data["principle"])
     if data["status"] == "awaiting":
