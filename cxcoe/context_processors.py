@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from .lib.forms import SEARCH_MAX_LENGTH
 from .models import Notification
 from .people import sso
 from .permissions import can_manage_people, can_view_dashboard, is_coe_staff
@@ -15,6 +16,7 @@ def navigation(request) -> dict:
             "signed_in": True,
             "dashboard": can_view_dashboard(user),
             "manage": can_manage_people(user),
+            "search_max_length": SEARCH_MAX_LENGTH,
             "sent_mail": settings.CXCOE_EMBEDDED_MAIL and is_coe_staff(user),
             # One COUNT on the partial index of unread notifications (done ones are not counted).
             "unread_notifications": Notification.objects.unread().filter(recipient=user).count(),

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from . import health
 from .audit import views as audit_views
+from .dashboard import search
 from .dashboard import views as dashboard
 from .imports import views as import_views
 from .lib import editor
@@ -20,6 +21,7 @@ admin.site.site_header = "cxcoe administration"
 urlpatterns = [
     path("", dashboard.my_work, name="home"),
     path("dashboard/", dashboard.leader_dashboard, name="dashboard"),
+    path("search/", search.search, name="search"),
     path("me/", people_views.profile, name="profile"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readiness, name="readyz"),

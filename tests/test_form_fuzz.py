@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxcoe.audit import forms as audit_forms
+from cxcoe.dashboard import forms as dashboard_forms
 from cxcoe.imports.forms import ImportForm
 from cxcoe.lib import forms as lib_forms
 from cxcoe.models import BusinessUnit, ImportJob, Reminder, Rollup
@@ -106,6 +107,10 @@ FUZZ: dict[str, list[Scenario]] = {
                  person="eve")],
     "cxcoe.notifications.forms.ReminderFilterForm": [
         Scenario(_url("operations"), _one(notifications_forms.ReminderFilterForm), method="get", extra=PAGE)],
+    # The site search as Eve, who reads the published resource, and as CoE staff, who also read the draft.
+    "cxcoe.dashboard.forms.SearchForm": [
+        Scenario(_url("search"), _one(dashboard_forms.SearchForm), person="eve", method="get"),
+        Scenario(_url("search"), _one(dashboard_forms.SearchForm), method="get")],
     "cxcoe.imports.forms.ImportForm": [Scenario(_url("import-list"), _one(ImportForm))],
     "standards.forms.StandardSettingsForm": [
         Scenario(_url("standards:standard-create"), lambda o: [
@@ -375,6 +380,10 @@ def fuzz_objects(olivia, leo, amir, eve, sales, support):
     asked = request_content(by=eve, need="A call-back checklist", why="Nobody calls back.", team=support)
     accepted = request_content(by=amir, need="A deal review template", why="Deals stall.", team=sales)
     accept_request(request=accepted, by=olivia, owner=leo)
+    # What the site search finds with the inputs' own words ("We keep promises", "Launch the principles").
+    make_resource(by=olivia, title="We keep promises", publish=True, audience_units=[support],
+                  body="Launch the principles <b>with</b> & \"quotes\".", tags=["promises"])
+    make_resource(by=olivia, title="Launch the principles: a draft")
     return {"olivia": olivia, "leo": leo, "amir": amir, "eve": eve, "sales": sales, "principle": principle,
             "standard": standard, "submitted": submitted, "drafted": drafted, "plan": plan,
             "communication": communication, "resource": resource, "asked": asked, "accepted": accepted}

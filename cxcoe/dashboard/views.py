@@ -1,4 +1,5 @@
-"""The two pages that read across every app: "My work" and the leader dashboard."""
+"""The two pages that read across every app: "My work" and the leader dashboard (the site search is in
+search.py)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

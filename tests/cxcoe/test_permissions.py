@@ -10,6 +10,8 @@ MATRIX = {
     "home": row(LOGIN, 200, 200, 200, 200),
     "dashboard": row(LOGIN, 403, 200, 200, 200),
     "profile": row(LOGIN, 200, 200, 200, 200),
+    # Everyone searches; what each finds is scoped to what they may read (tests/cxcoe/test_search.py).
+    "search": row(LOGIN, 200, 200, 200, 200),
     "healthz": row(200, 200, 200, 200, 200),
     # Confirming it's you at the single sign-on provider exists only for people who signed in by it (none here:
     # tests/cxcoe/test_sso.py has the linked person's side).
