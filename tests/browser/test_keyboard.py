@@ -103,7 +103,7 @@ def test_live_filters_say_how_many_rows_match(sign_in, live_server):
     page.goto(f"{live_server.url}/manage/people/")
     live = page.locator("#live-region")
     expect(live).to_have_text("")
-    search = page.get_by_label("Search")
+    search = page.get_by_role("main").get_by_label("Search")
     search.focus()
     page.keyboard.type("Haddad")
     expect(live).to_have_text("1 person matches")
@@ -114,7 +114,7 @@ def test_live_filters_say_how_many_rows_match(sign_in, live_server):
     check_page(page, "people-filtered-to-none")
 
     page.goto(f"{live_server.url}/standards/plans/")
-    page.get_by_label("Search").focus()
+    page.get_by_role("main").get_by_label("Search").focus()
     page.keyboard.type("no plan has this title")
     expect(page.locator("#live-region")).to_have_text("No plans match these filters.")
     page.keyboard.press("Control+A")

@@ -37,6 +37,7 @@ def test_each_demo_role_signs_in_and_reaches_my_work(sign_in, email, first_name,
         expect(nav.get_by_role("link", name=section)).to_be_visible()
     for section in ("Training", "Ambassadors"):  # not until their apps have pages to use
         expect(nav.get_by_role("link", name=section)).to_have_count(0)
+    expect(nav.get_by_role("search", name="Site").get_by_role("searchbox")).to_be_visible()
     for section, shown in sections.items():
         expect(nav.get_by_text(section, exact=True)).to_have_count(1 if shown else 0)
     main = page.get_by_role("main")
@@ -127,7 +128,7 @@ def test_coe_staff_pages_are_accessible_and_photographed(sign_in, live_server):
 def test_people_search_filters_in_place(sign_in, live_server):
     page = sign_in("olivia@acme.example")
     page.goto(f"{live_server.url}/manage/people/")
-    page.get_by_label("Search").fill("Haddad")
+    page.get_by_role("main").get_by_label("Search").fill("Haddad")
     expect(page.locator("#person-results tbody tr")).to_have_count(1)
     expect(page.locator("#person-results")).to_contain_text("Amir Haddad")
     expect(page).to_have_url(re.compile(r"q=Haddad"))
