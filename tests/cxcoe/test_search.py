@@ -161,10 +161,12 @@ def test_without_a_query_the_page_says_what_it_searches(client, eve, complaints)
     assert "Search the library, the standards and the principles." in page_text(response)
 
 
-def test_nothing_found_suggests_fewer_words(client, eve, complaints):
-    text = page_text(_search(client, eve, "complaints about parking"))
+def test_nothing_found_suggests_fewer_words_and_asking_for_content(client, eve, complaints):
+    response = _search(client, eve, "complaints about parking")
+    text = page_text(response)
     assert "Nothing you can read matches “complaints about parking”." in text
     assert "Try fewer words" in text
+    assert f'href="{reverse("library:request-create")}"' in response.content.decode()
 
 
 def test_too_long_a_query_is_an_error_beside_the_box(client, eve):
