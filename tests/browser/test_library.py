@@ -60,10 +60,12 @@ def test_a_resource_is_written_published_found_and_reviewed(sign_in, live_server
 
     views_before = Resource.objects.get(pk=resource.pk).view_count
     page = _switch_to(page, sign_in, "eve@acme.example")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
-    page.get_by_role("search", name="Filter the library").get_by_label("Search").fill("call back")
-    page.get_by_role("button", name="Filter").click()
-    page.get_by_role("link", name=TITLE).click()
+    site_search = page.get_by_role("search", name="Site")
+    site_search.get_by_label("Search the library, standards and principles").fill("call back promise")
+    site_search.get_by_role("button", name="Search").click()
+    results = page.get_by_role("main")
+    check_page(page, "library-found-by-search")
+    results.get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     check_page(page, "library-resource-employee")
     resource.refresh_from_db()
