@@ -140,7 +140,7 @@ class Library:
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO library_resourceview (resource_id, person_id, day) "
-                "SELECT %s + (s * 7919) %% %s, %s + (s * 104729) %% %s, %s::date - (s %% 365) "
+                "SELECT %s + (s::bigint * 7919) %% %s, %s + (s::bigint * 104729) %% %s, %s::date - (s %% 365) "
                 "FROM generate_series(1, %s) s ON CONFLICT DO NOTHING",
                 [first_resource, self.count, first_reader, READERS, today, count])
 

@@ -135,15 +135,19 @@ def decline_request(*, request: ContentRequest, by: User, reason: str) -> Conten
     if not request.is_open:
         raise ValidationError(_("This request is already %(status)s: it can't be declined.")
                               % {"status": _status_words(request)})
-    request.status = ContentRequest.Status.DECLINED
-    request.decline_reason = reason
-    request.decided_by, request.decided_at = by, timezone.now()
-    request.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
-    record_event(actor=by, verb="request.declined", target=request, details={"reason": reason})
-    words = {"need": request.need, "person": by, "reason": reason}
-    _tell(request, [request.requested_by, request.owner], by=by, key="declined",
-          title=_("Your content request is declined: %(need)s") % words,
-          body=_("%(person)s declined the request \u201c%(need)s\u201d. The reason: %(reason)s") % words)
+    # The requests merged into this one are declined with it: they asked for the same thing.
+    merged = list(ContentRequest.objects.select_for_update(of=("self",)).filter(
+        merged_into=request, status=ContentRequest.Status.MERGED).select_related("requested_by", "owner"))
+    for row in [request, *merged]:
+        row.status = ContentRequest.Status.DECLINED
+        row.decline_reason = reason
+        row.decided_by, row.decided_at = by, timezone.now()
+        row.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+        record_event(actor=by, verb="request.declined", target=row, details={"reason": reason})
+        words = {"need": row.need, "person": by, "reason": reason}
+        _tell(row, [row.requested_by, row.owner], by=by, key="declined",
+              title=_("Your content request is declined: %(need)s") % words,
+              body=_("%(person)s declined the request \u201c%(need)s\u201d. The reason: %(reason)s") % words)
     return request
 
 

@@ -431,3 +431,13 @@ def test_my_requests_query_count_does_not_grow(client, olivia, eve, amir, suppor
     _many(30, eve=eve, amir=amir, olivia=olivia, support=support)
     with django_assert_num_queries(len(small)):
         client.get(reverse("library:request-list"))
+
+
+def test_declining_a_request_declines_those_merged_into_it_and_tells_their_askers(olivia, eve, amir, asked):
+    main = make_request(by=amir, need="Call-back scripts for every team")
+    merge_request(request=asked, by=olivia, into=main)
+    decline_request(request=main, by=olivia, reason="The complaint playbook covers it")
+    asked.refresh_from_db()
+    assert (asked.status, asked.decline_reason) == (Status.DECLINED, "The complaint playbook covers it")
+    assert keys(eve, asked) == ["merged", "declined"]
+    assert len(audit_events(asked, "request.declined")) == 1
