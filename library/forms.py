@@ -119,6 +119,10 @@ class ResourceForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.
             self.add_error("file", _("Choose the file to upload."))
         if not (file and hasattr(file, "content_type")):
             data.pop("file", None)  # no new upload: the resource keeps its file
+        if self.instance.pk and "standards" in data:
+            # Links to standards the editor can't read are not offered, and stay as they are.
+            offered = self._choices("standards").queryset.values("pk")
+            data["standards"] = [*data["standards"], *self.instance.standards.exclude(pk__in=offered)]
         return data
 
 
@@ -183,6 +187,9 @@ class ResourceFilterForm(BootstrapFormMixin, forms.Form):
     owner = forms.ChoiceField(label=_("Owner"), required=False,
                               choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("CoE staff (no owner)"))])
     owner_person = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    # Set by a standard's page: the resources linked to it not checked since its current version.
+    changed_standard = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1,
+                                          max_value=2**31 - 1)
     freshness = forms.ChoiceField(label=_("Freshness"), required=False, choices=FRESHNESS_CHOICES)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Published and drafts")), ("published", _("Published")),

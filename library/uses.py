@@ -24,5 +24,5 @@ def flagged_for_standard(standard: Standard, user: User) -> Uses:
                .filter(links_checked_at__lt=version.decided_at).select_related("owner").order_by("title", "pk"))
     items = [Use(_("Library resource"), resource.title, resource.get_absolute_url(),
                  str(resource.owner or _("CoE staff"))) for resource in flagged[:SHOWN]]
-    every = f"{reverse('library:resource-list')}?standard={standard.pk}&freshness=changed"
+    every = f"{reverse('library:resource-list')}?changed_standard={standard.pk}"
     return Uses(label, items, len(items) if len(items) < SHOWN else flagged.count(), every)

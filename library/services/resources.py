@@ -252,6 +252,26 @@ def review_resource(*, resource: Resource, by: User, outcome: str, impact_holds:
 
 
 @transaction.atomic
+def update_for_review(*, resource: Resource, by: User, impact_holds: bool, change_note: str = "",
+                      today: date | None = None, **values) -> ReviewRecord:
+    """The "updated" outcome of a review: the edit and the review together, or neither. Saving nothing is no
+    update, and when the reviewer said the impact statement no longer holds, the edit must change it."""
+    resource = _locked(resource)
+    if not (resource.is_under_review() and core_permissions.can_review(by, resource)):
+        raise ValidationError(_("Only the owner or CoE staff review a published resource."))
+    impact_before = [getattr(resource, name) for name in IMPACT_FIELDS]
+    edited_at = resource.updated_at
+    resource = update_resource(resource=resource, by=by, change_note=change_note, **values)
+    if resource.updated_at == edited_at:
+        raise ValidationError(_("Nothing was changed, so this is not an update. Make the changes the resource "
+                                "needs, or record the review as confirmed."))
+    if not impact_holds and [getattr(resource, name) for name in IMPACT_FIELDS] == impact_before:
+        raise ValidationError(_("You said the impact statement no longer holds: update it before saving."))
+    return review_resource(resource=resource, by=by, outcome=ReviewRecord.Outcome.UPDATED, impact_holds=True,
+                           links_hold=True, note=change_note, today=today)
+
+
+@transaction.atomic
 def confirm_resources(*, resources: Iterable[Resource], by: User, today: date | None = None) -> int:
     """The bulk "confirm selected" of My reviews: each still holds, impact statement and linked changes included
     (the form asks once for all). Refuses the lot if any may not be reviewed by `by`."""

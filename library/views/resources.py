@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from cxcoe.lib.submissions import save_once, saves_once
 from cxcoe.lib.types import AuthenticatedRequest
 from cxcoe.models import AuditEvent, BusinessUnit, ReviewRecord
 from standards.compare import compare_fields
+from standards.models import Standard
 
 from .. import permissions
 from ..forms import ArchiveForm, ResourceFilterForm, ResourceForm, ResourceReviewForm
@@ -36,6 +38,7 @@ from ..services.resources import (
     record_view,
     restore_resource,
     review_resource,
+    update_for_review,
     update_resource,
 )
 
@@ -99,7 +102,10 @@ def _resources(request: AuthenticatedRequest, filters: ResourceFilterForm):
         resources = resources.fresh(today)
     elif freshness == "changed":
         resources = resources.published().filter(links_changed=True)
-    elif freshness == "unused" and user.is_coe_staff:
+    if changed_standard := data.get("changed_standard"):
+        decided = Standard.objects.filter(pk=changed_standard).values("current_version__decided_at")[:1]
+        resources = resources.published().filter(standards=changed_standard, links_checked_at__lt=Subquery(decided))
+    if freshness == "unused" and user.is_coe_staff:
         resources = resources.suggested_for_archive(today)
     if query and not data.get("sort"):
         return resources
@@ -151,13 +157,25 @@ def _history(resource: Resource):
             .select_related("actor", "target_type"))
 
 
-def _changed_links(resource: Resource) -> dict:
-    """The linked standards that published a version, and the principles that changed, since the last check."""
+def _is_flagged(resource: Resource) -> bool:
+    """Whether the resource carries the "linked standard changed" flag, which its review must answer."""
+    return resource.is_under_review() and Resource.objects.with_link_changes().filter(
+        pk=resource.pk, links_changed=True).exists()
+
+
+def _visible_standards(resource: Resource, user):
+    """The linked standards this person may read: a resource never names a standard its reader can't open."""
+    return resource.standards.filter(pk__in=Standard.objects.visible_to(user).values("pk"))
+
+
+def _changed_links(resource: Resource, user) -> dict:
+    """The linked standards that published a version, and the principles that changed, since the last check
+    (ResourceQuerySet.with_link_changes, row by row): the standards among those this person may read."""
     checked = resource.links_checked_at
     if checked is None or not resource.is_under_review():
         return {"standards": [], "principles": []}
     return {
-        "standards": list(resource.standards.filter(current_version__decided_at__gt=checked)
+        "standards": list(_visible_standards(resource, user).filter(current_version__decided_at__gt=checked)
                           .select_related("current_version")),
         "principles": list(resource.principles.filter(changed_at__gt=checked)),
     }
@@ -169,15 +187,15 @@ def resource_detail(request: AuthenticatedRequest, pk: int, review_form: Resourc
     user = request.user
     if request.method == "GET" and resource.status == Resource.Status.PUBLISHED:
         record_view(resource=resource, person=user)
-    changed = _changed_links(resource)
-    links_changed = bool(changed["standards"] or changed["principles"])
+    changed = _changed_links(resource, user)
+    links_changed = _is_flagged(resource)
     can_review = resource.is_under_review() and core_permissions.can_review(user, resource)
     is_editor = permissions.can_edit_resource(user, resource)
     return render(request, "library/resource_detail.html", {
         "resource": resource,
         "today": timezone.localdate(),
         "principles": list(resource.principles.all()),
-        "standards": list(resource.standards.all()),
+        "standards": list(_visible_standards(resource, user)),
         "tags": list(resource.tags.all()),
         "audience_label": resource.audience_label(),
         "is_editor": is_editor,
@@ -189,6 +207,8 @@ def resource_detail(request: AuthenticatedRequest, pk: int, review_form: Resourc
                                        if can_review else None),
         "changed": changed,
         "links_changed": links_changed,
+        # Opened from My reviews: the review goes back there, to the next one.
+        "review_next": "mine" if request.GET.get("from") == "mine" or request.POST.get("next") == "mine" else "",
         "review_records": list(reviews.reviews_of(resource)[:5]),
         "revisions": list(resource.revisions.select_related("created_by")[:10]),
         "related": _related(resource, request),
@@ -217,10 +237,12 @@ def resource_create(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def resource_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Edit a resource. With ?review=updated (the review's "Updated" outcome), saving also records the review."""
+    """Edit a resource. With ?review=updated (the review's "Updated" outcome), saving also records the review, and
+    with &impact=no (the reviewer said the impact statement no longer holds) the edit must change it."""
     resource = editable_resource(request, pk)
     completes_review = request.GET.get("review") == "updated" and resource.is_under_review() and \
         core_permissions.can_review(request.user, resource)
+    impact_holds = request.GET.get("impact") != "no"
     # The form changes its own copy, so the page keeps the saved resource while it shows what was typed.
     form = ResourceForm(request.POST or None, request.FILES or None, instance=Resource.objects.get(pk=pk),
                         user=request.user)
@@ -228,10 +250,11 @@ def resource_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         values = dict(form.cleaned_data)
         note = values.pop("change_note", "")
         try:
-            update_resource(resource=resource, by=request.user, change_note=note, **values)
             if completes_review:
-                review_resource(resource=resource, by=request.user, outcome=ReviewRecord.Outcome.UPDATED,
-                                impact_holds=True, links_hold=True, note=note)
+                update_for_review(resource=resource, by=request.user, impact_holds=impact_holds, change_note=note,
+                                  **values)
+            else:
+                update_resource(resource=resource, by=request.user, change_note=note, **values)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -241,7 +264,8 @@ def resource_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Your changes to \u201c%(title)s\u201d are saved.") % {"title": resource})
             return redirect(resource)
     return render(request, "library/resource_form.html", {"form": form, "resource": resource,
-                                                          "completes_review": completes_review})
+                                                          "completes_review": completes_review,
+                                                          "impact_holds": impact_holds})
 
 
 @require_POST
@@ -282,22 +306,28 @@ def resource_restore(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(resource)
 
 
+def _reviewed(resource: Resource, request: AuthenticatedRequest, values: dict) -> Resource:
+    review_resource(resource=resource, by=request.user, outcome=values["outcome"],
+                    impact_holds=values["impact_holds"], links_hold=values["links_hold"], note=values["note"])
+    return resource
+
+
 @require_POST
+@saves_once
 def resource_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = visible_resource(request, pk)
     if not (resource.is_under_review() and core_permissions.can_review(request.user, resource)):
         raise PermissionDenied
-    changed = _changed_links(resource)
-    links_changed = bool(changed["standards"] or changed["principles"])
+    links_changed = _is_flagged(resource)
     form = ResourceReviewForm(request.POST, item=resource, by=request.user, links_changed=links_changed)
     if form.is_valid():
         values = form.cleaned_data
         if values["outcome"] == ReviewRecord.Outcome.UPDATED:
             # Updated means edit, then confirm: the edit page records the review when it is saved.
-            return redirect(f"{resource.get_absolute_url()}edit/?review=updated")
+            impact = "" if values["impact_holds"] else "&impact=no"
+            return redirect(f"{reverse('library:resource-edit', args=[resource.pk])}?review=updated{impact}")
         try:
-            review_resource(resource=resource, by=request.user, outcome=values["outcome"],
-                            impact_holds=values["impact_holds"], links_hold=values["links_hold"], note=values["note"])
+            save_once(form, by=request.user, save=lambda: _reviewed(resource, request, values))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cxcoe.lib.types import AuthenticatedRequest
+from standards.models import Standard
 
 from .. import metrics, permissions
 from ..forms import BulkReviewForm
@@ -38,14 +39,31 @@ def review_queue(user, today):
             .select_related("owner").order_by("bucket", "-view_count", "next_review_on", "pk"))
 
 
+def _with_changed_standards(resources: list[Resource], user) -> list[Resource]:
+    """Give each resource `changed_standards`: its linked standards (those this person may read) that published a
+    version since it was last checked, each with its current version, for the link to what changed. One query."""
+    links = (Resource.standards.through.objects
+             .filter(resource__in=[resource.pk for resource in resources],
+                     standard__current_version__decided_at__gt=F("resource__links_checked_at"),
+                     standard__in=Standard.objects.visible_to(user))
+             .select_related("standard__current_version").order_by("standard__code")) if resources else []
+    by_resource: dict[int, list[Standard]] = {}
+    for link in links:
+        by_resource.setdefault(link.resource_id, []).append(link.standard)
+    for resource in resources:
+        resource.changed_standards = by_resource.get(resource.pk, [])
+    return resources
+
+
 def my_reviews(request: AuthenticatedRequest, form: BulkReviewForm | None = None) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     queue = review_queue(user, today)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     owned = Resource.objects.owned_for_review_by(user)
+    resources = _with_changed_standards(list(page.object_list), user)
     return render(request, "library/my_reviews.html", {
-        "page_obj": page, "resources": list(page.object_list), "today": today,
+        "page_obj": page, "resources": resources, "today": today,
         "form": form or BulkReviewForm(queue=queue),
         "freshness": metrics.freshness(today, owned),
         "owns_any": owned.exists() or bool(page.paginator.count),

@@ -210,7 +210,7 @@ def test_updated_outcome_leads_to_the_edit_and_saving_records_the_review(client,
     response = client.post(reverse("library:resource-review", args=[linked.pk]),
                            {"outcome": "updated", "impact_holds": "no"})
     assert response.status_code == 302
-    assert response["Location"].endswith("/edit/?review=updated")
+    assert response["Location"].endswith("/edit/?review=updated&impact=no")
     assert not ReviewRecord.objects.exists()
     form = client.get(response["Location"]).context["form"]
     data = {name: value for name, value in form.initial.items() if value is not None and name != "file"}
@@ -236,3 +236,67 @@ def test_the_standards_page_lists_the_resources_still_to_check(client, linked, s
     review_resource(resource=linked, by=amir, outcome="confirmed", impact_holds=True, links_hold=True)
     page = client.get(reverse("standards:standard-detail", args=[standard.pk])).content.decode()
     assert "Library resources still to check" not in page
+
+
+def test_an_updated_review_needs_a_change_and_the_impact_statement_changed_when_it_no_longer_held(client, linked,
+                                                                                                  amir):
+    client.force_login(amir)
+    url = reverse("library:resource-edit", args=[linked.pk]) + "?review=updated&impact=no"
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "file"}
+    data.update({"principles": [p.pk for p in linked.principles.all()], "audience_units": [],
+                 "standards": [s.pk for s in linked.standards.all()]})
+    unchanged = client.post(url, data)
+    assert "Nothing was changed" in unchanged.content.decode()
+    data["body"] = "Call within four hours."
+    impact_kept = client.post(url, data)
+    assert "update it before saving" in impact_kept.content.decode()
+    linked.refresh_from_db()
+    assert linked.body != "Call within four hours."  # the edit and the review go together, or neither
+    assert not ReviewRecord.objects.exists()
+    data["impact_customers"] = "Customers hear back within four hours."
+    assert client.post(url, data).status_code == 302
+    assert reviews.reviews_of(linked).get().outcome == "updated"
+
+
+def test_a_review_sent_twice_is_recorded_once(client, linked, amir):
+    client.force_login(amir)
+    token = client.get(linked.get_absolute_url()).context["review_form"]["submission_token"].value()
+    data = {"outcome": "confirmed", "impact_holds": "yes", "submission_token": token}
+    client.post(reverse("library:resource-review", args=[linked.pk]), data)
+    client.post(reverse("library:resource-review", args=[linked.pk]), data)
+    assert reviews.reviews_of(linked).count() == 1
+
+
+def test_a_review_opened_from_my_reviews_goes_back_there(client, linked, amir):
+    Resource.objects.filter(pk=linked.pk).update(next_review_on=timezone.localdate() + timedelta(days=2))
+    client.force_login(amir)
+    page = client.get(linked.get_absolute_url(), {"from": "mine"})
+    token = page.context["review_form"]["submission_token"].value()
+    assert 'name="next" value="mine"' in page.content.decode()
+    response = client.post(reverse("library:resource-review", args=[linked.pk]), {
+        "outcome": "confirmed", "impact_holds": "yes", "next": "mine", "submission_token": token})
+    assert response["Location"] == reverse("library:my-reviews")
+
+
+def test_a_resource_never_names_a_standard_its_reader_cannot_open(client, olivia, eve):
+    hidden = StandardFactory(owner=olivia, code="CX-STD-077", title="A draft nobody else reads")
+    resource = make_resource(by=olivia, title="Linked to a draft", publish=True, standards=[hidden])
+    client.force_login(eve)
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert "A draft nobody else reads" not in page
+    assert "CX-STD-077" not in page
+
+
+def test_my_reviews_links_to_what_changed_and_the_standard_lists_the_same_resources(client, linked, standard,
+                                                                                   amir, olivia):
+    other = make_resource(by=olivia, title="Linked elsewhere", publish=True, principles=[standard.principle])
+    revise_standard(standard, olivia, approver=UserFactory(coe_staff=True), statement="Within 4 h.")
+    update_principle(principle=standard.principle, by=olivia, statement="Changed too.")
+    client.force_login(amir)
+    page = client.get(reverse("library:my-reviews")).content.decode()
+    assert f"{reverse('standards:version-compare', args=[standard.pk])}?a=1&amp;b=2" in page
+    client.force_login(olivia)
+    listed = client.get(reverse("library:resource-list"), {"changed_standard": standard.pk}).context["resources"]
+    assert [r.title for r in listed] == ["Answering within a day"]
+    assert other not in listed  # flagged by its principle, not by this standard
