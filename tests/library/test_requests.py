@@ -1,6 +1,7 @@
 """Content requests, the CoE's advisory service: Eve asks, Olivia triages, an owner delivers, and Eve is told at
 each step."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -358,6 +359,14 @@ def test_eve_sees_her_own_requests_and_those_she_owns(client, olivia, eve, amir)
     assert {item.need for item in page.context["requests"]} == {mine.need, owned.need}
     assert "My requests" in page.text
     assert "team" not in page.context["filters"].fields  # the queue's filters are CoE staff's
+
+
+def test_the_library_tab_for_requests_is_the_queue_for_coe_staff_and_their_own_for_others(client, olivia, eve):
+    tab = re.compile(r'aria-label="Library sections">.*?aria-current="page" href="[^"]+">([^<]+)</a>', re.S)
+    client.force_login(olivia)
+    assert tab.search(client.get(reverse("library:request-list")).text).group(1) == "Requests"
+    client.force_login(eve)
+    assert tab.search(client.get(reverse("library:request-list")).text).group(1) == "My requests"
 
 
 def test_an_empty_list_offers_to_request_content(client, eve):
