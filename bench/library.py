@@ -47,6 +47,10 @@ account renewal offer retention trust clear kind fast simple owner review standa
 huddle story change improve problem cause repeat wait time queue transfer callback keep explain why what next when
 who how"""
 WORDS = VOCABULARY.split()
+# The rest of the words in a text: made-up words of two or three syllables, some 4,000 of them.
+SYLLABLE_TEXT = "ba ce di fo gu ha je ki lo mu na pe ri so tu va we xi yo zu bra cle dri fro glu"
+SYLLABLES = SYLLABLE_TEXT.split()
+FILLER = sorted({a + b + c for a in SYLLABLES for b in SYLLABLES for c in ("", "n", "r", "s", "t", "l")})
 
 
 def analyze() -> None:
@@ -57,10 +61,12 @@ def analyze() -> None:
 
 
 def text(rng: random.Random, low: int, high: int) -> str:
-    # A Zipf-like draw: the first words of the vocabulary are the common ones, as in real prose.
+    """Prose of `low` to `high` words about a few topics: each text draws six words of the CX vocabulary as its
+    topics and fills the rest from FILLER, so a search word is in some texts and not in most, as in a real
+    library."""
+    topics = rng.sample(WORDS, 6)
     count = rng.randint(low, high)
-    words = [WORDS[min(int(rng.paretovariate(1.2)) - 1, len(WORDS) - 1)] if rng.random() < 0.7
-             else rng.choice(WORDS) for _ in range(count)]
+    words = [rng.choice(topics) if rng.random() < 0.08 else rng.choice(FILLER) for _ in range(count)]
     sentences = [" ".join(words[i:i + 14]).capitalize() + "." for i in range(0, len(words), 14)]
     return "\n\n".join(" ".join(sentences[i:i + 5]) for i in range(0, len(sentences), 5))
 
@@ -150,8 +156,8 @@ def query_counts(client, staff, owner) -> dict[str, int]:
 
     pages = {
         "library list": (reverse("library:resource-list"), {}),
-        "library list searched": (reverse("library:resource-list"), {"q": "complaint call back"}),
-        "site search": (reverse("search"), {"q": "complaint call back"}),
+        "library list searched": (reverse("library:resource-list"), {"q": "empathy"}),
+        "site search": (reverse("search"), {"q": "empathy"}),
         "my reviews": (reverse("library:my-reviews"), {}),
     }
     counts = {}
@@ -180,8 +186,8 @@ HAND_SEARCH = """
 """
 
 HAND_FRESHNESS = {
-    "library": "SELECT count(*) FILTER (WHERE status = 'published'), count(*) FILTER (WHERE status = 'published' "
-               "AND NOT coalesce(next_review_on < %s, false)) FROM library_resource",
+    "library": "SELECT count(*), count(*) FILTER (WHERE NOT coalesce(next_review_on < %s, false)) "
+               "FROM library_resource WHERE status = 'published'",
     "by owner": "SELECT r.owner_id, u.display_name, u.email, count(*), count(*) FILTER (WHERE NOT "
                 "coalesce(r.next_review_on < %s, false)) FROM library_resource r LEFT JOIN cxcoe_user u ON "
                 "u.id = r.owner_id WHERE r.status = 'published' GROUP BY r.owner_id, u.display_name, u.email",
@@ -225,7 +231,9 @@ def main() -> int:
     from django.test import Client
     from django.utils import timezone
 
+    from cxcoe.models import User
     from library import metrics
+    from library.models import Resource
     from library.search import search_resources
 
     settings.DEBUG = False
@@ -236,11 +244,12 @@ def main() -> int:
         today = timezone.localdate()
         library = Library()
         client = Client()
-        owner = library.owners[1]
-
         started = time.perf_counter()
         library.grow(SMALL, today)
         analyze()
+        # An owner with something to review already at the small size, so both sizes show a queue.
+        owner = User.objects.get(pk=Resource.objects.published().filter(
+            next_review_on__lte=today + timedelta(days=30)).values_list("owner_id", flat=True).first())
         small = query_counts(client, library.staff, owner)
         library.grow(LARGE, today)
         library.add_views(VIEWS, today)

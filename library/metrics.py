@@ -39,8 +39,10 @@ def _counts(today: date, prefix: str = "") -> dict[str, Count]:
 def freshness(today: date, resources=None) -> Freshness:
     """The freshness score of the library (or of `resources`): the share of published resources not stale."""
     resources = Resource.objects.all() if resources is None else resources
-    row = resources.aggregate(**_counts(today))
-    return Freshness(row["published"], row["fresh"])
+    # Counting the review date rather than the id lets PostgreSQL read the (status, next_review_on) index alone.
+    row = resources.published().aggregate(published=Count("*"),
+                                          stale=Count("next_review_on", filter=Q(next_review_on__lt=today)))
+    return Freshness(row["published"], row["published"] - row["stale"])
 
 
 def freshness_by_owner(today: date) -> list[dict[str, Any]]:
