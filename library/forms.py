@@ -27,7 +27,7 @@ from cxcoe.models import BusinessUnit, ReviewRecord, User
 from cxcoe.reviews.forms import ReviewForm
 from standards.models import Principle, Standard
 
-from .models import ContentRequest, Resource, Tag
+from .models import TAG_LENGTH, ContentRequest, Resource
 from .uploads import ResourceFileField
 
 TAGS_MAX = 12
@@ -101,7 +101,7 @@ class ResourceForm(ServiceValuesMixin, OnceFormMixin, BootstrapFormMixin, forms.
 
     def clean_tags(self) -> list[str]:
         names = [name.strip().lower() for name in self.cleaned_data["tags"].split(",") if name.strip()]
-        too_long = [name for name in names if len(name) > Tag._meta.get_field("name").max_length]
+        too_long = [name for name in names if len(name) > TAG_LENGTH]
         if too_long:
             raise forms.ValidationError(_("Keep each tag under 40 characters: %(tag)s is longer.")
                                         % {"tag": too_long[0]})
@@ -319,7 +319,8 @@ class AcceptForm(ServiceValuesMixin, BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user: User, request: ContentRequest | None = None, **kwargs):
         kwargs.setdefault("prefix", "accept")
         super().__init__(*args, **kwargs)
-        self.fields["owner_email"].initial = (request.owner if request and request.owner_id else user).email
+        owner = request.owner if request and request.owner else user
+        self.fields["owner_email"].initial = owner.email
         offer_lookup(self, user)
 
     def clean_owner_email(self) -> User | None:

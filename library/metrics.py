@@ -56,8 +56,9 @@ def freshness_by_owner(today: date) -> list[dict[str, Any]]:
 def freshness_by_principle(today: date) -> list[dict[str, Any]]:
     """One row per principle with published resources linked to it: `principle_id`, `title`, and the Freshness.
     A resource linked to two principles counts for each; resources with none are left out."""
-    rows = (Principle.objects.values("pk", "title").order_by()
-            .annotate(**_counts(today, prefix="resources__")).filter(published__gt=0))
+    # Filtered before the annotation, the join to published resources is the one counted.
+    rows = (Principle.objects.filter(resources__status=Resource.Status.PUBLISHED).values("pk", "title").order_by()
+            .annotate(**_counts(today, prefix="resources__")))
     return _ranked(rows)
 
 

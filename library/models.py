@@ -28,8 +28,11 @@ def stored_name(instance: models.Model, filename: str) -> str:
     return f"library/{timezone.now():%Y}/{uuid.uuid4().hex}{suffix}"
 
 
+TAG_LENGTH = 40
+
+
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=TAG_LENGTH, unique=True)
 
     class Meta:
         ordering = ["name"]

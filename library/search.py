@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -123,7 +124,8 @@ def site_search(user: User, query: str, *, limit: int) -> list[Group]:
     resources, total = search_resources(user, query, limit=limit)
     today = timezone.localdate()
     hits = [Hit(kind_label=resource.get_kind_display(), title=resource.title, url=resource.get_absolute_url(),
-                snippet=resource.snippet, badges=_badges(resource, today)) for resource in resources]
+                snippet=getattr(resource, "snippet", SafeString("")), badges=_badges(resource, today))
+            for resource in resources]
     return [Group(
         label=_("Resources"), count=total, hits=hits, anchor="resources",
         count_text=ngettext("%(count)s library resource matches", "%(count)s library resources match", total)

@@ -12,6 +12,7 @@ import codecs
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import IO, cast
 
 import puremagic
 from django import forms
@@ -130,7 +131,7 @@ def _check_office(upload: UploadedFile, file_type: FileType, extension: str) -> 
               "it, and upload it again.") % {"ext": extension, "what": file_type.described, "label": file_type.label}
     try:
         upload.seek(0)
-        with zipfile.ZipFile(upload.file) as container:
+        with zipfile.ZipFile(cast(IO[bytes], upload.file)) as container:
             names = set(container.namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _refused(wrong, "content_mismatch") from None

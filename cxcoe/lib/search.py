@@ -54,7 +54,7 @@ class Group:
 
 def words(query: str) -> list[str]:
     """The words of a query, for plain matching: each must appear somewhere (as PostgreSQL's websearch asks)."""
-    found = []
+    found: list[str] = []
     for word in _NOT_WORDS.sub(" ", query).split():
         word = word.lstrip("-")
         if word and word.lower() != "or" and word.lower() not in (w.lower() for w in found):

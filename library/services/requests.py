@@ -221,7 +221,7 @@ def deliver_request(*, request: ContentRequest, by: User, resource: Resource) ->
     it, and everyone who asked is told."""
     request = _locked(request)  # who owns it now decides who may deliver it
     if not permissions.can_deliver(by, request):
-        raise ValidationError(permissions.deliver_refusal(by, request))
+        raise ValidationError(permissions.deliver_refusal(by, request) or "")
     if request.status == ContentRequest.Status.DELIVERED and request.resource_id == resource.pk:
         return request
     if not request.is_open:

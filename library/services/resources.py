@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from cxcoe import permissions as core_permissions
 from cxcoe import reviews
-from cxcoe.audit import record_event
+from cxcoe.audit import own_field, record_event
 from cxcoe.lib.edits import new_row, save_edit
 from cxcoe.models import ReviewRecord, User
 from cxcoe.notifications import reminders
@@ -33,7 +33,7 @@ FILE_FIELDS = ["file", "file_name", "file_size", "file_type"]
 
 def missing_words(resource: Resource, *, has_new_file: bool = False) -> str:
     """What publishing still needs, in the words of the form's labels: "why it matters, expected impact on …"."""
-    return ", ".join(str(Resource._meta.get_field(name).verbose_name)
+    return ", ".join(str(own_field(Resource, name).verbose_name)
                      for name in resource.missing_for_publication(has_new_file=has_new_file))
 
 
@@ -52,7 +52,7 @@ def _prepared(values: dict) -> tuple[dict, dict]:
     file_fields: dict = {}
     if isinstance(upload, UploadedFile):
         # The upload was checked by library.uploads (the form's file field), which set its content type.
-        file_fields = {"file": upload, "file_name": upload.name[:200], "file_size": upload.size,
+        file_fields = {"file": upload, "file_name": (upload.name or "")[:200], "file_size": upload.size,
                        "file_type": upload.content_type or ""}
     return values, file_fields
 
@@ -310,6 +310,8 @@ def reassign_resources(*, resources: Iterable[Resource], by: User, owner: User) 
 
 def _tell_new_owner(*resources: Resource, by: User) -> None:
     owner = resources[0].owner
+    if owner is None:
+        return
     title = ngettext("You now own %(title)s in the library", "You now own %(count)s library resources",
                      len(resources)) % {"title": resources[0], "count": len(resources)}
     body = _("%(person)s made you the owner of %(titles)s. You review it when it is due, and keep it up to date.") % {

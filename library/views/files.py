@@ -18,7 +18,7 @@ DOWNLOAD_POLICY = "sandbox; default-src 'none'"
 def _attachment(file: FieldFile, *, name: str, content_type: str) -> FileResponse:
     """The stored file under its original name, as a download only: never displayed by the site's origin, never
     sniffed into another type, and kept by no shared cache. A reading, so nothing is counted or written."""
-    if not file:
+    if not file or not file.name:
         raise Http404
     try:
         opened = file.storage.open(file.name, "rb")

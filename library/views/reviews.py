@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +40,7 @@ def review_queue(user, today):
             .select_related("owner").order_by("bucket", "-view_count", "next_review_on", "pk"))
 
 
-def _with_changed_standards(resources: list[Resource], user) -> list[Resource]:
+def _with_changed_standards(resources: list[Any], user) -> list[Any]:
     """Give each resource `changed_standards`: its linked standards (those this person may read) that published a
     version since it was last checked, each with its current version, for the link to what changed. One query."""
     links = (Resource.standards.through.objects

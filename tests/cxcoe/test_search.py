@@ -34,7 +34,7 @@ def complaints(olivia, support):
     """A resource, a standard and a principle about complaints, for Customer Support (Eve's unit)."""
     principle = PrincipleFactory(title="We own our mistakes", statement="When we get it wrong, complaints are "
                                                                          "answered by the person who heard them.")
-    standard = publish_standard(StandardFactory(code="CX-STD-031", title="Answer within a day", principle=principle,
+    standard = publish_standard(StandardFactory(code="CX-FIND-031", title="Answer within a day", principle=principle,
                                                 statement="Acknowledge complaints within one working day."),
                                 audience_units=[support])
     resource = make_resource(by=olivia, title="Calling back after a complaint", publish=True,
@@ -54,7 +54,7 @@ def test_each_kind_is_found_grouped_and_links_to_its_page(client, eve, complaint
     assert "1 library resource matches" in text
     assert "1 standard matches" in text
     assert "1 principle matches" in text
-    assert "Standard CX-STD-031" in text  # each hit says what kind it is
+    assert "Standard CX-FIND-031" in text  # each hit says what kind it is
     assert "Article" in text
     # Each count links to the list of what it counts.
     assert f'href="{reverse("library:resource-list")}?q=complaints"' in html
@@ -64,7 +64,7 @@ def test_each_kind_is_found_grouped_and_links_to_its_page(client, eve, complaint
 def test_the_counts_are_those_of_the_lists_they_link_to(client, eve, complaints):
     group = {group.label: group for group in _search(client, eve, "complaints").context["groups"]}
     standards = client.get(group["Standards"].list_url).context["standards"]
-    assert [standard.code for standard in standards] == ["CX-STD-031"]  # found by its statement there too
+    assert [standard.code for standard in standards] == ["CX-FIND-031"]  # found by its statement there too
     resources = client.get(group["Resources"].list_url).context["resources"]
     assert [resource.title for resource in resources] == ["Calling back after a complaint"]
 
@@ -92,14 +92,14 @@ def test_archived_resources_and_principles_leave_search(client, eve, olivia, com
 
 
 def test_a_standard_not_for_eve_is_not_found_by_her(client, eve, leo, olivia, sales, complaints):
-    publish_standard(StandardFactory(code="CX-STD-032", title="Key account complaints", principle=complaints[
+    publish_standard(StandardFactory(code="CX-FIND-032", title="Key account complaints", principle=complaints[
         "principle"]), audience_units=[sales])
     assert _found(_search(client, eve, "complaints"))["Standards"] == ["Answer within a day"]
     assert _found(_search(client, leo, "complaints"))["Standards"] == ["Key account complaints"]
 
 
 def test_a_title_match_comes_before_a_statement_match(client, eve, support, complaints):
-    publish_standard(StandardFactory(code="CX-STD-030", title="Complaints get a name", principle=complaints[
+    publish_standard(StandardFactory(code="CX-FIND-030", title="Complaints get a name", principle=complaints[
         "principle"], statement="Every case has an owner."), audience_units=[support])
     assert _found(_search(client, eve, "complaints"))["Standards"] == ["Complaints get a name", "Answer within a day"]
 
